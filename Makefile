@@ -1,0 +1,99 @@
+# pktcraft build.  `make` builds the release library and CLI; `make test`
+# installs missing packages, builds release and sanitizer (ASan+UBSan)
+# trees and runs every test against the sanitized build; `make demo` shows
+# the main job end to end.
+
+PREFIX ?= /usr/local
+CC ?= cc
+VERSION := 0.1.0
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
+BASE := -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -fPIC $(WARN)
+REL_CFLAGS := $(BASE) -O2 -g
+SAN_CFLAGS := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SAN_LDFLAGS := -fsanitize=address,undefined
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+HDRS := $(wildcard include/pktcraft/*.h) $(wildcard lib/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
+LDLIBS := -lpcap
+TEST_LDLIBS := -lcriterion -lnet -lpcap
+
+R := build/rel
+S := build/asan
+
+REL_LIB_OBJ := $(LIB_SRC:lib/%.c=$(R)/lib/%.o)
+SAN_LIB_OBJ := $(LIB_SRC:lib/%.c=$(S)/lib/%.o)
+REL_CLI_OBJ := $(CLI_SRC:cli/%.c=$(R)/cli/%.o)
+SAN_CLI_OBJ := $(CLI_SRC:cli/%.c=$(S)/cli/%.o)
+SAN_TEST_OBJ := $(TEST_SRC:tests/%.c=$(S)/tests/%.o)
+
+.PHONY: all deps demo test check-release install clean bench golden-regen
+all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench
+
+deps:
+	@scripts/deps.sh
+
+$(R)/lib/%.o: lib/%.c $(HDRS) | $(R)/lib
+	$(CC) $(REL_CFLAGS) -c $< -o $@
+$(R)/cli/%.o: cli/%.c $(HDRS) | $(R)/cli
+	$(CC) $(REL_CFLAGS) -c $< -o $@
+$(S)/lib/%.o: lib/%.c $(HDRS) | $(S)/lib
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+$(S)/cli/%.o: cli/%.c $(HDRS) | $(S)/cli
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+$(S)/tests/%.o: tests/%.c $(HDRS) | $(S)/tests
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(R)/libpktcraft.a: $(REL_LIB_OBJ)
+	rm -f $@; ar rcs $@ $^
+$(R)/libpktcraft.so: $(REL_LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libpktcraft.so.0 -o $@ $^
+$(R)/pktcraft: $(REL_CLI_OBJ) $(R)/libpktcraft.a
+	$(CC) -o $@ $(REL_CLI_OBJ) $(R)/libpktcraft.a $(LDLIBS)
+$(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
+	$(CC) $(REL_CFLAGS) -O3 -o $@ $< $(R)/libpktcraft.a
+
+$(S)/libpktcraft.a: $(SAN_LIB_OBJ)
+	rm -f $@; ar rcs $@ $^
+$(S)/pktcraft: $(SAN_CLI_OBJ) $(S)/libpktcraft.a
+	$(CC) $(SAN_LDFLAGS) -o $@ $(SAN_CLI_OBJ) $(S)/libpktcraft.a $(LDLIBS)
+$(S)/pktcraft-tests: $(SAN_TEST_OBJ) $(S)/libpktcraft.a
+	$(CC) $(SAN_LDFLAGS) -o $@ $(SAN_TEST_OBJ) $(S)/libpktcraft.a $(TEST_LDLIBS)
+
+$(R)/lib $(R)/cli $(S)/lib $(S)/cli $(S)/tests:
+	mkdir -p $@
+
+# The whole suite runs against the sanitized library and CLI; the release
+# tree is built too so that -O2 warnings fail the build as well.
+test: deps all $(S)/pktcraft $(S)/pktcraft-tests
+	PKTCRAFT=$(CURDIR)/$(S)/pktcraft PKTCRAFT_ROOT=$(CURDIR) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(S)/pktcraft-tests --jobs 2
+
+demo: deps $(R)/pktcraft
+	$(R)/pktcraft syn --src 192.168.1.1 --dst 192.168.1.2 -o out.pcap
+	@echo "--- pktcraft read out.pcap"
+	@$(R)/pktcraft read out.pcap
+	@echo "--- pktcraft read --format jsonl out.pcap"
+	@$(R)/pktcraft read --format jsonl out.pcap
+
+bench: $(R)/pktcraft $(R)/pc-bench
+	scripts/bench
+
+golden-regen: $(R)/pktcraft
+	scripts/golden-regen
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/pktcraft $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(R)/pktcraft $(DESTDIR)$(PREFIX)/bin/pktcraft
+	install -m 644 $(R)/libpktcraft.a $(DESTDIR)$(PREFIX)/lib/libpktcraft.a
+	install -m 755 $(R)/libpktcraft.so $(DESTDIR)$(PREFIX)/lib/libpktcraft.so.$(VERSION)
+	ln -sf libpktcraft.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libpktcraft.so.0
+	ln -sf libpktcraft.so.0 $(DESTDIR)$(PREFIX)/lib/libpktcraft.so
+	install -m 644 include/pktcraft/*.h $(DESTDIR)$(PREFIX)/include/pktcraft/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pktcraft.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pktcraft.pc
+
+clean:
+	rm -rf build out.pcap

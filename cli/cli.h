@@ -1,0 +1,37 @@
+/* Shared pieces of the pktcraft command-line program. */
+#ifndef PKTCRAFT_CLI_H
+#define PKTCRAFT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pktcraft/pktcraft.h"
+
+/* Exit codes, as every command documents them. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+extern const char *cli_cmd; /* current command name, for messages */
+
+/* "pktcraft: CMD: ..." then exit 2 (usage) or 1 (runtime). */
+_Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void cli_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Option value parsers: each exits with a usage error naming the option. */
+void cli_parse_ipv4(const char *opt, const char *s, uint8_t out[4]);
+void cli_parse_mac(const char *opt, const char *s, uint8_t out[6]);
+uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t max);
+pc_time_ns cli_parse_time(const char *opt, const char *s);
+int64_t cli_parse_duration(const char *opt, const char *s);
+int cli_parse_capfmt(const char *opt, const char *s); /* PC_TSPREC_* */
+pc_time_ns cli_now(void);
+
+/* Time as "seconds.nanoseconds". */
+void cli_fmt_ts(pc_time_ns ts, char out[32]);
+
+/* Commands. */
+int cmd_syn(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+
+#endif

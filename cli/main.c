@@ -1,0 +1,43 @@
+/* pktcraft: command dispatch, --help and --version. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} commands[] = {
+    { "syn", cmd_syn, "craft TCP SYN packets into a capture file" },
+    { "read", cmd_read, "decode a capture file, one line or JSON object per packet" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: pktcraft COMMAND [OPTIONS]\n\n"
+               "Craft packets, write capture files, read and decode them.\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nOptions:\n  -h, --help     show this help\n      --version  show the version\n\n"
+               "Examples:\n"
+               "  pktcraft syn --src 192.168.1.1 --dst 192.168.1.2 -o out.pcap\n"
+               "  pktcraft read out.pcap\n\n"
+               "Run 'pktcraft COMMAND --help' for a command's options.\n"
+               "Exit status: 0 success, 1 runtime error (bad file, I/O), 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) { usage(stderr); return EXIT_USAGE; }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { usage(stdout); return EXIT_OK; }
+    if (!strcmp(cmd, "--version")) { printf("pktcraft %s\n", PC_VERSION_STRING); return EXIT_OK; }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name)) continue;
+        cli_cmd = commands[i].name;
+        return commands[i].fn(argc - 1, argv + 1);
+    }
+    if (cmd[0] == '-') cli_usage_error("unknown option '%s'", cmd);
+    cli_usage_error("unknown command '%s'", cmd);
+}
