@@ -29,7 +29,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { usage(stderr); return EXIT_USAGE; }
+    if (argc < 2) {
+        fputs("pktcraft: missing COMMAND\n\n", stderr);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { usage(stdout); return EXIT_OK; }
     if (!strcmp(cmd, "--version")) { printf("pktcraft %s\n", PC_VERSION_STRING); return EXIT_OK; }

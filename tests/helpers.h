@@ -3,10 +3,12 @@
 #ifndef PKTCRAFT_TEST_HELPERS_H
 #define PKTCRAFT_TEST_HELPERS_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pktcraft/pktcraft.h"
@@ -60,5 +62,45 @@ static inline const char *th_root(void)
     const char *p = getenv("PKTCRAFT_ROOT");
     return p ? p : ".";
 }
+
+/* Read a whole (small) file; returns a malloc'd buffer and its size, or NULL. */
+static inline uint8_t *th_slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0;
+    uint8_t *b = malloc(cap);
+    size_t got;
+    while ((got = fread(b + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) b = realloc(b, cap *= 2);
+    }
+    fclose(f);
+    *n = len;
+    return b;
+}
+
+/* Run a shell command; returns its exit status (or -1). */
+static inline int th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int th_sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+/* A fresh temporary directory for one test; removed by th_rmdir. */
+static inline const char *th_tmpdir(char buf[64])
+{
+    snprintf(buf, 64, "/tmp/pktcraft-test-XXXXXX");
+    if (!mkdtemp(buf)) abort();
+    return buf;
+}
+static inline void th_rmdir(const char *dir) { th_sh("rm -rf '%s'", dir); }
 
 #endif

@@ -1,0 +1,197 @@
+/* The CLI as a user meets it: exit codes, messages that name the option or
+ * file, determinism, stdout/stdin, append, and other readers of our files. */
+#include <criterion/criterion.h>
+
+#include <sys/stat.h>
+
+#include "helpers.h"
+
+static char dir[64];
+static void setup(void) { th_tmpdir(dir); }
+static void teardown(void) { th_rmdir(dir); }
+
+/* Run the CLI with args; stderr captured to dir/err; returns exit status. */
+static int cli(const char *args)
+{
+    return th_sh("%s %s 2>'%s/err' >'%s/out'", th_cli(), args, dir, dir);
+}
+
+static char *file_text(const char *name)
+{
+    char p[256];
+    size_t n;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    uint8_t *b = th_slurp(p, &n);
+    cr_assert(b);
+    b = realloc(b, n + 1);
+    b[n] = 0;
+    return (char *)b;
+}
+
+static void expect_fail(const char *args, int code, const char *needle)
+{
+    int st = cli(args);
+    char *err = file_text("err");
+    cr_assert_eq(st, code, "'%s' exited %d, want %d; stderr: %s", args, st, code, err);
+    cr_assert(strstr(err, needle), "'%s': stderr lacks '%s': %s", args, needle, err);
+    cr_assert(!strncmp(err, "pktcraft: ", 10), "message must start with 'pktcraft: ': %s", err);
+    free(err);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+Test(cli, usage_errors_exit_2_and_name_the_option)
+{
+    char a[512];
+    expect_fail("", 2, "COMMAND");
+    expect_fail("frobnicate", 2, "unknown command 'frobnicate'");
+    expect_fail("syn --dst 1.2.3.4 -o x.pcap", 2, "--src is required");
+    expect_fail("syn --src 1.2.3.4 -o x.pcap", 2, "--dst is required");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8", 2, "-o FILE is required");
+    expect_fail("syn --src 1.2.3.400 --dst 5.6.7.8 -o x", 2, "--src: '1.2.3.400' is not an IPv4 address");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --sport 70000 -o x", 2, "--sport: 70000 is over the maximum of 65535");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --dport x -o x", 2, "--dport: 'x' is not a number");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --gap 10 -o x", 2, "--gap: '10' is not a duration");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --gap 5parsecs -o x", 2, "--gap");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --start yesterday -o x", 2, "--start: 'yesterday' is not a time");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --smac 00:11 -o x", 2, "--smac");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 -F pcapx -o x", 2, "-F: 'pcapx'");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --bogus -o x", 2, "unrecognized option '--bogus'");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 -c 0 -o x", 2, "--count");
+    expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --sack 1-2,3-4,5-6,7-8 --ts 1 --mss 1 -o x", 2, "TCP options take more than 40 bytes");
+    expect_fail("read", 2, "FILE");
+    expect_fail("read --format xml x.pcap", 2, "--format: 'xml'");
+    snprintf(a, sizeof a, "syn --src 1.1.1.1 --dst 2.2.2.2 --start 1 -o %s/f.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    snprintf(a, sizeof a, "read %s/f.pcap 'tcp port port'", dir);
+    expect_fail(a, 2, "filter");
+}
+
+Test(cli, runtime_errors_exit_1_and_name_the_file)
+{
+    char a[512];
+    expect_fail("read /nonexistent/x.pcap", 1, "/nonexistent/x.pcap");
+    snprintf(a, sizeof a, "syn --src 1.2.3.4 --dst 5.6.7.8 -o %s/no/such/dir/x.pcap", dir);
+    expect_fail(a, 1, "no/such/dir/x.pcap");
+    /* A truncated capture: packets before the damage are printed, then an
+     * error naming the packet and the byte offset. */
+    snprintf(a, sizeof a, "syn --src 1.2.3.4 --dst 5.6.7.8 -c 3 --start 5 -o %s/t.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    cr_assert_eq(th_sh("head -c 200 %s/t.pcap > %s/cut.pcap", dir, dir), 0);
+    snprintf(a, sizeof a, "read %s/cut.pcap", dir);
+    expect_fail(a, 1, "packet 3 at byte offset 164: truncated");
+    char *out = file_text("out");
+    int lines = 0;
+    for (char *p = out; *p; p++) lines += *p == '\n';
+    cr_assert_eq(lines, 2, "the two complete packets must be printed: %s", out);
+    free(out);
+    th_sh("printf 'garbage-garbage-garbage-garbage' > %s/g.pcap", dir);
+    snprintf(a, sizeof a, "read %s/g.pcap", dir);
+    expect_fail(a, 1, "not a pcap file");
+}
+
+Test(cli, help_and_version)
+{
+    cr_assert_eq(cli("--version"), 0);
+    char *out = file_text("out");
+    cr_assert(strstr(out, "pktcraft 0."));
+    free(out);
+    const char *cmds[] = { "--help", "syn --help", "read --help", "syn -h" };
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(cli(cmds[i]), 0, "%s", cmds[i]);
+        out = file_text("out");
+        cr_assert(strstr(out, "Usage: pktcraft"), "%s", cmds[i]);
+        cr_assert(strstr(out, "pktcraft syn --src 192.168.1.1 --dst 192.168.1.2") || strstr(out, "pktcraft read"), "%s lacks an example", cmds[i]);
+        free(out);
+    }
+}
+
+Test(cli, same_arguments_same_bytes_and_seed_matters)
+{
+    char a[512];
+    for (int i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "syn --src 10.0.0.1 --dst 10.0.0.2 -c 50 --seed 42 --start 1700000000 -o %s/r%d.pcap", dir, i);
+        cr_assert_eq(cli(a), 0);
+    }
+    snprintf(a, sizeof a, "syn --src 10.0.0.1 --dst 10.0.0.2 -c 50 --seed 43 --start 1700000000 -o %s/r2.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    cr_assert_eq(th_sh("cmp -s %s/r0.pcap %s/r1.pcap", dir, dir), 0, "same arguments gave different bytes");
+    cr_assert_neq(th_sh("cmp -s %s/r0.pcap %s/r2.pcap", dir, dir), 0, "a different seed gave the same bytes");
+}
+
+Test(cli, stdout_stdin_and_append)
+{
+    char a[512];
+    snprintf(a, sizeof a, "syn --src 10.0.0.1 --dst 10.0.0.2 -c 4 --start 1 -o - | %s read - > %s/piped.txt", th_cli(), dir);
+    cr_assert_eq(th_sh("%s %s", th_cli(), a), 0);
+    char *out = file_text("piped.txt");
+    cr_assert(strstr(out, "1.003000000 IP 10.0.0.1."), "%s", out);
+    free(out);
+    snprintf(a, sizeof a, "syn --src 10.0.0.1 --dst 10.0.0.2 -c 2 --start 1 -o %s/ap.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    snprintf(a, sizeof a, "syn --src 10.0.0.3 --dst 10.0.0.4 -c 3 --start 2 --append -o %s/ap.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    snprintf(a, sizeof a, "read %s/ap.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    out = file_text("out");
+    int lines = 0;
+    for (char *p = out; *p; p++) lines += *p == '\n';
+    cr_assert_eq(lines, 5);
+    free(out);
+    snprintf(a, sizeof a, "syn --src 10.0.0.3 --dst 10.0.0.4 -F nsecpcap --append -o %s/ap.pcap", dir);
+    expect_fail(a, 1, "ap.pcap");
+    struct stat st;
+    char p[256];
+    snprintf(p, sizeof p, "%s/ap.pcap", dir);
+    cr_assert_eq(stat(p, &st), 0);
+    cr_assert_eq(st.st_size, 24 + 5 * (16 + 54), "a refused append must leave the file as it was");
+}
+
+Test(cli, read_filter_and_count)
+{
+    char a[512];
+    snprintf(a, sizeof a, "syn --src 10.0.0.1 --dst 10.0.0.2 --sport 1000 -c 10 --start 1 -o %s/f.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    snprintf(a, sizeof a, "read --format jsonl %s/f.pcap src port 1003 or src port 1005", dir);
+    cr_assert_eq(cli(a), 0);
+    char *out = file_text("out");
+    cr_assert(strstr(out, "\"n\":4,") && strstr(out, "\"n\":6,") && !strstr(out, "\"n\":5,"), "%s", out);
+    free(out);
+    snprintf(a, sizeof a, "read -c 2 %s/f.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    out = file_text("out");
+    int lines = 0;
+    for (char *p = out; *p; p++) lines += *p == '\n';
+    cr_assert_eq(lines, 2);
+    free(out);
+}
+
+/* The README's command, read by tcpdump and by Python's dpkt and scapy
+ * (Debian's python3 with python3-dpkt and python3-scapy). */
+Test(cli, syn_file_read_by_tcpdump_dpkt_and_scapy)
+{
+    char a[512];
+    snprintf(a, sizeof a, "syn --src 192.168.1.1 --dst 192.168.1.2 -o %s/out.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    cr_assert_eq(th_sh("command -v tcpdump >/dev/null"), 0, "tcpdump not found: run scripts/deps.sh (Debian package tcpdump)");
+    cr_assert_eq(th_sh("tcpdump -vv -nr %s/out.pcap 2>/dev/null > %s/td.txt", dir, dir), 0);
+    char *td = file_text("td.txt");
+    cr_assert(strstr(td, "192.168.1.1.") && strstr(td, "> 192.168.1.2.80: Flags [S], cksum") && strstr(td, "(correct)"), "%s", td);
+    cr_assert(!strstr(td, "incorrect"), "%s", td);
+    free(td);
+    cr_assert_eq(th_sh("/usr/bin/python3 -c 'import dpkt, scapy' 2>/dev/null"), 0,
+                 "python3-dpkt / python3-scapy missing: run scripts/deps.sh");
+    int st = th_sh("/usr/bin/python3 - '%s/out.pcap' <<'EOF'\n"
+                   "import sys, dpkt\n"
+                   "pk = list(dpkt.pcap.Reader(open(sys.argv[1], 'rb')))\n"
+                   "assert len(pk) == 1\n"
+                   "eth = dpkt.ethernet.Ethernet(pk[0][1]); ip = eth.data; tcp = ip.data\n"
+                   "assert isinstance(tcp, dpkt.tcp.TCP) and tcp.flags == dpkt.tcp.TH_SYN and tcp.dport == 80\n"
+                   "s = ip.sum; ip.sum = 0; assert dpkt.in_cksum(ip.pack_hdr() + bytes(ip.opts)) == s\n"
+                   "from scapy.all import rdpcap, TCP, IP\n"
+                   "p = rdpcap(sys.argv[1])[0]; ipc = p[IP].chksum; tc = p[TCP].chksum\n"
+                   "del p[IP].chksum; del p[TCP].chksum; q = p.__class__(bytes(p))\n"
+                   "assert q[IP].chksum == ipc and q[TCP].chksum == tc and q[TCP].flags == 'S'\n"
+                   "EOF", dir);
+    cr_assert_eq(st, 0, "dpkt/scapy did not read the SYN as one correct TCP SYN");
+}
