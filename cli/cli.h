@@ -18,6 +18,9 @@ _Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(print
 _Noreturn void cli_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* getopt_long returned '?' (unknown option) or ':' (missing value). */
+_Noreturn void cli_bad_option(int rc, char **argv);
+
 /* Option value parsers: each exits with a usage error naming the option. */
 void cli_parse_ipv4(const char *opt, const char *s, uint8_t out[4]);
 void cli_parse_mac(const char *opt, const char *s, uint8_t out[6]);

@@ -45,7 +45,7 @@ static void parse_args(struct read_args *a, int argc, char **argv)
     };
     memset(a, 0, sizeof *a);
     int opt;
-    while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'h': help(); exit(EXIT_OK);
         case 'c': a->count = cli_parse_uint("--count", optarg, UINT64_MAX); break;
@@ -55,7 +55,7 @@ static void parse_args(struct read_args *a, int argc, char **argv)
             else if (!strcmp(optarg, "json")) a->fmt = FMT_JSON;
             else cli_usage_error("--format: '%s' is not text, jsonl or json", optarg);
             break;
-        default: cli_usage_error("bad option (see above)");
+        default: cli_bad_option(opt, argv);
         }
     }
     if (optind >= argc) cli_usage_error("a FILE to read is required ('-' for stdin)");

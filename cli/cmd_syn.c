@@ -162,7 +162,7 @@ static void parse_args(struct syn_args *a, int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, CRAFT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'h') { help(); exit(EXIT_OK); }
-        if (!craft_common_opt(&a->c, opt, optarg)) parse_opt(a, opt, optarg);
+        if (!craft_common_opt(&a->c, opt, optarg, argv)) parse_opt(a, opt, optarg);
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!a->have_src) cli_usage_error("--src is required");

@@ -15,7 +15,7 @@ void craft_common_init(struct craft_common *c)
     memcpy(c->dmac, (uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x02 }, 6);
 }
 
-bool craft_common_opt(struct craft_common *c, int opt, const char *arg)
+bool craft_common_opt(struct craft_common *c, int opt, const char *arg, char **argv)
 {
     switch (opt) {
     case 'o': case 'w': c->out = arg; return true;
@@ -30,7 +30,7 @@ bool craft_common_opt(struct craft_common *c, int opt, const char *arg)
     case OPT_APPEND: c->append = true; return true;
     case OPT_SMAC: cli_parse_mac("--smac", arg, c->smac); return true;
     case OPT_DMAC: cli_parse_mac("--dmac", arg, c->dmac); return true;
-    case '?': cli_usage_error("bad option (see above)");
+    case '?': case ':': cli_bad_option(opt, argv);
     default: return false;
     }
 }

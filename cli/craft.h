@@ -30,7 +30,7 @@ enum {
     { "seed", required_argument, 0, OPT_SEED }, { "append", no_argument, 0, OPT_APPEND }, \
     { "smac", required_argument, 0, OPT_SMAC }, { "dmac", required_argument, 0, OPT_DMAC }, \
     { "help", no_argument, 0, 'h' }
-#define CRAFT_COMMON_SHORTOPTS "o:w:c:F:h"
+#define CRAFT_COMMON_SHORTOPTS ":o:w:c:F:h"
 #define CRAFT_COMMON_HELP                                                              \
     "  -o, --output FILE     capture file to write ('-' for stdout; alias -w); required\n" \
     "  -F pcap|nsecpcap      capture format (default pcap, microseconds)\n"              \
@@ -47,7 +47,7 @@ enum {
 
 void craft_common_init(struct craft_common *c);
 /* Handle one getopt result if it is a common option; false if not ours. */
-bool craft_common_opt(struct craft_common *c, int opt, const char *arg);
+bool craft_common_opt(struct craft_common *c, int opt, const char *arg, char **argv);
 /* After parsing: check required options, seed the generator. */
 void craft_common_finish(struct craft_common *c);
 void craft_open(struct craft_common *c, int linktype);

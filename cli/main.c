@@ -1,4 +1,5 @@
 /* pktcraft: command dispatch, --help and --version. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name)) continue;
         cli_cmd = commands[i].name;
+        opterr = 0; /* commands report bad options themselves, in our format */
         return commands[i].fn(argc - 1, argv + 1);
     }
     if (cmd[0] == '-') cli_usage_error("unknown option '%s'", cmd);

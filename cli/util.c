@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,17 @@ void cli_warn(const char *fmt, ...)
     va_start(ap, fmt);
     vmsg(fmt, ap);
     va_end(ap);
+}
+
+void cli_bad_option(int rc, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    if (rc == ':') cli_usage_error("option '%s' needs a value", arg);
+    if (optopt && strncmp(arg, "--", 2)) cli_usage_error("unrecognized option '-%c'", optopt);
+    char name[128];
+    snprintf(name, sizeof name, "%s", arg);
+    name[strcspn(name, "=")] = 0;
+    cli_usage_error("unrecognized option '%s'", name);
 }
 
 void cli_parse_ipv4(const char *opt, const char *s, uint8_t out[4])
