@@ -55,8 +55,11 @@ void craft_write(struct craft_common *c, uint64_t i, const uint8_t *frame, size_
     pc_time_ns ts = c->start + (pc_time_ns)i * c->gap;
     int rc = pc_writer_write(c->w, ts, frame, (uint32_t)len, (uint32_t)len);
     if (rc < 0) {
+        const struct pc_err *e = pc_writer_err(c->w);
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->code ? e->msg : pc_strerror(rc));
         pc_writer_abort(c->w);
-        cli_runtime_error("%s: write failed at packet %llu: %s", c->out, (unsigned long long)i + 1, pc_strerror(rc));
+        cli_runtime_error("packet %llu: %s", (unsigned long long)i + 1, msg);
     }
 }
 

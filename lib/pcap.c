@@ -411,6 +411,8 @@ int pc_writer_write(struct pc_writer *w, pc_time_ns ts, const uint8_t *data, uin
     return rc;
 }
 
+const struct pc_err *pc_writer_err(const struct pc_writer *w) { return &w->fail; }
+
 /* Undo whatever reached the disk; used by abort and by a failed close. */
 static void writer_discard(struct pc_writer *w)
 {

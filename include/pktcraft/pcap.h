@@ -30,6 +30,9 @@ struct pc_writer *pc_writer_open(const char *path, const struct pc_writer_opts *
 /* Write one record; caplen bytes of data, wire length len (>= caplen).
  * caplen is cut to the snaplen. */
 int pc_writer_write(struct pc_writer *w, pc_time_ns ts, const uint8_t *data, uint32_t caplen, uint32_t len);
+/* Detail of the first failed write (code 0 when none), e.g.
+ * "out.pcap: write failed: No space left on device". */
+const struct pc_err *pc_writer_err(const struct pc_writer *w);
 /* Flush and commit.  Frees w.  Returns 0 or a PC_E* code with err set. */
 int pc_writer_close(struct pc_writer *w, struct pc_err *err);
 /* Discard everything written.  Frees w. */
