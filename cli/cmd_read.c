@@ -157,7 +157,8 @@ static void each_error(const struct pc_decoded *d, void (*cb)(void *, const char
 {
     for (int i = 0; i < d->n; i++) {
         const struct pc_layer *l = &d->l[i];
-        if (l->why) cb(ctx, l->flags & PC_LF_MALFORMED ? "malformed" : "truncated", l->why);
+        if (l->why)
+            cb(ctx, l->flags & PC_LF_MALFORMED ? "malformed" : l->flags & PC_LF_TRUNC ? "truncated" : "note", l->why);
         if (l->csum == PC_CSUM_BAD) cb(ctx, "bad checksum", pc_proto_name(l->proto));
     }
     if (d->err == PC_ELIMIT) cb(ctx, "malformed", "too many layers");

@@ -55,6 +55,21 @@ uint8_t pc_dec_l4_csum(const struct pc_walk *w, uint32_t off, uint32_t len, uint
     return pc_csum_verify(w->d->buf + off, len, ps) ? PC_CSUM_GOOD : PC_CSUM_BAD;
 }
 
+int pc_dec_l4_start(struct pc_walk *w, uint8_t proto, uint32_t off, uint32_t hlen, const char *too_short,
+                    const char *cut)
+{
+    struct pc_decoded *d = w->d;
+    int i = pc_dec_add(w, proto, off, hlen, 0);
+    if (i < 0) return -1;
+    d->l[i].csum = PC_CSUM_UNVERIFIED;
+    d->l4 = (int8_t)i;
+    if (w->frag) d->l[i].flags |= PC_LF_FRAG;
+    if (pc_dec_avail(w, off) >= hlen) return i;
+    int mal = w->end - off < hlen && !w->frag;
+    pc_dec_fail(w, i, mal ? PC_LF_MALFORMED : PC_LF_TRUNC, mal ? too_short : cut);
+    return -1;
+}
+
 /* Whatever follows the last header we understand: application data, or a
  * protocol we do not decode.  Its length is what the headers claim. */
 void pc_dec_payload(struct pc_walk *w, uint32_t off)

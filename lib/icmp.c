@@ -27,18 +27,10 @@ int pc_icmp_fill(struct pc_pkt *pk, int i)
 void pc_icmp_decode(struct pc_walk *w, uint32_t off)
 {
     struct pc_decoded *d = w->d;
-    int i = pc_dec_add(w, PC_P_ICMP, off, PC_ICMP_HLEN, 0);
+    int i = pc_dec_l4_start(w, PC_P_ICMP, off, PC_ICMP_HLEN, "icmp message shorter than 8 bytes",
+                            "icmp header cut by the capture");
     if (i < 0) return;
-    d->l[i].csum = PC_CSUM_UNVERIFIED; /* until the bytes prove otherwise */
-    d->l4 = (int8_t)i;
     uint32_t room = w->end - off;
-    if (w->frag) d->l[i].flags |= PC_LF_FRAG;
-    if (pc_dec_avail(w, off) < PC_ICMP_HLEN) {
-        int mal = room < PC_ICMP_HLEN && !w->frag;
-        pc_dec_fail(w, i, mal ? PC_LF_MALFORMED : PC_LF_TRUNC,
-                    mal ? "icmp message shorter than 8 bytes" : "icmp header cut by the capture");
-        return;
-    }
     d->l[i].plen = room - PC_ICMP_HLEN;
     d->l[i].csum = pc_dec_l4_csum(w, off, room, PC_IPPROTO_ICMP, 0);
     pc_dec_payload(w, off + PC_ICMP_HLEN);

@@ -41,6 +41,14 @@ uint32_t pc_dec_avail(const struct pc_walk *w, uint32_t off);
  * enclosing IP pseudo-header is summed in. */
 uint8_t pc_dec_l4_csum(const struct pc_walk *w, uint32_t off, uint32_t len, uint8_t proto, int pseudo);
 
+/* Start an L4 layer of fixed header size hlen at off: it becomes d->l4,
+ * inherits the fragment flag, and its checksum stays UNVERIFIED until the
+ * bytes prove otherwise.  Returns the index, or -1 when the header is not
+ * all captured (marked malformed when the datagram itself is too short,
+ * truncated when only the capture is) or the layer cap is reached. */
+int pc_dec_l4_start(struct pc_walk *w, uint8_t proto, uint32_t off, uint32_t hlen, const char *too_short,
+                    const char *cut);
+
 void pc_dec_ethertype(struct pc_walk *w, uint16_t type, uint32_t off);
 void pc_dec_ipproto(struct pc_walk *w, uint8_t proto, uint32_t off);
 void pc_dec_payload(struct pc_walk *w, uint32_t off);

@@ -125,22 +125,21 @@ int pc_tcp_opts_walk(const uint8_t *opt, size_t len, pc_tcpopt_cb cb, void *ctx)
 void pc_tcp_decode(struct pc_walk *w, uint32_t off)
 {
     struct pc_decoded *d = w->d;
-    int i = pc_dec_add(w, PC_P_TCP, off, PC_TCP_HLEN, 0);
+    int i = pc_dec_l4_start(w, PC_P_TCP, off, PC_TCP_HLEN, "tcp segment shorter than 20 bytes",
+                            "tcp header cut by the capture");
     if (i < 0) return;
-    d->l[i].csum = PC_CSUM_UNVERIFIED; /* until the bytes prove otherwise */
-    d->l4 = (int8_t)i;
     uint32_t seglen = w->end - off, avail = pc_dec_avail(w, off);
-    if (w->frag) d->l[i].flags |= PC_LF_FRAG;
-    if (avail < PC_TCP_HLEN) {
-        pc_dec_fail(w, i, seglen < PC_TCP_HLEN && !w->frag ? PC_LF_MALFORMED : PC_LF_TRUNC,
-                    seglen < PC_TCP_HLEN && !w->frag ? "tcp segment shorter than 20 bytes" : "tcp header cut by the capture");
-        return;
-    }
     const uint8_t *h = d->buf + off;
     uint32_t hl = pc_tcp_doff(h) * 4u;
     d->l[i].hlen = hl;
     if (hl < PC_TCP_HLEN) { pc_dec_fail(w, i, PC_LF_MALFORMED, "tcp data offset below 5"); return; }
-    if (hl > seglen && !w->frag) { pc_dec_fail(w, i, PC_LF_MALFORMED, "tcp data offset beyond the segment"); return; }
+    if (hl > seglen) {
+        /* In a first fragment the header may go on in the next one (the
+         * tiny-fragment evasion); in a whole datagram it is a lie. */
+        if (w->frag) d->l[i].why = "tcp header continues in the next fragment";
+        else pc_dec_fail(w, i, PC_LF_MALFORMED, "tcp data offset beyond the segment");
+        return;
+    }
     if (hl > avail) { pc_dec_fail(w, i, PC_LF_TRUNC, "tcp options cut by the capture"); return; }
     d->l[i].plen = seglen - hl;
     d->l[i].csum = pc_dec_l4_csum(w, off, seglen, PC_IPPROTO_TCP, 1);

@@ -33,18 +33,10 @@ int pc_udp_fill(struct pc_pkt *pk, int i)
 void pc_udp_decode(struct pc_walk *w, uint32_t off)
 {
     struct pc_decoded *d = w->d;
-    int i = pc_dec_add(w, PC_P_UDP, off, PC_UDP_HLEN, 0);
+    int i = pc_dec_l4_start(w, PC_P_UDP, off, PC_UDP_HLEN, "udp datagram shorter than 8 bytes",
+                            "udp header cut by the capture");
     if (i < 0) return;
-    d->l[i].csum = PC_CSUM_UNVERIFIED; /* until the bytes prove otherwise */
-    d->l4 = (int8_t)i;
-    uint32_t room = w->end - off, avail = pc_dec_avail(w, off);
-    if (w->frag) d->l[i].flags |= PC_LF_FRAG;
-    if (avail < PC_UDP_HLEN) {
-        int mal = room < PC_UDP_HLEN && !w->frag;
-        pc_dec_fail(w, i, mal ? PC_LF_MALFORMED : PC_LF_TRUNC,
-                    mal ? "udp datagram shorter than 8 bytes" : "udp header cut by the capture");
-        return;
-    }
+    uint32_t room = w->end - off;
     const uint8_t *h = d->buf + off;
     uint32_t ulen = pc_udp_len(h);
     if (ulen < PC_UDP_HLEN) { pc_dec_fail(w, i, PC_LF_MALFORMED, "udp length below 8"); return; }

@@ -157,6 +157,26 @@ Test(decode, fragments_leave_l4_checksum_unverified)
     cr_assert_eq(d.l4, -1);
 }
 
+Test(decode, tiny_first_fragment_is_noted_not_misread)
+{
+    /* A first fragment holding only 8 bytes of a TCP header whose data
+     * offset says 40: no payload length underflow, no error, a note. */
+    uint8_t b[512];
+    size_t n = load(SYN_HEX, b);
+    (void)n;
+    pc_put16(b + 16, 20 + 24); /* IP total length: 24 bytes of TCP */
+    b[20] = 0x20;              /* MF */
+    pc_put16(b + 24, 0);
+    pc_put16(b + 24, pc_csum(b + 14, 20));
+    struct pc_decoded d;
+    cr_assert_eq(pc_decode(&d, b, 58, 58, PC_LINK_ETHERNET), 0);
+    cr_assert_eq(d.l[2].proto, PC_P_TCP);
+    cr_assert_eq(d.l[2].plen, 0);
+    cr_assert_eq(d.l[2].csum, PC_CSUM_UNVERIFIED);
+    cr_assert_str_eq(d.l[2].why, "tcp header continues in the next fragment");
+    cr_assert_eq(d.n, 3);
+}
+
 Test(decode, ip_in_ip_nests_and_layer_cap_holds)
 {
     /* 20 nested IPv4 headers: the decoder stops at the cap with an error,
