@@ -316,8 +316,8 @@ int cmd_read(int argc, char **argv)
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     struct filter flt;
     filter_setup(&flt, a.filter, pc_reader_linktype(r));
-    struct pc_pkthdr h;
-    const uint8_t *data;
+    struct pc_pkthdr h = { 0 };
+    const uint8_t *data = NULL;
     struct pc_decoded d;
     struct fields f;
     uint64_t n = 0, shown = 0;

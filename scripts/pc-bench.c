@@ -105,8 +105,8 @@ static int decode(const char *path, unsigned flags)
     double t0 = now();
     struct pc_reader *r = pc_reader_open(path, &err);
     if (!r) { fprintf(stderr, "pc-bench: %s\n", err.msg); return 1; }
-    struct pc_pkthdr h;
-    const uint8_t *data;
+    struct pc_pkthdr h = { 0 };
+    const uint8_t *data = NULL;
     struct pc_decoded d;
     uint64_t n = 0, bytes = 24, ports = 0;
     int rc;
@@ -137,7 +137,7 @@ static int libpcap_walk(const char *path)
     void *p = op(path, eb);
     if (!p) { fprintf(stderr, "pc-bench: %s\n", eb); return 1; }
     void *hdr;
-    const uint8_t *data;
+    const uint8_t *data = NULL;
     uint64_t n = 0, sink = 0;
     while (nx(p, &hdr, &data) == 1) { n++; sink += data[0]; }
     report("pcap_next_ex loop (libpcap)", n, 0, now() - t0);
