@@ -72,7 +72,7 @@ $(R)/lib $(R)/cli $(S)/lib $(S)/cli $(S)/tests:
 # tree is built too so that -O2 warnings fail the build as well.
 test: deps all $(S)/pktcraft $(S)/pktcraft-tests
 	PKTCRAFT=$(CURDIR)/$(S)/pktcraft PKTCRAFT_ROOT=$(CURDIR) \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
 	$(S)/pktcraft-tests --jobs 2
 
 demo: deps $(R)/pktcraft

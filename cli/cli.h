@@ -35,6 +35,13 @@ void cli_fmt_ts(pc_time_ns ts, char out[32]);
 
 /* Commands. */
 int cmd_syn(int argc, char **argv);
+int cmd_tcp(int argc, char **argv);
+int cmd_udp(int argc, char **argv);
+int cmd_icmp(int argc, char **argv);
+int cmd_icmp6(int argc, char **argv);
+int cmd_arp(int argc, char **argv);
+int cmd_dns(int argc, char **argv);
+int cmd_raw(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pktcraft/fmt.h"
 
 enum fmt { FMT_TEXT, FMT_JSONL, FMT_JSON };
 
@@ -70,48 +71,50 @@ static void parse_args(struct read_args *a, int argc, char **argv)
 
 /* ---- field extraction shared by both output formats ---- */
 
+/* The flat JSON keys describe the FIRST layer of each kind, as tshark's
+ * first-occurrence fields do: the outer header of a tunnel, the ICMP
+ * message rather than the datagram it quotes. */
 struct fields {
     const struct pc_decoded *d;
-    const uint8_t *eth, *ip, *l4;
-    int l4proto;
+    int eth, ip, l4;   /* layer indices, -1 when absent or not captured */
     uint32_t payload_len;
 };
 
+static bool captured(const struct pc_decoded *d, int i, uint32_t need) { return pc_layer_caphdr(d, i) >= need; }
+
 static void collect(struct fields *f, const struct pc_decoded *d)
 {
-    memset(f, 0, sizeof *f);
     f->d = d;
-    if (d->l2 >= 0 && pc_layer_caphdr(d, d->l2) >= PC_ETH_HLEN) f->eth = pc_layer_hdr(d, d->l2);
-    if (d->l3 >= 0 && pc_layer_caphdr(d, d->l3) >= PC_IPV4_HLEN && !(d->l[d->l3].flags & PC_LF_MALFORMED && d->l[d->l3].hlen < 20))
-        f->ip = pc_layer_hdr(d, d->l3);
-    if (d->l4 >= 0) {
-        uint32_t need = d->l[d->l4].proto == PC_P_TCP ? PC_TCP_HLEN : 8;
-        if (pc_layer_caphdr(d, d->l4) >= need || (d->caplen - d->l[d->l4].off) >= need) {
-            f->l4 = pc_layer_hdr(d, d->l4);
-            f->l4proto = d->l[d->l4].proto;
+    f->eth = f->ip = f->l4 = -1;
+    f->payload_len = 0;
+    for (int i = 0; i < d->n; i++) {
+        const struct pc_layer *l = &d->l[i];
+        switch (l->proto) {
+        case PC_P_ETH: if (f->eth < 0 && captured(d, i, PC_ETH_HLEN)) f->eth = i; break;
+        case PC_P_IPV4:
+            if (f->ip < 0 && captured(d, i, PC_IPV4_HLEN) && l->hlen >= PC_IPV4_HLEN) f->ip = i;
+            break;
+        case PC_P_IPV6: if (f->ip < 0 && captured(d, i, PC_IPV6_HLEN)) f->ip = i; break;
+        case PC_P_TCP: case PC_P_UDP: case PC_P_ICMP: case PC_P_ICMP6:
+            if (f->l4 < 0 && captured(d, i, l->proto == PC_P_TCP ? PC_TCP_HLEN : 8)) f->l4 = i;
+            break;
+        case PC_P_PAYLOAD: if (!(l->flags & PC_LF_QUOTED)) f->payload_len = l->plen; break;
+        default: break;
         }
     }
-    for (int i = 0; i < d->n; i++)
-        if (d->l[i].proto == PC_P_PAYLOAD) f->payload_len = d->l[i].plen;
 }
 
-static void fmt_mac(const uint8_t *m, char out[18])
-{
-    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-static void fmt_ip4(const uint8_t *a, char out[16])
-{
-    snprintf(out, 16, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-}
+static uint8_t l4proto(const struct fields *f) { return f->l4 >= 0 ? f->d->l[f->l4].proto : PC_P_NONE; }
+static const uint8_t *hdr(const struct fields *f, int i) { return pc_layer_hdr(f->d, i); }
+static bool has_ports(const struct fields *f) { return l4proto(f) == PC_P_TCP || l4proto(f) == PC_P_UDP; }
 
 /* ---- TCP options as text ("mss 1460", "sackOK", ...), tcpdump style ---- */
 
-struct optbuf { char s[256]; size_t n; int count; bool json; };
+struct optbuf { char s[256]; size_t n; int count; };
 
 static void opt_add(struct optbuf *b, const char *txt)
 {
-    int w = snprintf(b->s + b->n, sizeof b->s - b->n, b->json ? "%s\"%s\"" : "%s%s", b->count ? "," : "", txt);
+    int w = snprintf(b->s + b->n, sizeof b->s - b->n, "%s%s", b->count ? "," : "", txt);
     if (w > 0 && (size_t)w < sizeof b->s - b->n) b->n += (size_t)w;
     b->count++;
 }
@@ -143,15 +146,7 @@ static void opt_cb(void *ctx, uint8_t kind, const uint8_t *p, uint8_t dl)
     opt_add(ctx, t);
 }
 
-static void tcp_options(const struct fields *f, struct optbuf *b)
-{
-    const struct pc_layer *l = &f->d->l[f->d->l4];
-    uint32_t have = pc_layer_caphdr(f->d, f->d->l4);
-    if (l->hlen <= PC_TCP_HLEN || have < l->hlen) return;
-    pc_tcp_opts_walk(f->l4 + PC_TCP_HLEN, l->hlen - PC_TCP_HLEN, opt_cb, b);
-}
-
-/* ---- error list ---- */
+/* ---- errors ---- */
 
 static void each_error(const struct pc_decoded *d, void (*cb)(void *, const char *, const char *), void *ctx)
 {
@@ -159,7 +154,8 @@ static void each_error(const struct pc_decoded *d, void (*cb)(void *, const char
         const struct pc_layer *l = &d->l[i];
         if (l->why)
             cb(ctx, l->flags & PC_LF_MALFORMED ? "malformed" : l->flags & PC_LF_TRUNC ? "truncated" : "note", l->why);
-        if (l->csum == PC_CSUM_BAD) cb(ctx, "bad checksum", pc_proto_name(l->proto));
+        /* a quoted datagram's checksums describe the original, not this packet */
+        if (l->csum == PC_CSUM_BAD && !(l->flags & PC_LF_QUOTED)) cb(ctx, "bad checksum", pc_proto_name(l->proto));
     }
     if (d->err == PC_ELIMIT) cb(ctx, "malformed", "too many layers");
 }
@@ -171,47 +167,80 @@ static void text_err(void *ctx, const char *kind, const char *why)
     fprintf(ctx, " [%s: %s]", kind, why);
 }
 
+/* "IP a > b..." with the ports of the TCP/UDP layer after it spliced in
+ * the way tcpdump writes them: "IP a.1234 > b.80...". */
+static void print_ip_ports(FILE *out, const char *ip, const uint8_t *l4)
+{
+    const char *gt = strstr(ip, " > ");
+    if (!gt) { fputs(ip, out); return; }
+    const char *end = gt + 3 + strcspn(gt + 3, ", [");
+    fprintf(out, "%.*s.%u > %.*s.%u%s", (int)(gt - ip), ip, pc_get16(l4), (int)(end - gt - 3), gt + 3,
+            pc_get16(l4 + 2), end);
+}
+
+static void print_tcp(FILE *out, const struct pc_decoded *d, int i)
+{
+    const uint8_t *t = pc_layer_hdr(d, i);
+    char fl[10];
+    pc_tcp_flagstr(pc_tcp_flags(t), fl);
+    fprintf(out, "Flags [%s], seq %u", fl, pc_tcp_seq(t));
+    if (pc_tcp_flags(t) & PC_TCP_ACK) fprintf(out, ", ack %u", pc_tcp_ack(t));
+    fprintf(out, ", win %u", pc_tcp_win(t));
+    struct optbuf ob = { .n = 0 };
+    uint32_t hl = d->l[i].hlen;
+    if (hl > PC_TCP_HLEN && pc_layer_caphdr(d, i) >= hl) pc_tcp_opts_walk(t + PC_TCP_HLEN, hl - PC_TCP_HLEN, opt_cb, &ob);
+    if (ob.count) fprintf(out, ", options [%s]", ob.s);
+    fprintf(out, ", length %u", d->l[i].plen);
+}
+
+/* One layer's text; returns false when it printed nothing. */
+static bool print_layer(FILE *out, const struct pc_decoded *d, int i)
+{
+    const struct pc_layer *l = &d->l[i];
+    char buf[2048];
+    struct pc_fmt f;
+    if (l->proto == PC_P_TCP && captured(d, i, PC_TCP_HLEN)) { print_tcp(out, d, i); return true; }
+    pc_fmt_init(&f, buf, sizeof buf, false);
+    pc_describe_layer(d, i, &f);
+    if (!f.len) return false;
+    int k = i + 1; /* the transport layer, past any IPv6 extension headers */
+    while (k < d->n && (d->l[k].proto == PC_P_IP6_HOP || d->l[k].proto == PC_P_IP6_DEST ||
+                        d->l[k].proto == PC_P_IP6_ROUTING || d->l[k].proto == PC_P_IP6_FRAG))
+        k++;
+    bool ports = (l->proto == PC_P_IPV4 || l->proto == PC_P_IPV6) && k < d->n &&
+                 (d->l[k].proto == PC_P_TCP || d->l[k].proto == PC_P_UDP) && captured(d, k, 4);
+    if (ports) print_ip_ports(out, buf, pc_layer_hdr(d, k));
+    else fputs(buf, out);
+    return true;
+}
+
+/* tcpdump-like: the link header only when nothing above it decodes, UDP
+ * only when no application layer follows, quoted datagrams left to the
+ * ICMP text that names them. */
+static bool skip_in_text(const struct pc_decoded *d, int i)
+{
+    const struct pc_layer *l = &d->l[i];
+    if (l->flags & PC_LF_QUOTED) return true;
+    if (l->proto == PC_P_PAYLOAD) return true;
+    if (l->proto == PC_P_ETH) return i == 0 && d->n > 1 && d->l[1].proto != PC_P_PAYLOAD;
+    if (l->proto == PC_P_UDP && i + 1 < d->n && (d->l[i + 1].proto == PC_P_DNS || d->l[i + 1].proto == PC_P_VXLAN))
+        return true;
+    return false;
+}
+
 static void print_text(FILE *out, const struct pc_pkthdr *h, const struct fields *f)
 {
-    char ts[32], a[16], b[16];
+    char ts[32];
     cli_fmt_ts(h->ts, ts);
     fputs(ts, out);
     const struct pc_decoded *d = f->d;
-    if (f->ip) {
-        fmt_ip4(pc_ipv4_src(f->ip), a);
-        fmt_ip4(pc_ipv4_dst(f->ip), b);
-        if (f->l4 && (f->l4proto == PC_P_TCP || f->l4proto == PC_P_UDP)) {
-            fprintf(out, " IP %s.%u > %s.%u:", a, pc_get16(f->l4), b, pc_get16(f->l4 + 2));
-        } else {
-            fprintf(out, " IP %s > %s:", a, b);
-        }
-        if (f->l4proto == PC_P_TCP) {
-            char fl[10];
-            pc_tcp_flagstr(pc_tcp_flags(f->l4), fl);
-            fprintf(out, " Flags [%s], seq %u", fl, pc_tcp_seq(f->l4));
-            if (pc_tcp_flags(f->l4) & PC_TCP_ACK) fprintf(out, ", ack %u", pc_tcp_ack(f->l4));
-            fprintf(out, ", win %u", pc_tcp_win(f->l4));
-            struct optbuf ob = { .json = false };
-            tcp_options(f, &ob);
-            if (ob.count) fprintf(out, ", options [%s]", ob.s);
-            fprintf(out, ", length %u", d->l[d->l4].plen);
-        } else if (f->l4proto == PC_P_UDP) {
-            fprintf(out, " UDP, length %u", d->l[d->l4].plen);
-        } else if (f->l4proto == PC_P_ICMP) {
-            uint8_t t = pc_icmp_type(f->l4);
-            if (t == PC_ICMP_ECHO || t == PC_ICMP_ECHOREPLY)
-                fprintf(out, " ICMP echo %s, id %u, seq %u, length %u", t ? "request" : "reply",
-                        pc_icmp_id(f->l4), pc_icmp_seq(f->l4), d->l[d->l4].plen + PC_ICMP_HLEN);
-            else
-                fprintf(out, " ICMP type %u code %u, length %u", t, pc_icmp_code(f->l4), d->l[d->l4].plen + PC_ICMP_HLEN);
-        } else {
-            fprintf(out, " ip-proto-%u, length %u", pc_ipv4_proto(f->ip), d->l[d->l3].plen);
-        }
-    } else if (f->eth) {
-        fprintf(out, " ethertype 0x%04x, length %u", pc_eth_type(f->eth), h->len);
-    } else {
-        fprintf(out, " linktype %d, length %u", h->linktype, h->len);
+    bool any = false;
+    for (int i = 0; i < d->n; i++) {
+        if (skip_in_text(d, i)) continue;
+        fputs(any ? ": " : " ", out);
+        any = print_layer(out, d, i) || any;
     }
+    if (!any) fprintf(out, " linktype %d, length %u", h->linktype, h->len);
     each_error(d, text_err, out);
     fputc('\n', out);
 }
@@ -227,54 +256,108 @@ static void json_err(void *ctx, const char *kind, const char *why)
     fprintf(j->out, "%s\"%s: %s\"", j->n++ ? "," : "", kind, why);
 }
 
+static void json_ip(FILE *out, const struct fields *f)
+{
+    char a[46], b[46];
+    if (f->ip < 0) {
+        fputs(",\"ip_src\":null,\"ip_dst\":null,\"ip_proto\":null,\"ip_id\":null,\"ip_len\":null,\"ip_flags\":null,\"ttl\":null", out);
+        return;
+    }
+    const uint8_t *h = hdr(f, f->ip);
+    if (f->d->l[f->ip].proto == PC_P_IPV4) {
+        pc_fmt_ip4(pc_ipv4_src(h), a);
+        pc_fmt_ip4(pc_ipv4_dst(h), b);
+        fprintf(out, ",\"ip_src\":\"%s\",\"ip_dst\":\"%s\",\"ip_proto\":%u,\"ip_id\":%u,\"ip_len\":%u,\"ip_flags\":%u,\"ttl\":%u",
+                a, b, pc_ipv4_proto(h), pc_ipv4_id(h), pc_ipv4_len(h), pc_ipv4_flags(h), pc_ipv4_ttl(h));
+        return;
+    }
+    pc_fmt_ip6(pc_ipv6_src(h), a);
+    pc_fmt_ip6(pc_ipv6_dst(h), b);
+    /* ip_proto: the protocol after the extension headers, as for IPv4 */
+    int proto = -1;
+    for (int i = f->ip + 1; i < f->d->n && proto < 0; i++) {
+        uint8_t p = f->d->l[i].proto;
+        if (p == PC_P_IP6_HOP || p == PC_P_IP6_DEST || p == PC_P_IP6_ROUTING || p == PC_P_IP6_FRAG) continue;
+        proto = pc_proto_ipproto(p);
+    }
+    fprintf(out, ",\"ip_src\":\"%s\",\"ip_dst\":\"%s\",\"ip_proto\":", a, b);
+    if (proto >= 0) fprintf(out, "%d", proto);
+    else fputs("null", out);
+    fprintf(out, ",\"ip_id\":null,\"ip_len\":%u,\"ip_flags\":null,\"ttl\":%u", pc_ipv6_plen(h) + PC_IPV6_HLEN, pc_ipv6_hlim(h));
+}
+
+static void json_l4(FILE *out, const struct fields *f)
+{
+    const uint8_t *t = f->l4 >= 0 ? hdr(f, f->l4) : NULL;
+    if (has_ports(f)) fprintf(out, ",\"sport\":%u,\"dport\":%u", pc_get16(t), pc_get16(t + 2));
+    else fputs(",\"sport\":null,\"dport\":null", out);
+    if (l4proto(f) == PC_P_TCP) {
+        char fl[10];
+        pc_tcp_flagstr(pc_tcp_flags(t), fl);
+        struct optbuf ob = { .n = 0 };
+        uint32_t hl = f->d->l[f->l4].hlen;
+        if (hl > PC_TCP_HLEN && pc_layer_caphdr(f->d, f->l4) >= hl) pc_tcp_opts_walk(t + PC_TCP_HLEN, hl - PC_TCP_HLEN, opt_cb, &ob);
+        fprintf(out, ",\"tcp_flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"win\":%u,\"tcp_options\":[", fl, pc_tcp_seq(t),
+                pc_tcp_ack(t), pc_tcp_win(t));
+        /* the option texts are ASCII made here: quote each */
+        char *save = NULL;
+        int k = 0;
+        for (char *tok = ob.count ? strtok_r(ob.s, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
+            fprintf(out, "%s\"%s\"", k++ ? "," : "", tok);
+        fputs("]", out);
+    } else {
+        fputs(",\"tcp_flags\":null,\"seq\":null,\"ack\":null,\"win\":null,\"tcp_options\":null", out);
+    }
+    if (l4proto(f) == PC_P_ICMP || l4proto(f) == PC_P_ICMP6)
+        fprintf(out, ",\"icmp_type\":%u,\"icmp_code\":%u", t[0], t[1]);
+    else
+        fputs(",\"icmp_type\":null,\"icmp_code\":null", out);
+}
+
+static void json_layers(FILE *out, const struct pc_decoded *d)
+{
+    static char buf[1 << 16];
+    fputs(",\"layers\":[", out);
+    for (int i = 0; i < d->n; i++) {
+        struct pc_fmt f;
+        pc_fmt_init(&f, buf, sizeof buf, true);
+        pc_describe_layer(d, i, &f);
+        fprintf(out, "%s{\"proto\":\"%s\",\"offset\":%u,\"header_len\":%u,\"data_len\":%u", i ? "," : "", pc_proto_name(d->l[i].proto),
+                d->l[i].off, d->l[i].hlen, d->l[i].plen);
+        if (d->l[i].flags & PC_LF_QUOTED) fputs(",\"quoted\":true", out);
+        if (f.len) fprintf(out, ",%s", buf);
+        fputc('}', out);
+    }
+    fputc(']', out);
+}
+
 static void print_json(FILE *out, uint64_t n, const struct pc_pkthdr *h, const struct fields *f)
 {
     const struct pc_decoded *d = f->d;
     char ts[32], a[18], b[18];
     cli_fmt_ts(h->ts, ts);
     fprintf(out, "{\"n\":%llu,\"ts\":\"%s\",\"caplen\":%u,\"len\":%u", (unsigned long long)n, ts, h->caplen, h->len);
-    if (f->eth) {
-        fmt_mac(pc_eth_src(f->eth), a);
-        fmt_mac(pc_eth_dst(f->eth), b);
-        fprintf(out, ",\"eth_src\":\"%s\",\"eth_dst\":\"%s\",\"ethertype\":%u", a, b, pc_eth_type(f->eth));
+    if (f->eth >= 0) {
+        const uint8_t *e = hdr(f, f->eth);
+        pc_fmt_mac(pc_eth_src(e), a);
+        pc_fmt_mac(pc_eth_dst(e), b);
+        fprintf(out, ",\"eth_src\":\"%s\",\"eth_dst\":\"%s\",\"ethertype\":%u", a, b, pc_eth_type(e));
     } else {
         fputs(",\"eth_src\":null,\"eth_dst\":null,\"ethertype\":null", out);
     }
-    if (f->ip) {
-        fmt_ip4(pc_ipv4_src(f->ip), a);
-        fmt_ip4(pc_ipv4_dst(f->ip), b);
-        fprintf(out, ",\"ip_src\":\"%s\",\"ip_dst\":\"%s\",\"ip_proto\":%u,\"ip_id\":%u,\"ip_len\":%u,\"ip_flags\":%u,\"ttl\":%u",
-                a, b, pc_ipv4_proto(f->ip), pc_ipv4_id(f->ip), pc_ipv4_len(f->ip), pc_ipv4_flags(f->ip), pc_ipv4_ttl(f->ip));
-    } else {
-        fputs(",\"ip_src\":null,\"ip_dst\":null,\"ip_proto\":null,\"ip_id\":null,\"ip_len\":null,\"ip_flags\":null,\"ttl\":null", out);
-    }
-    if (f->l4 && (f->l4proto == PC_P_TCP || f->l4proto == PC_P_UDP))
-        fprintf(out, ",\"sport\":%u,\"dport\":%u", pc_get16(f->l4), pc_get16(f->l4 + 2));
-    else
-        fputs(",\"sport\":null,\"dport\":null", out);
-    if (f->l4proto == PC_P_TCP) {
-        char fl[10];
-        pc_tcp_flagstr(pc_tcp_flags(f->l4), fl);
-        struct optbuf ob = { .json = true };
-        tcp_options(f, &ob);
-        fprintf(out, ",\"tcp_flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"win\":%u,\"tcp_options\":[%s]", fl,
-                pc_tcp_seq(f->l4), pc_tcp_ack(f->l4), pc_tcp_win(f->l4), ob.s);
-    } else {
-        fputs(",\"tcp_flags\":null,\"seq\":null,\"ack\":null,\"win\":null,\"tcp_options\":null", out);
-    }
-    if (f->l4proto == PC_P_ICMP)
-        fprintf(out, ",\"icmp_type\":%u,\"icmp_code\":%u", pc_icmp_type(f->l4), pc_icmp_code(f->l4));
-    else
-        fputs(",\"icmp_type\":null,\"icmp_code\":null", out);
+    json_ip(out, f);
+    json_l4(out, f);
     fprintf(out, ",\"payload_len\":%u", f->payload_len);
-    if (d->l3 >= 0 && d->l[d->l3].csum) fprintf(out, ",\"ip_csum\":\"%s\"", pc_csum_status_name(d->l[d->l3].csum));
+    if (f->ip >= 0 && d->l[f->ip].proto == PC_P_IPV4) fprintf(out, ",\"ip_csum\":\"%s\"", pc_csum_status_name(d->l[f->ip].csum));
     else fputs(",\"ip_csum\":null", out);
-    if (d->l4 >= 0 && d->l[d->l4].csum) fprintf(out, ",\"l4_csum\":\"%s\"", pc_csum_status_name(d->l[d->l4].csum));
+    if (f->l4 >= 0 && d->l[f->l4].csum) fprintf(out, ",\"l4_csum\":\"%s\"", pc_csum_status_name(d->l[f->l4].csum));
     else fputs(",\"l4_csum\":null", out);
     struct jctx j = { out, 0 };
     fputs(",\"errors\":[", out);
     each_error(d, json_err, &j);
-    fputs("]}", out);
+    fputc(']', out);
+    json_layers(out, d);
+    fputc('}', out);
 }
 
 /* ---- main loop ---- */

@@ -1,9 +1,61 @@
-/* Options and capture output shared by the crafting commands. */
+/* The shared half of every crafting command: options, link and IP layers,
+ * payload, overrides, fragmentation and capture output. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "craft.h"
+#include "pktcraft/arp.h"
+#include "pktcraft/frag.h"
+#include "pktcraft/ipv6.h"
+#include "pktcraft/vlan.h"
 
-void craft_common_init(struct craft_common *c)
+void craft_help_common(bool ip)
+{
+    if (ip)
+        printf("Network (shared by the IP commands):\n"
+               "      --src ADDR, --dst ADDR  IPv4 or IPv6 addresses; the version follows them\n"
+               "      --ttl N, --hop-limit N  TTL / hop limit (default 64)\n"
+               "      --tos N, --tclass N     IPv4 TOS byte / IPv6 traffic class (default 0)\n"
+               "      --flowlabel N           IPv6 flow label (default 0)\n"
+               "      --ip-id N               IPv4 identification (default: from the seed)\n"
+               "      --df                    set IPv4 Don't Fragment\n"
+               "      --ipv6-ext SPEC         add an IPv6 extension header, in order given:\n"
+               "                              hop[:HEX] dest[:HEX] (raw TLV options, padded),\n"
+               "                              rt0:ADDR[,ADDR..] rt2:ADDR srh:SEG[,SEG..] (SRH\n"
+               "                              segment list, final destination first),\n"
+               "                              frag[:OFFSET[:M[:ID]]] (offset in 8-byte units)\n"
+               "      --frag SIZE             split each datagram into fragments of SIZE\n"
+               "                              payload bytes (a multiple of 8)\n"
+               "      --frag-order in|reverse|random  fragment order (random uses --seed)\n"
+               "Payload:\n"
+               "      --data STRING           payload with C escapes (\\n, \\x41, \\0, ...)\n"
+               "      --data-file FILE        payload from a file\n"
+               "      --hex HEX               payload from hex digits\n");
+    printf("Link:\n"
+           "      --smac MAC, --dmac MAC  Ethernet addresses (default 02:00:00:00:00:01 and\n"
+           "                              02:00:00:00:00:02)\n"
+           "      --vlan ID[:PCP][,ID[:PCP]]  802.1Q tag, or two for QinQ (outer 802.1ad)\n"
+           "      --pad                   zero-pad frames to the Ethernet minimum of 60 bytes\n"
+           "Fields:\n"
+           "      --set FIELD=VALUE       pin any field, computed ones too (0 included)\n"
+           "      --corrupt FIELD         write a computed field's correct value made wrong\n"
+           "                              (see FIELDS below)\n"
+           "Output and timing:\n"
+           "  -o, --output FILE           capture file ('-' for stdout; alias -w); required\n"
+           "  -F pcap|nsecpcap            capture format (default pcap, microseconds)\n"
+           "      --append                add to an existing capture of the same format\n"
+           "  -c, --count N               packets to craft (default 1)\n"
+           "      --start TIME            first timestamp: epoch seconds with a fraction, or\n"
+           "                              ISO 8601 UTC like 2024-01-01T00:00:00.5Z (default now)\n"
+           "      --gap DURATION          time between frames: 10ns, 250us, 1ms, 2s (default 1ms)\n"
+           "      --seed N                seed for every value not given (default 1)\n"
+           "  -h, --help                  show this help\n\n");
+    field_help();
+}
+
+void craft_init(struct craft *c)
 {
     memset(c, 0, sizeof *c);
     c->tsprec = PC_TSPREC_US;
@@ -11,11 +63,198 @@ void craft_common_init(struct craft_common *c)
     c->start = -1;
     c->gap = 1000000;
     c->seed = 1;
+    c->ttl = -1;
+    c->ipid = -1;
     memcpy(c->smac, (uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x01 }, 6);
     memcpy(c->dmac, (uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x02 }, 6);
 }
 
-bool craft_common_opt(struct craft_common *c, int opt, const char *arg, char **argv)
+int cli_parse_ip(const char *opt, const char *s, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (inet_pton(AF_INET, s, out) == 1) return 4;
+    if (inet_pton(AF_INET6, s, out) == 1) return 6;
+    cli_usage_error("%s: '%s' is not an IPv4 or IPv6 address", opt, s);
+}
+
+void cli_parse_ipv6(const char *opt, const char *s, uint8_t out[16])
+{
+    if (inet_pton(AF_INET6, s, out) != 1) cli_usage_error("%s: '%s' is not an IPv6 address", opt, s);
+}
+
+size_t cli_parse_hex(const char *opt, const char *s, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = s; *p;) {
+        if (*p == ' ' || *p == ':' || *p == '\n') { p++; continue; }
+        char hex[3] = { p[0], p[1], 0 }, *end;
+        if (!p[1] || n == cap) cli_usage_error("%s: '%.40s' is not whole bytes of hex (at most %zu)", opt, s, cap);
+        out[n++] = (uint8_t)strtoul(hex, &end, 16);
+        if (*end) cli_usage_error("%s: '%.40s' is not hex", opt, s);
+        p += 2;
+    }
+    return n;
+}
+
+static uint8_t *payload_buf(struct craft *c)
+{
+    if (!c->payload && !(c->payload = malloc(CRAFT_MAX_PAYLOAD))) cli_runtime_error("out of memory");
+    c->have_payload = true;
+    return c->payload;
+}
+
+/* C escapes: \n \r \t \0 \\ \xHH \NNN (octal). */
+static void parse_data(struct craft *c, const char *s)
+{
+    uint8_t *p = payload_buf(c);
+    size_t n = 0;
+    while (*s) {
+        if (n == CRAFT_MAX_PAYLOAD) cli_usage_error("--data: longer than %d bytes", CRAFT_MAX_PAYLOAD);
+        if (*s != '\\') { p[n++] = (uint8_t)*s++; continue; }
+        s++;
+        char *end;
+        switch (*s) {
+        case 'n': p[n++] = '\n'; s++; break;
+        case 'r': p[n++] = '\r'; s++; break;
+        case 't': p[n++] = '\t'; s++; break;
+        case '\\': p[n++] = '\\'; s++; break;
+        case 'x': {
+            char hex[3] = { s[1], s[1] ? s[2] : 0, 0 };
+            p[n++] = (uint8_t)strtoul(hex, &end, 16);
+            if (end == hex) cli_usage_error("--data: bad \\x escape");
+            s += 1 + (end - hex);
+            break;
+        }
+        default:
+            if (*s >= '0' && *s <= '7') {
+                char oct[4] = { s[0], 0, 0, 0 };
+                for (int k = 1; k < 3 && s[k] >= '0' && s[k] <= '7'; k++) oct[k] = s[k];
+                p[n++] = (uint8_t)strtoul(oct, NULL, 8);
+                s += strlen(oct);
+            } else {
+                cli_usage_error("--data: unknown escape '\\%c'", *s ? *s : '?');
+            }
+        }
+    }
+    c->plen = n;
+}
+
+static void parse_data_file(struct craft *c, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) cli_runtime_error("--data-file: %s: %s", path, strerror(errno));
+    uint8_t *p = payload_buf(c);
+    c->plen = fread(p, 1, CRAFT_MAX_PAYLOAD, f);
+    int more = fgetc(f) != EOF;
+    fclose(f);
+    if (more) cli_usage_error("--data-file: %s is larger than %d bytes", path, CRAFT_MAX_PAYLOAD);
+}
+
+static void parse_vlan(struct craft *c, const char *arg)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", arg);
+    c->nvlan = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (c->nvlan == 2) cli_usage_error("--vlan: at most two tags (QinQ)");
+        char *colon = strchr(t, ':');
+        if (colon) *colon = 0;
+        c->vlan[c->nvlan].vid = (uint16_t)cli_parse_uint("--vlan", t, 4095);
+        c->vlan[c->nvlan].pcp = colon ? (uint8_t)cli_parse_uint("--vlan", colon + 1, 7) : 0;
+        c->nvlan++;
+    }
+    if (!c->nvlan) cli_usage_error("--vlan: needs an id like 100 or 100,200");
+}
+
+/* --ipv6-ext KIND[:ARGS]: see craft_help_common. */
+static void parse_ext(struct craft *c, const char *arg)
+{
+    if (c->next == CRAFT_MAX_EXT) cli_usage_error("--ipv6-ext: at most %d extension headers", CRAFT_MAX_EXT);
+    struct craft_ext *e = &c->ext[c->next++];
+    memset(e, 0, sizeof *e);
+    char kind[16];
+    const char *rest = strchr(arg, ':');
+    snprintf(kind, sizeof kind, "%.*s", rest ? (int)(rest - arg) : (int)strlen(arg), arg);
+    rest = rest ? rest + 1 : "";
+    struct pc_ip6ext *s = &e->spec;
+    if (!strcmp(kind, "hop") || !strcmp(kind, "dest")) {
+        s->type = kind[0] == 'h' ? PC_P_IP6_HOP : PC_P_IP6_DEST;
+        s->optlen = cli_parse_hex("--ipv6-ext", rest, e->opts, sizeof e->opts);
+        s->opts = e->opts;
+    } else if (!strcmp(kind, "rt0") || !strcmp(kind, "rt2") || !strcmp(kind, "srh")) {
+        s->type = PC_P_IP6_ROUTING;
+        s->rtype = kind[1] == 't' ? (uint8_t)(kind[2] - '0') : PC_IP6_RT_SRH;
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%s", rest);
+        for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            if (s->naddrs == 8) cli_usage_error("--ipv6-ext: at most 8 addresses");
+            cli_parse_ipv6("--ipv6-ext", t, e->addrs[s->naddrs++]);
+        }
+        if (!s->naddrs) cli_usage_error("--ipv6-ext: %s needs at least one address", kind);
+        s->addrs = (const uint8_t(*)[16])e->addrs;
+        s->segleft = (uint8_t)(s->rtype == PC_IP6_RT_SRH ? s->naddrs - 1 : s->naddrs);
+    } else if (!strcmp(kind, "frag")) {
+        s->type = PC_P_IP6_FRAG;
+        unsigned long off = 0, m = 0, id = 0;
+        if (*rest && sscanf(rest, "%lu:%lu:%lu", &off, &m, &id) < 1) cli_usage_error("--ipv6-ext: frag[:OFFSET[:M[:ID]]]");
+        if (off > 0x1FFF) cli_usage_error("--ipv6-ext: fragment offset over 8191");
+        s->frag_off = (uint16_t)off;
+        s->m = m ? 1 : 0;
+        s->ident = (uint32_t)id;
+    } else {
+        cli_usage_error("--ipv6-ext: '%s' is not hop, dest, rt0, rt2, srh or frag", kind);
+    }
+}
+
+static void add_set(struct craft *c, const char *arg, bool corrupt)
+{
+    if (c->nsets == CRAFT_MAX_SETS) cli_usage_error("at most %d --set/--corrupt", CRAFT_MAX_SETS);
+    struct craft_set *s = &c->sets[c->nsets++];
+    if (corrupt) field_parse_corrupt(s, arg);
+    else field_parse_set(s, arg);
+}
+
+static void set_addr(struct craft *c, const char *opt, const char *arg, uint8_t *out, bool *have)
+{
+    int v = cli_parse_ip(opt, arg, out);
+    if (c->ipver && c->ipver != v) cli_usage_error("%s: %s is IPv%d but the other address is IPv%d", opt, arg, v, c->ipver);
+    c->ipver = v;
+    *have = true;
+}
+
+static bool net_opt(struct craft *c, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_SRC: set_addr(c, "--src", arg, c->src, &c->have_src); return true;
+    case OPT_DST: set_addr(c, "--dst", arg, c->dst, &c->have_dst); return true;
+    case OPT_VLAN: parse_vlan(c, arg); return true;
+    case OPT_TTL: c->ttl = (int)cli_parse_uint("--ttl", arg, 255); return true;
+    case OPT_IPID: c->ipid = (long)cli_parse_uint("--ip-id", arg, 65535); return true;
+    case OPT_TOS: c->tos = (int)cli_parse_uint("--tos", arg, 255); return true;
+    case OPT_FLOWLABEL: c->flowlabel = (uint32_t)cli_parse_uint("--flowlabel", arg, 0xFFFFF); return true;
+    case OPT_DF: c->df = true; return true;
+    case OPT_IPV6EXT: parse_ext(c, arg); return true;
+    case OPT_FRAG:
+        c->frag = (uint32_t)cli_parse_uint("--frag", arg, 65528);
+        if (!c->frag || c->frag % 8) cli_usage_error("--frag: %s is not a positive multiple of 8", arg);
+        return true;
+    case OPT_FRAGORDER:
+        if (!strcmp(arg, "in")) c->frag_order = PC_FRAG_IN_ORDER;
+        else if (!strcmp(arg, "reverse")) c->frag_order = PC_FRAG_REVERSED;
+        else if (!strcmp(arg, "random")) c->frag_order = PC_FRAG_SHUFFLED;
+        else cli_usage_error("--frag-order: '%s' is not in, reverse or random", arg);
+        return true;
+    case OPT_DATA: parse_data(c, arg); return true;
+    case OPT_DATAFILE: parse_data_file(c, arg); return true;
+    case OPT_HEX: c->plen = cli_parse_hex("--hex", arg, payload_buf(c), CRAFT_MAX_PAYLOAD); return true;
+    case OPT_SET: add_set(c, arg, false); return true;
+    case OPT_CORRUPT: add_set(c, arg, true); return true;
+    case OPT_PAD: c->pad = true; return true;
+    default: return false;
+    }
+}
+
+bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 {
     switch (opt) {
     case 'o': case 'w': c->out = arg; return true;
@@ -29,20 +268,27 @@ bool craft_common_opt(struct craft_common *c, int opt, const char *arg, char **a
     case OPT_SEED: c->seed = cli_parse_uint("--seed", arg, UINT64_MAX); return true;
     case OPT_APPEND: c->append = true; return true;
     case OPT_SMAC: cli_parse_mac("--smac", arg, c->smac); return true;
-    case OPT_DMAC: cli_parse_mac("--dmac", arg, c->dmac); return true;
+    case OPT_DMAC: cli_parse_mac("--dmac", arg, c->dmac); c->dmac_given = true; return true;
     case '?': case ':': cli_bad_option(opt, argv);
-    default: return false;
+    default: return net_opt(c, opt, arg);
     }
 }
 
-void craft_common_finish(struct craft_common *c)
+void craft_finish_args(struct craft *c, bool need_ip)
 {
+    if (need_ip && !c->have_src) cli_usage_error("--src is required");
+    if (need_ip && !c->have_dst) cli_usage_error("--dst is required");
     if (!c->out) cli_usage_error("-o FILE is required ('-' writes to stdout)");
+    if (c->next && c->ipver != 6) cli_usage_error("--ipv6-ext needs IPv6 addresses");
+    if (c->df && c->ipver == 6) cli_usage_error("--df applies to IPv4 only");
+    if (c->flowlabel && c->ipver == 4) cli_usage_error("--flowlabel applies to IPv6 only");
+    if (c->ipid >= 0 && c->ipver == 6) cli_usage_error("--ip-id applies to IPv4 only (use --ipv6-ext frag:0:0:ID)");
+    if (c->frag && !need_ip) cli_usage_error("--frag needs an IP packet");
     if (c->start < 0) c->start = cli_now();
     pc_rng_seed(&c->rng, c->seed);
 }
 
-void craft_open(struct craft_common *c, int linktype)
+void craft_open(struct craft *c, int linktype)
 {
     struct pc_err err = { 0 };
     struct pc_writer_opts o = { .linktype = linktype, .snaplen = 262144, .tsprec = c->tsprec, .append = c->append };
@@ -50,22 +296,126 @@ void craft_open(struct craft_common *c, int linktype)
     if (!c->w) cli_runtime_error("%s", err.msg);
 }
 
-void craft_write(struct craft_common *c, uint64_t i, const uint8_t *frame, size_t len)
+void craft_apply(struct craft *c, const char *layer, void *spec)
 {
-    pc_time_ns ts = c->start + (pc_time_ns)i * c->gap;
+    for (int k = 0; k < c->nsets; k++)
+        if (field_apply(&c->sets[k], layer, spec)) c->sets[k].used = true;
+}
+
+/* A --set for a layer this packet does not have would silently do nothing. */
+static void check_sets_used(struct craft *c)
+{
+    for (int k = 0; k < c->nsets; k++) {
+        if (c->sets[k].used) continue;
+        pc_writer_abort(c->w);
+        cli_usage_error("%s %s: this packet has no such layer", c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set",
+                        field_name(c->sets[k].f));
+    }
+}
+
+static void push_ip(struct craft *c, struct pc_pkt *pk, uint16_t r_id)
+{
+    if (c->ipver == 4) {
+        struct pc_ipv4 ip = { .tos = (uint8_t)c->tos, .ttl = (uint8_t)(c->ttl < 0 ? 64 : c->ttl),
+                              .flags = c->df ? PC_IP_DF : 0, .id = c->ipid >= 0 ? (uint16_t)c->ipid : r_id };
+        memcpy(ip.src, c->src, 4);
+        memcpy(ip.dst, c->dst, 4);
+        craft_apply(c, "ip", &ip);
+        pc_push_ipv4(pk, &ip);
+        return;
+    }
+    struct pc_ipv6 ip6 = { .tclass = (uint8_t)c->tos, .flowlabel = c->flowlabel,
+                           .hlim = (uint8_t)(c->ttl < 0 ? 64 : c->ttl) };
+    memcpy(ip6.src, c->src, 16);
+    memcpy(ip6.dst, c->dst, 16);
+    craft_apply(c, "ip6", &ip6);
+    pc_push_ipv6(pk, &ip6);
+    for (int k = 0; k < c->next; k++) {
+        struct pc_ip6ext e = c->ext[k].spec;
+        craft_apply(c, "ip6ext", &e);
+        pc_push_ip6ext(pk, &e);
+    }
+}
+
+void craft_begin(struct craft *c, struct pc_pkt *pk, uint8_t *buf, size_t cap, bool ip)
+{
+    /* Drawn for every packet, used or not, so that other options never
+     * shift the seeded values. */
+    uint16_t r_id = (uint16_t)pc_rng_next(&c->rng);
+    pc_pkt_init(pk, buf, cap);
+    struct pc_eth eth = { .pad = c->pad };
+    memcpy(eth.dst, c->dmac, 6);
+    memcpy(eth.src, c->smac, 6);
+    craft_apply(c, "eth", &eth);
+    pc_push_eth(pk, &eth);
+    for (int k = 0; k < c->nvlan; k++) {
+        struct pc_vlan v = { .vid = c->vlan[k].vid, .pcp = c->vlan[k].pcp,
+                             .tpid = (c->nvlan == 2 && k == 0) ? 0x88A8 : 0 };
+        craft_apply(c, "vlan", &v);
+        pc_push_vlan(pk, &v);
+    }
+    if (ip) push_ip(c, pk, r_id);
+}
+
+void craft_payload(struct craft *c, struct pc_pkt *pk)
+{
+    if (c->plen) pc_push_payload(pk, c->payload, c->plen);
+}
+
+static void write_frame(struct craft *c, const uint8_t *frame, size_t len)
+{
+    pc_time_ns ts = c->start + (pc_time_ns)c->frames * c->gap;
     int rc = pc_writer_write(c->w, ts, frame, (uint32_t)len, (uint32_t)len);
     if (rc < 0) {
         const struct pc_err *e = pc_writer_err(c->w);
         char msg[sizeof e->msg];
         snprintf(msg, sizeof msg, "%s", e->code ? e->msg : pc_strerror(rc));
         pc_writer_abort(c->w);
-        cli_runtime_error("packet %llu: %s", (unsigned long long)i + 1, msg);
+        cli_runtime_error("frame %llu: %s", (unsigned long long)c->frames + 1, msg);
+    }
+    c->frames++;
+}
+
+static int frag_cb(void *ctx, const uint8_t *frag, size_t len)
+{
+    write_frame(ctx, frag, len);
+    return 0;
+}
+
+static const char *build_hint(int rc)
+{
+    switch (rc) {
+    case PC_EINVAL: return " (a next-protocol field cannot be inferred, or a value is out of range: pin it with --set)";
+    case PC_ELIMIT: return " (the packet is larger than its length fields can express)";
+    case PC_ENOSPC: return " (the packet is too large)";
+    default: return "";
     }
 }
 
-void craft_close(struct craft_common *c)
+void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i)
+{
+    if (i == 0) check_sets_used(c);
+    int len = pc_pkt_finalize(pk);
+    if (len < 0) {
+        pc_writer_abort(c->w);
+        cli_runtime_error("cannot build packet %llu: %s%s", (unsigned long long)i + 1, pc_strerror(len), build_hint(len));
+    }
+    if (!c->frag) { write_frame(c, pk->buf, (size_t)len); return; }
+    static uint8_t scratch[CRAFT_FRAME_CAP];
+    struct pc_frag_opts o = { .size = c->frag, .order = c->frag_order, .seed = c->seed + i,
+                              .ident = (uint32_t)pc_rng_next(&c->rng), .buf = scratch, .cap = sizeof scratch };
+    int rc = pc_fragment(pk->buf, (size_t)len, PC_LINK_ETHERNET, &o, frag_cb, c);
+    if (rc < 0) {
+        pc_writer_abort(c->w);
+        cli_runtime_error("cannot fragment packet %llu: %s", (unsigned long long)i + 1, pc_strerror(rc));
+    }
+}
+
+void craft_close(struct craft *c)
 {
     struct pc_err err = { 0 };
     if (pc_writer_close(c->w, &err) < 0) cli_runtime_error("%s", err.msg);
     c->w = NULL;
+    free(c->payload);
+    c->payload = NULL;
 }

@@ -1,4 +1,7 @@
-/* Options and output shared by every crafting command. */
+/* What every crafting command shares: output and timing, the link and IP
+ * layers (Ethernet, VLAN tags, IPv4 or IPv6 with extension headers),
+ * payload, field overrides (--set/--corrupt) and fragmentation.  A command
+ * adds its own layer between craft_begin() and craft_finish(). */
 #ifndef PKTCRAFT_CLI_CRAFT_H
 #define PKTCRAFT_CLI_CRAFT_H
 
@@ -6,52 +9,124 @@
 
 #include "cli.h"
 
-struct craft_common {
-    const char *out;      /* -o FILE; required */
-    int tsprec;           /* -F */
+#define CRAFT_MAX_SETS 32
+#define CRAFT_MAX_EXT 8
+#define CRAFT_MAX_PAYLOAD 65535
+#define CRAFT_FRAME_CAP (CRAFT_MAX_PAYLOAD + 2048)
+
+struct field_def;
+
+struct craft_set {
+    const struct field_def *f;
+    int mode;           /* PC_FPIN or PC_FCORRUPT */
+    uint8_t val[16];    /* parsed value: number (host order, in v) or address bytes */
+    uint64_t v;
+    bool used;          /* applied to some layer of the first packet */
+};
+
+struct craft_ext {      /* one --ipv6-ext, parsed */
+    struct pc_ip6ext spec;
+    uint8_t addrs[8][16];
+    uint8_t opts[256];
+};
+
+struct craft {
+    /* output and timing */
+    const char *out;
+    int tsprec;
     bool append;
-    uint64_t count;       /* -c */
-    pc_time_ns start;     /* --start, default now */
-    int64_t gap;          /* --gap, default 1ms */
-    uint64_t seed;        /* --seed, default 1 */
-    uint8_t smac[6], dmac[6];
+    uint64_t count;
+    pc_time_ns start;
+    int64_t gap;
+    uint64_t seed;
     struct pc_rng rng;
     struct pc_writer *w;
+    uint64_t frames;    /* frames written: each takes the next timestamp */
+    /* link */
+    uint8_t smac[6], dmac[6];
+    bool dmac_given, pad;
+    struct { uint16_t vid; uint8_t pcp; } vlan[2];
+    int nvlan;
+    /* IP */
+    int ipver;          /* 4 or 6, from --src/--dst; 0 if neither given */
+    uint8_t src[16], dst[16];
+    bool have_src, have_dst;
+    int ttl;            /* -1: 64 */
+    long ipid;          /* -1: from the seed per packet */
+    int tos;
+    uint32_t flowlabel;
+    bool df;
+    struct craft_ext ext[CRAFT_MAX_EXT];
+    int next;
+    /* fragmentation */
+    uint32_t frag;      /* 0: none */
+    uint8_t frag_order;
+    /* payload */
+    uint8_t *payload;
+    size_t plen;
+    bool have_payload;
+    /* overrides */
+    struct craft_set sets[CRAFT_MAX_SETS];
+    int nsets;
 };
 
-/* Long options every crafting command takes; value codes start at 1000. */
+/* Long options every crafting command takes; value codes from 1000. */
 enum {
-    OPT_START = 1000, OPT_GAP, OPT_SEED, OPT_APPEND, OPT_SMAC, OPT_DMAC,
+    OPT_START = 1000, OPT_GAP, OPT_SEED, OPT_APPEND, OPT_SMAC, OPT_DMAC, OPT_SRC, OPT_DST, OPT_VLAN,
+    OPT_TTL, OPT_IPID, OPT_TOS, OPT_FLOWLABEL, OPT_DF, OPT_IPV6EXT, OPT_FRAG, OPT_FRAGORDER,
+    OPT_DATA, OPT_DATAFILE, OPT_HEX, OPT_SET, OPT_CORRUPT, OPT_PAD,
     OPT_COMMON_END
 };
-#define CRAFT_COMMON_LONGOPTS                                                      \
-    { "output", required_argument, 0, 'o' }, { "count", required_argument, 0, 'c' }, \
-    { "start", required_argument, 0, OPT_START }, { "gap", required_argument, 0, OPT_GAP }, \
-    { "seed", required_argument, 0, OPT_SEED }, { "append", no_argument, 0, OPT_APPEND }, \
-    { "smac", required_argument, 0, OPT_SMAC }, { "dmac", required_argument, 0, OPT_DMAC }, \
-    { "help", no_argument, 0, 'h' }
+#define CRAFT_COMMON_LONGOPTS                                                                      \
+    { "output", required_argument, 0, 'o' }, { "count", required_argument, 0, 'c' },               \
+    { "start", required_argument, 0, OPT_START }, { "gap", required_argument, 0, OPT_GAP },       \
+    { "seed", required_argument, 0, OPT_SEED }, { "append", no_argument, 0, OPT_APPEND },         \
+    { "smac", required_argument, 0, OPT_SMAC }, { "dmac", required_argument, 0, OPT_DMAC },       \
+    { "src", required_argument, 0, OPT_SRC }, { "dst", required_argument, 0, OPT_DST },           \
+    { "vlan", required_argument, 0, OPT_VLAN }, { "ttl", required_argument, 0, OPT_TTL },         \
+    { "hop-limit", required_argument, 0, OPT_TTL }, { "ip-id", required_argument, 0, OPT_IPID }, \
+    { "tos", required_argument, 0, OPT_TOS }, { "tclass", required_argument, 0, OPT_TOS },        \
+    { "flowlabel", required_argument, 0, OPT_FLOWLABEL }, { "df", no_argument, 0, OPT_DF },       \
+    { "ipv6-ext", required_argument, 0, OPT_IPV6EXT }, { "frag", required_argument, 0, OPT_FRAG }, \
+    { "frag-order", required_argument, 0, OPT_FRAGORDER }, { "data", required_argument, 0, OPT_DATA }, \
+    { "data-file", required_argument, 0, OPT_DATAFILE }, { "hex", required_argument, 0, OPT_HEX }, \
+    { "set", required_argument, 0, OPT_SET }, { "corrupt", required_argument, 0, OPT_CORRUPT },   \
+    { "pad", no_argument, 0, OPT_PAD }, { "help", no_argument, 0, 'h' }
 #define CRAFT_COMMON_SHORTOPTS ":o:w:c:F:h"
-#define CRAFT_COMMON_HELP                                                              \
-    "  -o, --output FILE     capture file to write ('-' for stdout; alias -w); required\n" \
-    "  -F pcap|nsecpcap      capture format (default pcap, microseconds)\n"              \
-    "      --append          add to an existing capture of the same link type and format\n" \
-    "  -c, --count N         packets to craft (default 1)\n"                            \
-    "      --start TIME      first timestamp: epoch seconds with fraction, or ISO 8601 UTC\n" \
-    "                        like 2024-01-01T00:00:00.5Z (default: now)\n"              \
-    "      --gap DURATION    time between packets, e.g. 10us, 1ms, 2s (default 1ms)\n"   \
-    "      --seed N          seed for every value not given (default 1); the same\n"      \
-    "                        arguments and seed give the same bytes\n"                    \
-    "      --smac MAC        source MAC (default 02:00:00:00:00:01)\n"                   \
-    "      --dmac MAC        destination MAC (default 02:00:00:00:00:02)\n"              \
-    "  -h, --help            show this help\n"
 
-void craft_common_init(struct craft_common *c);
-/* Handle one getopt result if it is a common option; false if not ours. */
-bool craft_common_opt(struct craft_common *c, int opt, const char *arg, char **argv);
-/* After parsing: check required options, seed the generator. */
-void craft_common_finish(struct craft_common *c);
-void craft_open(struct craft_common *c, int linktype);
-void craft_write(struct craft_common *c, uint64_t i, const uint8_t *frame, size_t len);
-void craft_close(struct craft_common *c);
+/* Help text for the shared options, printed by every crafting command. */
+void craft_help_common(bool ip);
+
+void craft_init(struct craft *c);
+/* Handle one getopt result if it is a shared option; false if not ours. */
+bool craft_opt(struct craft *c, int opt, const char *arg, char **argv);
+/* After parsing: check required options, seed the generator, open output. */
+void craft_finish_args(struct craft *c, bool need_ip);
+void craft_open(struct craft *c, int linktype);
+
+/* Start packet i: Ethernet, VLAN tags, and (when ip) the IP header and any
+ * IPv6 extension headers.  l4proto names the next layer for messages. */
+void craft_begin(struct craft *c, struct pc_pkt *pk, uint8_t *buf, size_t cap, bool ip);
+/* Push the --data/--data-file/--hex payload, if any. */
+void craft_payload(struct craft *c, struct pc_pkt *pk);
+/* Finalize, fragment if asked, write.  i is the packet number (0-based). */
+void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i);
+void craft_close(struct craft *c);
+
+/* Apply the --set/--corrupt overrides aimed at layer `layer` to spec. */
+void craft_apply(struct craft *c, const char *layer, void *spec);
+
+/* --set / --corrupt field table (cli/fields.c). */
+const struct field_def *field_find(const char *name);
+void field_parse_set(struct craft_set *s, const char *arg);     /* FIELD=VALUE */
+void field_parse_corrupt(struct craft_set *s, const char *arg); /* FIELD */
+bool field_apply(const struct craft_set *s, const char *layer, void *spec);
+void field_help(void);
+const char *field_name(const struct field_def *f);
+
+/* Numbers and addresses shared by commands. */
+int cli_parse_ip(const char *opt, const char *s, uint8_t out[16]); /* returns 4 or 6 */
+void cli_parse_ipv6(const char *opt, const char *s, uint8_t out[16]);
+size_t cli_parse_hex(const char *opt, const char *s, uint8_t *out, size_t cap);
 
 #endif

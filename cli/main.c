@@ -10,7 +10,14 @@ static const struct {
     int (*fn)(int, char **);
     const char *summary;
 } commands[] = {
-    { "syn", cmd_syn, "craft TCP SYN packets into a capture file" },
+    { "syn", cmd_syn, "craft TCP SYN packets (shorthand for tcp --flags S)" },
+    { "tcp", cmd_tcp, "craft TCP segments: any flags, options, payload" },
+    { "udp", cmd_udp, "craft UDP datagrams" },
+    { "icmp", cmd_icmp, "craft ICMP messages: echo, unreachable, time exceeded, ..." },
+    { "icmp6", cmd_icmp6, "craft ICMPv6 messages, neighbour discovery included" },
+    { "arp", cmd_arp, "craft ARP requests, replies and gratuitous ARP" },
+    { "dns", cmd_dns, "craft DNS queries and responses over UDP or TCP" },
+    { "raw", cmd_raw, "write frames given as hex or a file, any link type" },
     { "read", cmd_read, "decode a capture file, one line or JSON object per packet" },
 };
 

@@ -4,16 +4,15 @@
 #include "internal.h"
 #include "pktcraft/checksum.h"
 
-static const char *const proto_names[PC_P__COUNT] = {
-    [PC_P_NONE] = "none", [PC_P_ETH] = "eth",   [PC_P_IPV4] = "ipv4",
-    [PC_P_TCP] = "tcp",   [PC_P_UDP] = "udp",   [PC_P_ICMP] = "icmp",
-    [PC_P_PAYLOAD] = "payload",
-};
-
 const char *pc_proto_name(int proto)
 {
-    if (proto < 0 || proto >= PC_P__COUNT || !proto_names[proto]) return "unknown";
-    return proto_names[proto];
+    if (proto <= PC_P_NONE || proto >= PC_P__COUNT) return proto == PC_P_NONE ? "none" : "unknown";
+    return pc_protos[proto].name;
+}
+
+int pc_proto_ipproto(int proto)
+{
+    return (proto > PC_P_NONE && proto < PC_P__COUNT) ? pc_protos[proto].ipproto : -1;
 }
 
 void pc_pkt_init(struct pc_pkt *pk, uint8_t *buf, size_t cap)
@@ -54,45 +53,47 @@ int pc_push_payload(struct pc_pkt *pk, const void *data, size_t len)
     return 0;
 }
 
+void pc_pkt_save_spec(struct pc_pkt *pk, int i, const void *spec, size_t size)
+{
+    memcpy(pk->l[i].s.any.b, spec, size);
+}
+
+void pc_pkt_load_spec(const struct pc_pkt *pk, int i, void *spec, size_t size)
+{
+    memcpy(spec, pk->l[i].s.any.b, size);
+}
+
 int pc_next_ethertype(const struct pc_pkt *pk, int i)
 {
     if (i + 1 >= pk->n) return -1;
-    switch (pk->l[i + 1].proto) {
-    case PC_P_IPV4: return PC_ETHERTYPE_IPV4;
-    default: return -1;
-    }
+    const struct pc_proto_info *p = &pc_protos[pk->l[i + 1].proto];
+    return p->ethertype_of ? p->ethertype_of(pk, i + 1) : p->ethertype;
 }
 
 int pc_next_ipproto(const struct pc_pkt *pk, int i)
 {
-    if (i + 1 >= pk->n) return -1;
-    switch (pk->l[i + 1].proto) {
-    case PC_P_TCP: return PC_IPPROTO_TCP;
-    case PC_P_UDP: return PC_IPPROTO_UDP;
-    case PC_P_ICMP: return PC_IPPROTO_ICMP;
-    case PC_P_IPV4: return 4; /* IP in IP */
-    default: return -1;
-    }
+    return i + 1 < pk->n ? pc_protos[pk->l[i + 1].proto].ipproto : -1;
 }
 
+/* The pseudo-header of the nearest enclosing IP layer: IPv4's addresses,
+ * or IPv6's source and final destination (after any Routing header). */
 uint32_t pc_l4_pseudo(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4len)
 {
-    int ip = pc_pkt_find_before(pk, i, PC_P_IPV4);
-    if (ip < 0) return 0;
-    const struct pc_ipv4 *s = &pk->l[ip].s.ip4;
-    return pc_csum_pseudo4(s->src, s->dst, proto, l4len);
+    for (int k = i - 1; k >= 0; k--) {
+        if (pk->l[k].proto == PC_P_IPV4) {
+            /* A source route still under way ends at its last hop. */
+            const uint8_t *h = pk->buf + pk->l[k].off;
+            return pc_csum_pseudo4(pc_ipv4_src(h), pc_ipv4_final_dst(h, pk->l[k].hlen), proto, l4len);
+        }
+        if (pk->l[k].proto == PC_P_IPV6) return pc_ipv6_pseudo(pk, k, i, proto, l4len);
+    }
+    return 0;
 }
 
 static int fill_layer(struct pc_pkt *pk, int i)
 {
-    switch (pk->l[i].proto) {
-    case PC_P_ETH: return pc_eth_fill(pk, i);
-    case PC_P_IPV4: return pc_ipv4_fill(pk, i);
-    case PC_P_TCP: return pc_tcp_fill(pk, i);
-    case PC_P_UDP: return pc_udp_fill(pk, i);
-    case PC_P_ICMP: return pc_icmp_fill(pk, i);
-    default: return 0;
-    }
+    int (*fill)(struct pc_pkt *, int) = pc_protos[pk->l[i].proto].fill;
+    return fill ? fill(pk, i) : 0;
 }
 
 /* Ethernet padding comes last: it is not part of any datagram, so every

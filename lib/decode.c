@@ -51,7 +51,9 @@ uint32_t pc_dec_avail(const struct pc_walk *w, uint32_t off)
 uint8_t pc_dec_l4_csum(const struct pc_walk *w, uint32_t off, uint32_t len, uint8_t proto, int pseudo)
 {
     if (w->frag || (w->flags & PC_DEC_NO_L4CSUM) || pc_dec_avail(w, off) < len) return PC_CSUM_UNVERIFIED;
-    uint32_t ps = (pseudo && w->ip_src) ? pc_csum_pseudo4(w->ip_src, w->ip_dst, proto, len) : 0;
+    uint32_t ps = 0;
+    if (pseudo && w->ipver == 4) ps = pc_csum_pseudo4(w->ip_src, w->ip_dst, proto, len);
+    if (pseudo && w->ipver == 6) ps = pc_csum_pseudo6(w->ip6_src, w->ip6_dst, proto, len);
     return pc_csum_verify(w->d->buf + off, len, ps) ? PC_CSUM_GOOD : PC_CSUM_BAD;
 }
 
@@ -65,7 +67,11 @@ int pc_dec_l4_start(struct pc_walk *w, uint8_t proto, uint32_t off, uint32_t hle
     d->l4 = (int8_t)i;
     if (w->frag) d->l[i].flags |= PC_LF_FRAG;
     if (pc_dec_avail(w, off) >= hlen) return i;
-    int mal = w->end - off < hlen && !w->frag;
+    if (w->end - off < hlen && w->frag) { /* a tiny first fragment: not cut, not a lie */
+        d->l[i].why = "l4 header continues in the next fragment";
+        return -1;
+    }
+    int mal = w->end - off < hlen;
     pc_dec_fail(w, i, mal ? PC_LF_MALFORMED : PC_LF_TRUNC, mal ? too_short : cut);
     return -1;
 }
@@ -85,9 +91,16 @@ void pc_dec_ethertype(struct pc_walk *w, uint16_t type, uint32_t off)
 {
     switch (type) {
     case PC_ETHERTYPE_IPV4: pc_ipv4_decode(w, off); break;
+    case PC_ETHERTYPE_IPV6: pc_ipv6_decode(w, off); break;
+    case PC_ETHERTYPE_ARP: pc_arp_decode(w, off); break;
+    case PC_ETHERTYPE_VLAN: case 0x88A8: case 0x9100: pc_vlan_decode(w, off); break;
+    case 0x6558: pc_eth_decode(w, off); break; /* transparent Ethernet bridging (GRE) */
     default: pc_dec_payload(w, off); break;
     }
 }
+
+/* Tunnels nest; the layer cap bounds the walk, and so does this depth. */
+#define PC_MAX_DEPTH 4
 
 void pc_dec_ipproto(struct pc_walk *w, uint8_t proto, uint32_t off)
 {
@@ -95,17 +108,41 @@ void pc_dec_ipproto(struct pc_walk *w, uint8_t proto, uint32_t off)
     case PC_IPPROTO_TCP: pc_tcp_decode(w, off); break;
     case PC_IPPROTO_UDP: pc_udp_decode(w, off); break;
     case PC_IPPROTO_ICMP: pc_icmp_decode(w, off); break;
-    case 4: pc_ipv4_decode(w, off); break;
+    case 58: pc_icmp6_decode(w, off); break;
+    case 4: case 41: case 47: /* IP in IP, IPv6 in IP, GRE */
+        if (w->depth >= PC_MAX_DEPTH) { pc_dec_payload(w, off); break; }
+        w->depth++;
+        if (proto == 4) pc_ipv4_decode(w, off);
+        else if (proto == 41) pc_ipv6_decode(w, off);
+        else pc_gre_decode(w, off);
+        break;
     default: pc_dec_payload(w, off); break;
     }
+}
+
+void pc_dec_udp_app(struct pc_walk *w, uint16_t sport, uint16_t dport, uint32_t off)
+{
+    if (w->frag) { pc_dec_payload(w, off); return; }
+    if (dport == 4789 && w->depth++ < PC_MAX_DEPTH) { pc_vxlan_decode(w, off); return; }
+    if (sport == 53 || dport == 53 || sport == 5353 || dport == 5353) { pc_dns_decode(w, off); return; }
+    pc_dec_payload(w, off);
+}
+
+void pc_dec_tcp_app(struct pc_walk *w, uint16_t sport, uint16_t dport, uint32_t off)
+{
+    if (!w->frag && (sport == 53 || dport == 53) && off < w->end) { pc_dns_tcp_decode(w, off); return; }
+    pc_dec_payload(w, off);
 }
 
 /* Raw IP link types: the version nibble says which IP it is. */
 static void decode_raw_ip(struct pc_walk *w)
 {
     if (w->d->caplen < 1) return;
-    if ((w->d->buf[0] >> 4) == 4) pc_ipv4_decode(w, 0);
-    else pc_dec_payload(w, 0);
+    switch (w->d->buf[0] >> 4) {
+    case 4: pc_ipv4_decode(w, 0); break;
+    case 6: pc_ipv6_decode(w, 0); break;
+    default: pc_dec_payload(w, 0); break;
+    }
 }
 
 int pc_decode(struct pc_decoded *d, const uint8_t *buf, uint32_t caplen, uint32_t len, int linktype)
@@ -128,6 +165,10 @@ int pc_decode_flags(struct pc_decoded *d, const uint8_t *buf, uint32_t caplen, u
     case PC_LINK_ETHERNET: pc_eth_decode(&w, 0); break;
     case PC_LINK_RAW: case PC_LINK_RAW_OLD12: case PC_LINK_RAW_OLD14: decode_raw_ip(&w); break;
     case PC_LINK_IPV4: pc_ipv4_decode(&w, 0); break;
+    case PC_LINK_IPV6: pc_ipv6_decode(&w, 0); break;
+    case PC_LINK_SLL: pc_sll_decode(&w, 0); break;
+    case PC_LINK_SLL2: pc_sll2_decode(&w, 0); break;
+    case PC_LINK_NULL: case PC_LINK_LOOP: pc_null_decode(&w, 0); break;
     default: pc_dec_payload(&w, 0); break;
     }
     return d->err;

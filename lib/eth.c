@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "pktcraft/fmt.h"
 
 int pc_push_eth(struct pc_pkt *pk, const struct pc_eth *s)
 {
@@ -35,4 +36,17 @@ void pc_eth_decode(struct pc_walk *w, uint32_t off)
     w->d->l2 = (int8_t)i;
     w->d->l[i].plen = w->end - off - PC_ETH_HLEN;
     pc_dec_ethertype(w, pc_eth_type(w->d->buf + off), off + PC_ETH_HLEN);
+}
+
+void pc_eth_describe(const struct pc_decoded *d, int i, struct pc_fmt *f)
+{
+    if (pc_layer_caphdr(d, i) < PC_ETH_HLEN) return;
+    const uint8_t *h = pc_layer_hdr(d, i);
+    char a[18], b[18];
+    pc_fmt_mac(pc_eth_src(h), a);
+    pc_fmt_mac(pc_eth_dst(h), b);
+    pc_fmt_text(f, "%s > %s, ethertype 0x%04x", a, b, pc_eth_type(h));
+    pc_fmt_kstr(f, "src", a);
+    pc_fmt_kstr(f, "dst", b);
+    pc_fmt_kuint(f, "ethertype", pc_eth_type(h));
 }

@@ -5,12 +5,38 @@
 #include "pktcraft/build.h"
 #include "pktcraft/decode.h"
 
+/* The protocol registry: one row per enum pc_proto, indexed by it. */
+struct pc_walk;
+struct pc_proto_info {
+    const char *name;
+    int ethertype;  /* value an enclosing EtherType field gets, -1 none */
+    int ipproto;    /* value an enclosing IP next-header field gets, -1 none */
+    int (*fill)(struct pc_pkt *pk, int i);  /* AUTO/CORRUPT fields, back to front */
+    /* When the EtherType depends on the spec (VLAN TPID), else NULL. */
+    int (*ethertype_of)(const struct pc_pkt *pk, int i);
+};
+extern const struct pc_proto_info pc_protos[PC_P__COUNT];
+
 /* Builder: per-protocol fill of AUTO/CORRUPT fields, called back to front. */
 int pc_eth_fill(struct pc_pkt *pk, int i);
 int pc_ipv4_fill(struct pc_pkt *pk, int i);
 int pc_tcp_fill(struct pc_pkt *pk, int i);
 int pc_udp_fill(struct pc_pkt *pk, int i);
 int pc_icmp_fill(struct pc_pkt *pk, int i);
+int pc_vlan_fill(struct pc_pkt *pk, int i);
+int pc_vlan_ethertype(const struct pc_pkt *pk, int i);
+int pc_arp_fill(struct pc_pkt *pk, int i);
+int pc_ipv6_fill(struct pc_pkt *pk, int i);
+int pc_ip6ext_fill(struct pc_pkt *pk, int i);
+int pc_icmp6_fill(struct pc_pkt *pk, int i);
+int pc_dns_fill(struct pc_pkt *pk, int i);
+int pc_gre_fill(struct pc_pkt *pk, int i);
+int pc_vxlan_fill(struct pc_pkt *pk, int i);
+/* Partial sum of the IPv6 pseudo-header for the L4 layer l4 under the IPv6
+ * layer ip6: source (the home address of a Home Address option, if any),
+ * final destination (of a Routing header between them with segments left),
+ * upper-layer length and next header. */
+uint32_t pc_ipv6_pseudo(const struct pc_pkt *pk, int ip6, int l4, uint8_t proto, uint32_t l4len);
 
 /* Number of the layer after i for an enclosing header's next-protocol
  * field, or -1 when the next layer has none (the caller must then pin). */
@@ -26,7 +52,10 @@ struct pc_walk {
     uint32_t end;      /* wire end of the current extent */
     uint8_t frag;      /* inside a non-first or first IP fragment */
     unsigned flags;    /* PC_DEC_* */
+    uint8_t ipver;     /* 4 or 6: which enclosing IP the pseudo-header uses */
     const uint8_t *ip_src, *ip_dst; /* enclosing IPv4 addresses for the pseudo-header */
+    const uint8_t *ip6_src, *ip6_dst; /* IPv6 source and final destination */
+    uint8_t depth;     /* encapsulation depth (tunnels), capped */
 };
 
 /* Append a layer; returns its index or -1 when the layer cap is reached. */
@@ -49,14 +78,49 @@ uint8_t pc_dec_l4_csum(const struct pc_walk *w, uint32_t off, uint32_t len, uint
 int pc_dec_l4_start(struct pc_walk *w, uint8_t proto, uint32_t off, uint32_t hlen, const char *too_short,
                     const char *cut);
 
+/* Decode the datagram quoted by the ICMP/ICMPv6 error at layer icmp, in
+ * [off, end): its layers are flagged PC_LF_QUOTED (lib/icmp.c). */
+void pc_dec_quote(struct pc_walk *w, int icmp, uint32_t off, uint32_t end, int version);
+
 void pc_dec_ethertype(struct pc_walk *w, uint16_t type, uint32_t off);
 void pc_dec_ipproto(struct pc_walk *w, uint8_t proto, uint32_t off);
 void pc_dec_payload(struct pc_walk *w, uint32_t off);
+/* Application protocols by port (DNS, VXLAN); falls back to payload. */
+void pc_dec_udp_app(struct pc_walk *w, uint16_t sport, uint16_t dport, uint32_t off);
+void pc_dec_tcp_app(struct pc_walk *w, uint16_t sport, uint16_t dport, uint32_t off);
 
 void pc_eth_decode(struct pc_walk *w, uint32_t off);
 void pc_ipv4_decode(struct pc_walk *w, uint32_t off);
 void pc_tcp_decode(struct pc_walk *w, uint32_t off);
 void pc_udp_decode(struct pc_walk *w, uint32_t off);
 void pc_icmp_decode(struct pc_walk *w, uint32_t off);
+void pc_vlan_decode(struct pc_walk *w, uint32_t off);
+void pc_arp_decode(struct pc_walk *w, uint32_t off);
+void pc_ipv6_decode(struct pc_walk *w, uint32_t off);  /* also walks extension headers */
+void pc_icmp6_decode(struct pc_walk *w, uint32_t off);
+void pc_dns_decode(struct pc_walk *w, uint32_t off);      /* DNS message over UDP */
+void pc_dns_tcp_decode(struct pc_walk *w, uint32_t off);  /* length-prefixed messages over TCP */
+void pc_gre_decode(struct pc_walk *w, uint32_t off);
+void pc_vxlan_decode(struct pc_walk *w, uint32_t off);
+void pc_sll_decode(struct pc_walk *w, uint32_t off);
+void pc_sll2_decode(struct pc_walk *w, uint32_t off);
+void pc_null_decode(struct pc_walk *w, uint32_t off);  /* NULL (host order) and LOOP (big endian) */
+
+/* Per-layer describers for pc_describe_layer (text fragment or JSON members). */
+struct pc_fmt;
+void pc_eth_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_ipv4_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_tcp_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_udp_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_icmp_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_vlan_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_arp_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_ipv6_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_ip6ext_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_icmp6_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_dns_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_gre_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_vxlan_describe(const struct pc_decoded *d, int i, struct pc_fmt *f);
+void pc_link_describe(const struct pc_decoded *d, int i, struct pc_fmt *f); /* SLL, SLL2, NULL */
 
 #endif

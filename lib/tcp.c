@@ -1,7 +1,9 @@
 /* TCP: options, build and decode. */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
+#include "pktcraft/fmt.h"
 #include "pktcraft/checksum.h"
 
 /* Bytes one option takes on the wire, or -1 when the spec is impossible. */
@@ -145,6 +147,60 @@ void pc_tcp_decode(struct pc_walk *w, uint32_t off)
     d->l[i].csum = pc_dec_l4_csum(w, off, seglen, PC_IPPROTO_TCP, 1);
     if (pc_tcp_opts_walk(h + PC_TCP_HLEN, hl - PC_TCP_HLEN, NULL, NULL) < 0)
         pc_dec_fail(w, i, PC_LF_MALFORMED, "tcp option length invalid");
-    pc_dec_payload(w, off + hl);
+    pc_dec_tcp_app(w, pc_tcp_sport(h), pc_tcp_dport(h), off + hl);
 }
 
+
+struct optjs { struct pc_fmt *f; };
+
+/* One TCP option as a JSON object: kind plus its decoded value. */
+static void opt_json(void *ctx, uint8_t kind, const uint8_t *p, uint8_t dl)
+{
+    struct pc_fmt *f = ((struct optjs *)ctx)->f;
+    pc_fmt_kobj_open(f, NULL);
+    pc_fmt_kuint(f, "kind", kind);
+    if (kind == PC_TCPOPT_MSS && dl == 2) pc_fmt_kuint(f, "mss", pc_get16(p));
+    else if (kind == PC_TCPOPT_WSCALE && dl == 1) pc_fmt_kuint(f, "wscale", p[0]);
+    else if (kind == PC_TCPOPT_TS && dl == 8) {
+        pc_fmt_kuint(f, "tsval", pc_get32(p));
+        pc_fmt_kuint(f, "tsecr", pc_get32(p + 4));
+    } else if (kind == PC_TCPOPT_SACK && dl && dl % 8 == 0) {
+        pc_fmt_karr_open(f, "blocks");
+        for (int k = 0; k < dl / 8; k++) {
+            char b[32];
+            snprintf(b, sizeof b, "[%u,%u]", pc_get32(p + 8 * k), pc_get32(p + 8 * k + 4));
+            pc_fmt_raw(f, b);
+        }
+        pc_fmt_karr_close(f);
+    } else if (kind > PC_TCPOPT_NOP) {
+        pc_fmt_kuint(f, "len", dl + 2u);
+    }
+    pc_fmt_kobj_close(f);
+}
+
+void pc_tcp_describe(const struct pc_decoded *d, int i, struct pc_fmt *f)
+{
+    if (pc_layer_caphdr(d, i) < PC_TCP_HLEN) return;
+    const uint8_t *h = pc_layer_hdr(d, i);
+    char fl[10];
+    pc_tcp_flagstr(pc_tcp_flags(h), fl);
+    pc_fmt_text(f, "Flags [%s], seq %u", fl, pc_tcp_seq(h));
+    if (pc_tcp_flags(h) & PC_TCP_ACK) pc_fmt_text(f, ", ack %u", pc_tcp_ack(h));
+    pc_fmt_text(f, ", win %u, length %u", pc_tcp_win(h), d->l[i].plen);
+    pc_fmt_kuint(f, "sport", pc_tcp_sport(h));
+    pc_fmt_kuint(f, "dport", pc_tcp_dport(h));
+    pc_fmt_kuint(f, "seq", pc_tcp_seq(h));
+    pc_fmt_kuint(f, "ack", pc_tcp_ack(h));
+    pc_fmt_kstr(f, "flags", fl);
+    pc_fmt_kuint(f, "doff", pc_tcp_doff(h));
+    pc_fmt_kuint(f, "win", pc_tcp_win(h));
+    pc_fmt_kuint(f, "urp", pc_tcp_urp(h));
+    pc_fmt_kstr(f, "csum", pc_csum_status_name(d->l[i].csum));
+    uint32_t hl = d->l[i].hlen;
+    if (f->json && hl > PC_TCP_HLEN && pc_layer_caphdr(d, i) >= hl) {
+        struct optjs ctx = { f };
+        pc_fmt_karr_open(f, "options");
+        pc_tcp_opts_walk(h + PC_TCP_HLEN, hl - PC_TCP_HLEN, opt_json, &ctx);
+        pc_fmt_karr_close(f);
+    }
+}

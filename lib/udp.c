@@ -1,5 +1,6 @@
 /* UDP: build and decode. */
 #include "internal.h"
+#include "pktcraft/fmt.h"
 #include "pktcraft/checksum.h"
 
 int pc_push_udp(struct pc_pkt *pk, const struct pc_udp *s)
@@ -45,5 +46,16 @@ void pc_udp_decode(struct pc_walk *w, uint32_t off)
     d->l[i].plen = (w->frag ? room : ulen) - PC_UDP_HLEN;
     if (pc_udp_csum(h) == 0) d->l[i].csum = PC_CSUM_ZERO;
     else d->l[i].csum = pc_dec_l4_csum(w, off, ulen, PC_IPPROTO_UDP, 1);
-    pc_dec_payload(w, off + PC_UDP_HLEN);
+    pc_dec_udp_app(w, pc_udp_sport(h), pc_udp_dport(h), off + PC_UDP_HLEN);
+}
+
+void pc_udp_describe(const struct pc_decoded *d, int i, struct pc_fmt *f)
+{
+    if (pc_layer_caphdr(d, i) < PC_UDP_HLEN) return;
+    const uint8_t *h = pc_layer_hdr(d, i);
+    pc_fmt_text(f, "UDP, length %u", d->l[i].plen);
+    pc_fmt_kuint(f, "sport", pc_udp_sport(h));
+    pc_fmt_kuint(f, "dport", pc_udp_dport(h));
+    pc_fmt_kuint(f, "len", pc_udp_len(h));
+    pc_fmt_kstr(f, "csum", pc_csum_status_name(d->l[i].csum));
 }

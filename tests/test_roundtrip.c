@@ -20,6 +20,16 @@ struct spec {
 
 static uint32_t rnd(struct pc_rng *r, uint32_t n) { return (uint32_t)pc_rng_below(r, n); }
 
+/* A port no application decoder claims (DNS 53/5353, VXLAN 4789), so the
+ * random payload stays payload. */
+static uint16_t rport(struct pc_rng *r)
+{
+    for (;;) {
+        uint16_t p = (uint16_t)rnd(r, 65536);
+        if (p != 53 && p != 5353 && p != 4789) return p;
+    }
+}
+
 static void random_bytes(struct pc_rng *r, uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) p[i] = (uint8_t)pc_rng_next(r);
@@ -69,19 +79,29 @@ static void random_spec(struct pc_rng *r, struct spec *s, int mode)
     s->ip.id = (uint16_t)rnd(r, 65536);
     s->ip.flags = (uint8_t)(rnd(r, 2) ? PC_IP_DF : 0);
     if (rnd(r, 4) == 0) {
-        s->ip.optlen = rnd(r, 41);
-        random_bytes(r, s->ipopt, s->ip.optlen);
+        /* valid options only (NOP, router alert): the decoder checks them */
+        size_t n = 0, want = rnd(r, 41);
+        while (n < want) {
+            if (want - n >= 4 && rnd(r, 2)) {
+                memcpy(s->ipopt + n, (uint8_t[]){ 0x94, 0x04, (uint8_t)rnd(r, 256), (uint8_t)rnd(r, 256) }, 4);
+                n += 4;
+            } else {
+                s->ipopt[n++] = 0x01;
+            }
+        }
+        s->ip.optlen = n;
         s->ip.opts = s->ipopt;
     }
     s->l4 = (int[]){ PC_P_TCP, PC_P_UDP, PC_P_ICMP }[rnd(r, 3)];
-    s->tcp = (struct pc_tcp){ .sport = (uint16_t)rnd(r, 65536), .dport = (uint16_t)rnd(r, 65536),
+    s->tcp = (struct pc_tcp){ .sport = rport(r), .dport = rport(r),
                               .seq = (uint32_t)pc_rng_next(r), .ack = (uint32_t)pc_rng_next(r),
                               .flags = (uint16_t)rnd(r, 512), .reserved = (uint8_t)rnd(r, 8),
                               .win = (uint16_t)rnd(r, 65536), .urp = (uint16_t)rnd(r, 65536) };
     s->tcp.nopts = random_tcpopts(r, s->topt);
     s->tcp.opts = s->topt;
-    s->udp = (struct pc_udp){ .sport = (uint16_t)rnd(r, 65536), .dport = (uint16_t)rnd(r, 65536) };
-    s->icmp = (struct pc_icmp){ .type = (uint8_t)rnd(r, 256), .code = (uint8_t)rnd(r, 256),
+    s->udp = (struct pc_udp){ .sport = rport(r), .dport = rport(r) };
+    /* echo types: the others carry type-specific fields (tests/test_icmp.c) */
+    s->icmp = (struct pc_icmp){ .type = rnd(r, 2) ? PC_ICMP_ECHO : PC_ICMP_ECHOREPLY, .code = (uint8_t)rnd(r, 256),
                                 .id = (uint16_t)rnd(r, 65536), .seq = (uint16_t)rnd(r, 65536) };
     s->plen = rnd(r, 4) ? rnd(r, 64) : rnd(r, sizeof s->payload + 1);
     random_bytes(r, s->payload, s->plen);

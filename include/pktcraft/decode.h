@@ -15,12 +15,16 @@
 #define PC_LINK_RAW_OLD14 14
 #define PC_LINK_IPV4 228
 #define PC_LINK_IPV6 229
+#define PC_LINK_LOOP 108
+#define PC_LINK_SLL 113
+#define PC_LINK_SLL2 276
 
 /* Layer flags. */
 #define PC_LF_TRUNC 0x01     /* the capture ends inside this layer */
 #define PC_LF_MALFORMED 0x02 /* a field contradicts the bytes around it */
 #define PC_LF_FRAG 0x04      /* IP fragment (or L4 inside one) */
 #define PC_LF_TRAILER 0x08   /* link layer has bytes beyond the IP datagram */
+#define PC_LF_QUOTED 0x10    /* inside the datagram an ICMP/ICMPv6 error quotes */
 
 /* Checksum status of a layer. */
 enum pc_csum_status {

@@ -13,5 +13,14 @@
 #include "decode.h"
 #include "pcap.h"
 #include "rand.h"
+#include "vlan.h"
+#include "arp.h"
+#include "link.h"
+#include "ipv6.h"
+#include "icmp6.h"
+#include "dns.h"
+#include "frag.h"
+#include "tunnel.h"
+#include "fmt.h"
 
 #endif

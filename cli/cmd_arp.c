@@ -1,0 +1,84 @@
+/* pktcraft arp: ARP requests, replies and gratuitous announcements. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "craft.h"
+#include "pktcraft/arp.h"
+
+enum { O_OP = OPT_COMMON_END, O_SHA, O_THA };
+
+static const struct option longopts[] = {
+    CRAFT_COMMON_LONGOPTS,
+    { "op", required_argument, 0, O_OP }, { "sha", required_argument, 0, O_SHA },
+    { "tha", required_argument, 0, O_THA }, { 0, 0, 0, 0 },
+};
+
+static void help(void)
+{
+    printf("Usage: pktcraft arp --src IPV4 --dst IPV4 -o FILE [OPTIONS]\n\n"
+           "Craft ARP packets (Ethernet/IPv4). --src is the sender protocol address,\n"
+           "--dst the target one.\n\n"
+           "ARP:\n"
+           "      --op request|reply|gratuitous|N   operation (default request)\n"
+           "      --sha MAC         sender hardware address (default --smac)\n"
+           "      --tha MAC         target hardware address (default 00:..:00 for a request,\n"
+           "                        --dmac for a reply)\n"
+           "A request and a gratuitous ARP go to ff:ff:ff:ff:ff:ff unless --dmac is given;\n"
+           "a gratuitous ARP announces --src (target address = sender address).\n\n");
+    craft_help_common(false);
+    printf("      --src ADDR, --dst ADDR  sender and target IPv4 addresses\n"
+           "\nExamples:\n"
+           "  pktcraft arp --src 10.0.0.1 --dst 10.0.0.2 -o who-has.pcap\n"
+           "  pktcraft arp --op reply --src 10.0.0.2 --dst 10.0.0.1 --smac 02:00:00:00:00:02 \\\n"
+           "      --dmac 02:00:00:00:00:01 -o is-at.pcap\n");
+}
+
+int cmd_arp(int argc, char **argv)
+{
+    static struct craft c;
+    craft_init(&c);
+    int op = 1;
+    bool grat = false, have_sha = false, have_tha = false;
+    uint8_t sha[6], tha[6] = { 0 };
+    int opt;
+    while ((opt = getopt_long(argc, argv, CRAFT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (opt == 'h') { help(); exit(EXIT_OK); }
+        if (craft_opt(&c, opt, optarg, argv)) continue;
+        switch (opt) {
+        case O_OP:
+            if (!strcmp(optarg, "request")) op = 1;
+            else if (!strcmp(optarg, "reply")) op = 2;
+            else if (!strcmp(optarg, "gratuitous")) { op = 1; grat = true; }
+            else op = (int)cli_parse_uint("--op", optarg, 65535);
+            break;
+        case O_SHA: cli_parse_mac("--sha", optarg, sha); have_sha = true; break;
+        case O_THA: cli_parse_mac("--tha", optarg, tha); have_tha = true; break;
+        }
+    }
+    if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!c.have_src) cli_usage_error("--src is required (the sender IPv4 address)");
+    if (!c.have_dst && !grat) cli_usage_error("--dst is required (the target IPv4 address)");
+    if (c.ipver != 4) cli_usage_error("ARP carries IPv4 addresses; --src/--dst are IPv6");
+    if (c.next || c.frag || c.have_payload) cli_usage_error("--ipv6-ext, --frag and payload options do not apply to ARP");
+    c.have_src = c.have_dst = false; /* the IP checks below are not for ARP */
+    craft_finish_args(&c, false);
+    if (!have_sha) memcpy(sha, c.smac, 6);
+    if (!c.dmac_given && op == 1) memset(c.dmac, 0xFF, 6);
+    if (!have_tha && op == 2) memcpy(tha, c.dmac, 6);
+    craft_open(&c, PC_LINK_ETHERNET);
+    static uint8_t frame[256];
+    for (uint64_t i = 0; i < c.count; i++) {
+        struct pc_pkt pk;
+        craft_begin(&c, &pk, frame, sizeof frame, false);
+        struct pc_arp a = { .op = (uint16_t)op };
+        memcpy(a.sha, sha, 6);
+        memcpy(a.spa, c.src, 4);
+        memcpy(a.tha, tha, 6);
+        memcpy(a.tpa, grat ? c.src : c.dst, 4);
+        craft_apply(&c, "arp", &a);
+        pc_push_arp(&pk, &a);
+        craft_finish(&c, &pk, i);
+    }
+    craft_close(&c);
+    return EXIT_OK;
+}

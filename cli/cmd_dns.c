@@ -1,0 +1,335 @@
+/* pktcraft dns: DNS queries and responses over UDP or TCP. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "craft.h"
+#include "pktcraft/dns.h"
+
+#define MAX_RR 32
+#define MAX_TOK 16
+
+struct rr_text {                /* storage behind one record's pointers */
+    char tok[MAX_TOK][256];
+    const char *txt[MAX_TOK];
+    uint8_t raw[512];
+};
+
+struct dns_args {
+    struct craft c;
+    long sport;
+    uint16_t dport;
+    bool tcp, response, no_compress;
+    long id;
+    uint8_t opcode, rcode, aa, tc, rd, ra, ad, cd;
+    char qname[256];
+    uint16_t qtype;
+    bool have_q;
+    struct pc_dns_record rr[3][MAX_RR];
+    struct rr_text rt[3][MAX_RR];
+    size_t nrr[3];
+    bool edns;
+    struct pc_dns_edns e;
+    struct pc_dns_ednsopt ecs;
+    uint8_t malform;
+};
+
+enum {
+    O_QNAME = OPT_COMMON_END, O_QTYPE, O_ANSWER, O_AUTH, O_ADDL, O_RCODE, O_EDNS, O_EDNS_SIZE, O_EDNS_DO,
+    O_ECS, O_TCP, O_ID, O_RESPONSE, O_OPCODE, O_AA, O_TC, O_NORD, O_RA, O_AD, O_CD, O_NOCOMP, O_MALFORM,
+    O_SPORT, O_DPORT,
+};
+
+static const struct option longopts[] = {
+    CRAFT_COMMON_LONGOPTS,
+    { "qname", required_argument, 0, O_QNAME }, { "qtype", required_argument, 0, O_QTYPE },
+    { "answer", required_argument, 0, O_ANSWER }, { "authority", required_argument, 0, O_AUTH },
+    { "additional", required_argument, 0, O_ADDL }, { "rcode", required_argument, 0, O_RCODE },
+    { "edns", no_argument, 0, O_EDNS }, { "edns-size", required_argument, 0, O_EDNS_SIZE },
+    { "edns-do", no_argument, 0, O_EDNS_DO }, { "ecs", required_argument, 0, O_ECS },
+    { "tcp", no_argument, 0, O_TCP }, { "id", required_argument, 0, O_ID },
+    { "response", no_argument, 0, O_RESPONSE }, { "opcode", required_argument, 0, O_OPCODE },
+    { "aa", no_argument, 0, O_AA }, { "tc", no_argument, 0, O_TC }, { "no-rd", no_argument, 0, O_NORD },
+    { "ra", no_argument, 0, O_RA }, { "ad", no_argument, 0, O_AD }, { "cd", no_argument, 0, O_CD },
+    { "no-compress", no_argument, 0, O_NOCOMP }, { "malform", required_argument, 0, O_MALFORM },
+    { "sport", required_argument, 0, O_SPORT }, { "dport", required_argument, 0, O_DPORT },
+    { 0, 0, 0, 0 },
+};
+
+static void help(void)
+{
+    printf("Usage: pktcraft dns --src ADDR --dst ADDR --qname NAME -o FILE [OPTIONS]\n\n"
+           "Craft DNS messages (RFC 1035) over UDP, or over TCP with --tcp (a two-byte\n"
+           "length prefix in a PSH/ACK segment). Counts, lengths and checksums are\n"
+           "computed; names are compressed unless --no-compress.\n\n"
+           "DNS:\n"
+           "      --qname NAME          question name (e.g. example.com)\n"
+           "      --qtype TYPE          question type: A, AAAA, MX, ..., TYPE65280 or a number\n"
+           "                            (default A)\n"
+           "      --answer \"NAME TYPE VALUE [TTL]\"   an answer record (repeatable); makes a\n"
+           "                            response. VALUE by type: A 1.2.3.4; AAAA 2001:db8::1;\n"
+           "                            CNAME/NS/PTR name; MX \"10 mail.x\"; TXT \"\\\"one\\\" \\\"two\\\"\";\n"
+           "                            SRV \"PRIO WEIGHT PORT TARGET\"; SOA \"MNAME RNAME SERIAL\n"
+           "                            REFRESH RETRY EXPIRE MINIMUM\"; CAA \"FLAGS TAG VALUE\";\n"
+           "                            any other type: hex RDATA. TTL defaults to 300\n"
+           "      --authority RR, --additional RR   records in those sections, same syntax\n"
+           "      --response            set QR even without answers\n"
+           "      --rcode NAME|N        NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED or 0-4095\n"
+           "                            (values over 15 need --edns)\n"
+           "      --id N                message id (default: from the seed)\n"
+           "      --opcode N, --aa, --tc, --no-rd, --ra, --ad, --cd   header flags (RD is on\n"
+           "                            by default, as resolvers send it)\n"
+           "      --edns                add an OPT record (EDNS0); --edns-size N (default 1232),\n"
+           "                            --edns-do, --ecs ADDR/PREFIX (client subnet)\n"
+           "      --tcp                 DNS over TCP\n"
+           "      --sport PORT, --dport PORT   (default: from the seed, 53)\n"
+           "      --no-compress         write every name in full\n"
+           "      --malform loop|fwdptr|longlabel   a deliberately broken message (fixtures);\n"
+           "                            a count larger than the records: --set dns.ancount=N\n");
+    craft_help_common(true);
+    printf("\nExamples:\n"
+           "  pktcraft dns --src 10.0.0.1 --dst 10.0.0.53 --qname example.com --qtype AAAA -o q.pcap\n"
+           "  pktcraft dns --src 10.0.0.53 --dst 10.0.0.1 --sport 53 --dport 33000 --qname example.com \\\n"
+           "      --answer \"example.com A 93.184.216.34 3600\" --answer \"example.com MX 10 mail.example.com\" -o r.pcap\n");
+}
+
+/* TYPE by name (A, AAAA, ...), TYPEnnn or a number. */
+static uint16_t parse_type(const char *opt, const char *s)
+{
+    if (isdigit((unsigned char)s[0])) return (uint16_t)cli_parse_uint(opt, s, 65535);
+    if (!strncasecmp(s, "TYPE", 4) && isdigit((unsigned char)s[4])) return (uint16_t)cli_parse_uint(opt, s + 4, 65535);
+    for (uint32_t t = 1; t <= 65535; t++) {
+        const char *n = pc_dns_type_name((uint16_t)t);
+        if (!strncmp(n, "TYPE", 4)) continue;
+        if (!strcasecmp(n, s)) return (uint16_t)t;
+    }
+    cli_usage_error("%s: '%s' is not a DNS type", opt, s);
+}
+
+/* Split into tokens; "quoted strings" are one token (for TXT). */
+static int tokenize(const char *opt, const char *s, struct rr_text *rt, bool quoted[MAX_TOK])
+{
+    int n = 0;
+    while (*s) {
+        while (*s == ' ' || *s == '\t') s++;
+        if (!*s) break;
+        if (n == MAX_TOK) cli_usage_error("%s: too many words", opt);
+        size_t k = 0;
+        quoted[n] = *s == '"';
+        if (quoted[n]) {
+            for (s++; *s && *s != '"'; s++) {
+                if (*s == '\\' && s[1]) s++;
+                if (k < 255) rt->tok[n][k++] = *s;
+            }
+            if (*s != '"') cli_usage_error("%s: unterminated quote", opt);
+            s++;
+        } else {
+            while (*s && *s != ' ' && *s != '\t' && k < 255) rt->tok[n][k++] = *s++;
+        }
+        rt->tok[n][k] = 0;
+        n++;
+    }
+    return n;
+}
+
+static uint32_t num(const char *opt, const char *s, uint64_t max) { return (uint32_t)cli_parse_uint(opt, s, max); }
+
+/* Tokens a value of this type takes (0: variable, TXT). */
+static int value_words(uint16_t type)
+{
+    switch (type) {
+    case PC_DNS_T_MX: return 2;
+    case PC_DNS_T_SRV: return 4;
+    case PC_DNS_T_SOA: return 7;
+    case PC_DNS_T_CAA: return 3;
+    case PC_DNS_T_TXT: return 0;
+    default: return 1;
+    }
+}
+
+static void parse_rr(struct dns_args *a, int sec, const char *opt, const char *arg)
+{
+    if (a->nrr[sec] == MAX_RR) cli_usage_error("%s: at most %d records", opt, MAX_RR);
+    struct pc_dns_record *r = &a->rr[sec][a->nrr[sec]];
+    struct rr_text *rt = &a->rt[sec][a->nrr[sec]++];
+    bool quoted[MAX_TOK];
+    int n = tokenize(opt, arg, rt, quoted);
+    if (n < 3) cli_usage_error("%s: '%s' is not \"NAME TYPE VALUE [TTL]\"", opt, arg);
+    memset(r, 0, sizeof *r);
+    r->name = rt->tok[0];
+    r->type = parse_type(opt, rt->tok[1]);
+    r->rclass = PC_DNS_C_IN;
+    r->ttl = 300;
+    int words = value_words(r->type), vals = n - 2;
+    if (words == 0) { /* TXT: quoted strings, then an optional TTL */
+        if (!quoted[n - 1] && vals > 1) { r->ttl = num(opt, rt->tok[n - 1], UINT32_MAX); vals--; }
+    } else if (vals == words + 1) {
+        r->ttl = num(opt, rt->tok[n - 1], UINT32_MAX);
+        vals--;
+    } else if (vals != words) {
+        cli_usage_error("%s: a %s value takes %d word%s: '%s'", opt, rt->tok[1], words, words > 1 ? "s" : "", arg);
+    }
+    const char *const *v = (const char *const *)&rt->txt[0];
+    for (int k = 0; k < vals; k++) rt->txt[k] = rt->tok[2 + k];
+    switch (r->type) {
+    case PC_DNS_T_A: cli_parse_ipv4(opt, v[0], r->a); break;
+    case PC_DNS_T_AAAA: cli_parse_ipv6(opt, v[0], r->aaaa); break;
+    case PC_DNS_T_CNAME: case PC_DNS_T_NS: case PC_DNS_T_PTR: r->target = v[0]; break;
+    case PC_DNS_T_MX: r->mx.pref = (uint16_t)num(opt, v[0], 65535); r->mx.exchange = v[1]; break;
+    case PC_DNS_T_SRV:
+        r->srv.prio = (uint16_t)num(opt, v[0], 65535);
+        r->srv.weight = (uint16_t)num(opt, v[1], 65535);
+        r->srv.port = (uint16_t)num(opt, v[2], 65535);
+        r->srv.target = v[3];
+        break;
+    case PC_DNS_T_SOA:
+        r->soa.mname = v[0];
+        r->soa.rname = v[1];
+        r->soa.serial = num(opt, v[2], UINT32_MAX);
+        r->soa.refresh = num(opt, v[3], UINT32_MAX);
+        r->soa.retry = num(opt, v[4], UINT32_MAX);
+        r->soa.expire = num(opt, v[5], UINT32_MAX);
+        r->soa.minimum = num(opt, v[6], UINT32_MAX);
+        break;
+    case PC_DNS_T_TXT: r->txt.s = v; r->txt.n = (size_t)vals; break;
+    case PC_DNS_T_CAA:
+        r->caa.flags = (uint8_t)num(opt, v[0], 255);
+        r->caa.tag = v[1];
+        r->caa.value = v[2];
+        break;
+    default:
+        r->raw.len = cli_parse_hex(opt, v[0], rt->raw, sizeof rt->raw);
+        r->raw.data = rt->raw;
+    }
+}
+
+static uint8_t parse_rcode(const char *s, uint16_t *ext)
+{
+    static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
+    uint32_t v = 0;
+    bool found = false;
+    for (uint32_t k = 0; k < 6; k++)
+        if (!strcasecmp(s, names[k])) { v = k; found = true; }
+    if (!found) v = num("--rcode", s, 4095);
+    *ext = (uint16_t)(v >> 4);
+    return (uint8_t)(v & 15);
+}
+
+static void parse_ecs(struct dns_args *a, const char *arg)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", arg);
+    char *slash = strchr(buf, '/');
+    if (!slash) cli_usage_error("--ecs: '%s' is not ADDR/PREFIX", arg);
+    *slash = 0;
+    int v = cli_parse_ip("--ecs", buf, a->ecs.ecs.addr);
+    a->ecs.code = PC_EDNS_OPT_ECS;
+    a->ecs.ecs.family = v == 4 ? 1 : 2;
+    a->ecs.ecs.source = (uint8_t)num("--ecs", slash + 1, v == 4 ? 32 : 128);
+    a->e.opts = &a->ecs;
+    a->e.nopts = 1;
+    a->edns = true;
+}
+
+static void parse_opt(struct dns_args *a, int opt, const char *arg)
+{
+    uint16_t ext = 0;
+    switch (opt) {
+    case O_QNAME: snprintf(a->qname, sizeof a->qname, "%s", arg); a->have_q = true; break;
+    case O_QTYPE: a->qtype = parse_type("--qtype", arg); break;
+    case O_ANSWER: parse_rr(a, 0, "--answer", arg); break;
+    case O_AUTH: parse_rr(a, 1, "--authority", arg); break;
+    case O_ADDL: parse_rr(a, 2, "--additional", arg); break;
+    case O_RCODE: a->rcode = parse_rcode(arg, &ext); a->e.ext_rcode = (uint8_t)ext; if (ext) a->edns = true; break;
+    case O_EDNS: a->edns = true; break;
+    case O_EDNS_SIZE: a->e.udp_size = (uint16_t)num("--edns-size", arg, 65535); a->edns = true; break;
+    case O_EDNS_DO: a->e.do_bit = 1; a->edns = true; break;
+    case O_ECS: parse_ecs(a, arg); break;
+    case O_TCP: a->tcp = true; break;
+    case O_ID: a->id = (long)num("--id", arg, 65535); break;
+    case O_RESPONSE: a->response = true; break;
+    case O_OPCODE: a->opcode = (uint8_t)num("--opcode", arg, 15); break;
+    case O_AA: a->aa = 1; break;
+    case O_TC: a->tc = 1; break;
+    case O_NORD: a->rd = 0; break;
+    case O_RA: a->ra = 1; break;
+    case O_AD: a->ad = 1; break;
+    case O_CD: a->cd = 1; break;
+    case O_NOCOMP: a->no_compress = true; break;
+    case O_MALFORM:
+        if (!strcmp(arg, "loop")) a->malform = PC_DNS_MAL_LOOP;
+        else if (!strcmp(arg, "fwdptr")) a->malform = PC_DNS_MAL_FWDPTR;
+        else if (!strcmp(arg, "longlabel")) a->malform = PC_DNS_MAL_LONGLABEL;
+        else cli_usage_error("--malform: '%s' is not loop, fwdptr or longlabel", arg);
+        break;
+    case O_SPORT: a->sport = (long)num("--sport", arg, 65535); break;
+    case O_DPORT: a->dport = (uint16_t)num("--dport", arg, 65535); break;
+    default: cli_usage_error("bad option");
+    }
+}
+
+static void parse_args(struct dns_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    craft_init(&a->c);
+    a->sport = a->id = -1;
+    a->dport = 53;
+    a->qtype = PC_DNS_T_A;
+    a->rd = 1;
+    a->e.udp_size = 1232;
+    int opt;
+    while ((opt = getopt_long(argc, argv, CRAFT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (opt == 'h') { help(); exit(EXIT_OK); }
+        if (!craft_opt(&a->c, opt, optarg, argv)) parse_opt(a, opt, optarg);
+    }
+    if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!a->have_q && !a->nrr[0] && !a->nrr[1] && !a->nrr[2]) cli_usage_error("--qname is required (or records)");
+    if (a->c.have_payload) cli_usage_error("the DNS message is the payload: --data/--hex do not apply");
+    if (a->malform == PC_DNS_MAL_FWDPTR && !(a->nrr[0] + a->nrr[1] + a->nrr[2]) )
+        cli_usage_error("--malform fwdptr needs a second name to point at: add an --answer");
+    craft_finish_args(&a->c, true);
+}
+
+int cmd_dns(int argc, char **argv)
+{
+    static struct dns_args a;
+    parse_args(&a, argc, argv);
+    uint32_t base = a.sport >= 0 ? (uint32_t)a.sport : 1024 + (uint32_t)pc_rng_below(&a.c.rng, 65536 - 1024);
+    craft_open(&a.c, PC_LINK_ETHERNET);
+    static uint8_t frame[CRAFT_FRAME_CAP];
+    struct pc_dns_question q = { .name = a.qname, .type = a.qtype, .qclass = PC_DNS_C_IN };
+    for (uint64_t i = 0; i < a.c.count; i++) {
+        struct pc_pkt pk;
+        craft_begin(&a.c, &pk, frame, sizeof frame, true);
+        uint16_t r_id = (uint16_t)pc_rng_next(&a.c.rng);
+        uint32_t r_seq = (uint32_t)pc_rng_next(&a.c.rng);
+        uint16_t sport = (uint16_t)((base + i) & 0xFFFF);
+        if (a.tcp) {
+            struct pc_tcp t = { .sport = sport, .dport = a.dport, .flags = PC_TCP_PSH | PC_TCP_ACK, .seq = r_seq,
+                                .ack = 1, .win = 64240 };
+            craft_apply(&a.c, "tcp", &t);
+            pc_push_tcp(&pk, &t);
+        } else {
+            struct pc_udp u = { .sport = sport, .dport = a.dport };
+            craft_apply(&a.c, "udp", &u);
+            pc_push_udp(&pk, &u);
+        }
+        struct pc_dns d = { .id = a.id >= 0 ? (uint16_t)a.id : r_id,
+                            .qr = (a.response || a.nrr[0] || a.nrr[1]) ? 1 : 0, .opcode = a.opcode,
+                            .aa = a.aa, .tc = a.tc, .rd = a.rd, .ra = a.ra, .ad = a.ad, .cd = a.cd,
+                            .rcode = a.rcode, .qd = a.have_q ? &q : NULL, .nqd = a.have_q ? 1 : 0,
+                            .an = a.rr[0], .nan = a.nrr[0], .ns = a.rr[1], .nns = a.nrr[1],
+                            .ar = a.rr[2], .nar = a.nrr[2], .edns = a.edns ? &a.e : NULL,
+                            .no_compress = a.no_compress, .malform = a.malform, .tcp = a.tcp };
+        craft_apply(&a.c, "dns", &d);
+        if (pc_push_dns(&pk, &d) < 0 && i == 0) {
+            pc_writer_abort(a.c.w);
+            cli_usage_error("cannot encode the DNS message: %s (check names: labels up to 63 bytes, names up to 255)",
+                            pc_strerror(pk.err));
+        }
+        craft_finish(&a.c, &pk, i);
+    }
+    craft_close(&a.c);
+    return EXIT_OK;
+}
