@@ -9,6 +9,7 @@
 #include "pktcraft/arp.h"
 #include "pktcraft/frag.h"
 #include "pktcraft/ipv6.h"
+#include "pktcraft/tunnel.h"
 #include "pktcraft/vlan.h"
 
 void craft_help_common(bool ip)
@@ -29,6 +30,9 @@ void craft_help_common(bool ip)
                "      --frag SIZE             split each datagram into fragments of SIZE\n"
                "                              payload bytes (a multiple of 8)\n"
                "      --frag-order in|reverse|random  fragment order (random uses --seed)\n"
+               "      --tunnel gre[:KEY] | vxlan:VNI  carry the packet in GRE (with a key) or in\n"
+               "                              VXLAN over UDP 4789 (with an inner Ethernet header)\n"
+               "      --outer-src ADDR, --outer-dst ADDR  the tunnel endpoints (IPv4 or IPv6)\n"
                "Payload:\n"
                "      --data STRING           payload with C escapes (\\n, \\x41, \\0, ...)\n"
                "      --data-file FILE        payload from a file\n"
@@ -222,6 +226,29 @@ static void set_addr(struct craft *c, const char *opt, const char *arg, uint8_t 
     *have = true;
 }
 
+static void parse_tunnel(struct craft *c, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    size_t kl = colon ? (size_t)(colon - arg) : strlen(arg);
+    if (kl == 3 && !strncmp(arg, "gre", 3)) {
+        c->tunnel = 1;
+        if (colon) { c->tunnel_id = (uint32_t)cli_parse_uint("--tunnel", colon + 1, UINT32_MAX); c->tunnel_key = true; }
+    } else if (kl == 5 && !strncmp(arg, "vxlan", 5) && colon) {
+        c->tunnel = 2;
+        c->tunnel_id = (uint32_t)cli_parse_uint("--tunnel", colon + 1, 0xFFFFFF);
+    } else {
+        cli_usage_error("--tunnel: '%s' is not gre, gre:KEY or vxlan:VNI", arg);
+    }
+}
+
+static void set_outer(struct craft *c, const char *opt, const char *arg, uint8_t *out, bool *have)
+{
+    int v = cli_parse_ip(opt, arg, out);
+    if (c->outer_ver && c->outer_ver != v) cli_usage_error("%s: %s is IPv%d but the other tunnel endpoint is IPv%d", opt, arg, v, c->outer_ver);
+    c->outer_ver = v;
+    *have = true;
+}
+
 static bool net_opt(struct craft *c, int opt, const char *arg)
 {
     switch (opt) {
@@ -250,6 +277,9 @@ static bool net_opt(struct craft *c, int opt, const char *arg)
     case OPT_SET: add_set(c, arg, false); return true;
     case OPT_CORRUPT: add_set(c, arg, true); return true;
     case OPT_PAD: c->pad = true; return true;
+    case OPT_TUNNEL: parse_tunnel(c, arg); return true;
+    case OPT_OUTER_SRC: set_outer(c, "--outer-src", arg, c->outer_src, &c->have_outer_src); return true;
+    case OPT_OUTER_DST: set_outer(c, "--outer-dst", arg, c->outer_dst, &c->have_outer_dst); return true;
     default: return false;
     }
 }
@@ -284,6 +314,10 @@ void craft_finish_args(struct craft *c, bool need_ip)
     if (c->flowlabel && c->ipver == 4) cli_usage_error("--flowlabel applies to IPv6 only");
     if (c->ipid >= 0 && c->ipver == 6) cli_usage_error("--ip-id applies to IPv4 only (use --ipv6-ext frag:0:0:ID)");
     if (c->frag && !need_ip) cli_usage_error("--frag needs an IP packet");
+    if (c->tunnel && !need_ip) cli_usage_error("--tunnel needs an IP packet");
+    if (c->tunnel && (!c->have_outer_src || !c->have_outer_dst))
+        cli_usage_error("--tunnel needs --outer-src and --outer-dst (the tunnel endpoints)");
+    if (!c->tunnel && (c->have_outer_src || c->have_outer_dst)) cli_usage_error("--outer-src/--outer-dst go with --tunnel");
     if (c->start < 0) c->start = cli_now();
     pc_rng_seed(&c->rng, c->seed);
 }
@@ -313,8 +347,34 @@ static void check_sets_used(struct craft *c)
     }
 }
 
+/* The outer IP header and the tunnel header before the inner packet. */
+static void push_tunnel(struct craft *c, struct pc_pkt *pk, uint16_t r_id)
+{
+    if (c->outer_ver == 4) {
+        struct pc_ipv4 ip = { .ttl = 64, .id = (uint16_t)(r_id ^ 0x5555) };
+        memcpy(ip.src, c->outer_src, 4);
+        memcpy(ip.dst, c->outer_dst, 4);
+        pc_push_ipv4(pk, &ip);
+    } else {
+        struct pc_ipv6 ip6 = { .hlim = 64 };
+        memcpy(ip6.src, c->outer_src, 16);
+        memcpy(ip6.dst, c->outer_dst, 16);
+        pc_push_ipv6(pk, &ip6);
+    }
+    if (c->tunnel == 1) {
+        pc_push_gre(pk, &(struct pc_gre){ .has_key = c->tunnel_key, .key = c->tunnel_id });
+        return;
+    }
+    /* VXLAN: a source port from the inner flow, as RFC 7348 5 suggests */
+    pc_push_udp(pk, &(struct pc_udp){ .sport = (uint16_t)(49152 + r_id % 16384), .dport = 4789 });
+    pc_push_vxlan(pk, &(struct pc_vxlan){ .vni = c->tunnel_id });
+    struct pc_eth inner = { .dst = { 0x02, 0, 0, 0, 1, 2 }, .src = { 0x02, 0, 0, 0, 1, 1 } };
+    pc_push_eth(pk, &inner);
+}
+
 static void push_ip(struct craft *c, struct pc_pkt *pk, uint16_t r_id)
 {
+    if (c->tunnel) push_tunnel(c, pk, r_id);
     if (c->ipver == 4) {
         struct pc_ipv4 ip = { .tos = (uint8_t)c->tos, .ttl = (uint8_t)(c->ttl < 0 ? 64 : c->ttl),
                               .flags = c->df ? PC_IP_DF : 0, .id = c->ipid >= 0 ? (uint16_t)c->ipid : r_id };

@@ -58,6 +58,13 @@ struct craft {
     bool df;
     struct craft_ext ext[CRAFT_MAX_EXT];
     int next;
+    /* tunnel: the packet is carried inside GRE or VXLAN */
+    int tunnel;         /* 0 none, 1 GRE, 2 VXLAN */
+    bool tunnel_key;
+    uint32_t tunnel_id; /* GRE key or VXLAN VNI */
+    int outer_ver;
+    uint8_t outer_src[16], outer_dst[16];
+    bool have_outer_src, have_outer_dst;
     /* fragmentation */
     uint32_t frag;      /* 0: none */
     uint8_t frag_order;
@@ -74,7 +81,7 @@ struct craft {
 enum {
     OPT_START = 1000, OPT_GAP, OPT_SEED, OPT_APPEND, OPT_SMAC, OPT_DMAC, OPT_SRC, OPT_DST, OPT_VLAN,
     OPT_TTL, OPT_IPID, OPT_TOS, OPT_FLOWLABEL, OPT_DF, OPT_IPV6EXT, OPT_FRAG, OPT_FRAGORDER,
-    OPT_DATA, OPT_DATAFILE, OPT_HEX, OPT_SET, OPT_CORRUPT, OPT_PAD,
+    OPT_DATA, OPT_DATAFILE, OPT_HEX, OPT_SET, OPT_CORRUPT, OPT_PAD, OPT_TUNNEL, OPT_OUTER_SRC, OPT_OUTER_DST,
     OPT_COMMON_END
 };
 #define CRAFT_COMMON_LONGOPTS                                                                      \
@@ -91,7 +98,9 @@ enum {
     { "frag-order", required_argument, 0, OPT_FRAGORDER }, { "data", required_argument, 0, OPT_DATA }, \
     { "data-file", required_argument, 0, OPT_DATAFILE }, { "hex", required_argument, 0, OPT_HEX }, \
     { "set", required_argument, 0, OPT_SET }, { "corrupt", required_argument, 0, OPT_CORRUPT },   \
-    { "pad", no_argument, 0, OPT_PAD }, { "help", no_argument, 0, 'h' }
+    { "pad", no_argument, 0, OPT_PAD }, { "tunnel", required_argument, 0, OPT_TUNNEL },                \
+    { "outer-src", required_argument, 0, OPT_OUTER_SRC }, { "outer-dst", required_argument, 0, OPT_OUTER_DST }, \
+    { "help", no_argument, 0, 'h' }
 #define CRAFT_COMMON_SHORTOPTS ":o:w:c:F:h"
 
 /* Help text for the shared options, printed by every crafting command. */
