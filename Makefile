@@ -20,8 +20,8 @@ LIB_SRC := $(sort $(wildcard lib/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 HDRS := $(wildcard include/pktcraft/*.h) $(wildcard lib/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
-LDLIBS := -lpcap
-TEST_LDLIBS := -lcriterion -lnet -lpcap
+LDLIBS := -lpcap -lz
+TEST_LDLIBS := -lcriterion -lnet -lpcap -lz
 
 R := build/rel
 S := build/asan
@@ -52,11 +52,11 @@ $(S)/tests/%.o: tests/%.c $(HDRS) | $(S)/tests
 $(R)/libpktcraft.a: $(REL_LIB_OBJ)
 	rm -f $@; $(AR) rcs $@ $^
 $(R)/libpktcraft.so: $(REL_LIB_OBJ)
-	$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libpktcraft.so.0 -o $@ $^
+	$(CC) $(REL_CFLAGS) -shared -Wl,-soname,libpktcraft.so.0 -o $@ $^ -lz
 $(R)/pktcraft: $(REL_CLI_OBJ) $(R)/libpktcraft.a
 	$(CC) $(REL_CFLAGS) -o $@ $(REL_CLI_OBJ) $(R)/libpktcraft.a $(LDLIBS)
 $(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
-	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -ldl
+	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz -ldl
 
 $(S)/libpktcraft.a: $(SAN_LIB_OBJ)
 	rm -f $@; $(AR) rcs $@ $^

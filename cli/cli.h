@@ -27,7 +27,6 @@ void cli_parse_mac(const char *opt, const char *s, uint8_t out[6]);
 uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t max);
 pc_time_ns cli_parse_time(const char *opt, const char *s);
 int64_t cli_parse_duration(const char *opt, const char *s);
-int cli_parse_capfmt(const char *opt, const char *s); /* PC_TSPREC_* */
 pc_time_ns cli_now(void);
 
 /* Time as "seconds.nanoseconds". */
@@ -43,5 +42,8 @@ int cmd_arp(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
 int cmd_raw(int argc, char **argv);
 int cmd_read(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif

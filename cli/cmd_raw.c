@@ -13,6 +13,7 @@ static const struct option longopts[] = {
     { "seed", required_argument, 0, OPT_SEED }, { "append", no_argument, 0, OPT_APPEND },
     { "hex", required_argument, 0, OPT_HEX }, { "data-file", required_argument, 0, OPT_DATAFILE },
     { "data", required_argument, 0, OPT_DATA }, { "linktype", required_argument, 0, O_LINKTYPE },
+    { "comment", required_argument, 0, OPT_COMMENT }, { "interface", required_argument, 0, OPT_IFNAME },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 };
 
@@ -27,7 +28,8 @@ static void help(void)
            "                        raw (101), ipv4 (228), ipv6 (229), sll (113), sll2 (276),\n"
            "                        null (0), loop (108) (default ethernet)\n"
            "  -o, --output FILE     capture file ('-' for stdout); required\n"
-           "  -F pcap|nsecpcap      capture format (default pcap)\n"
+           "  -F pcap|nsecpcap|pcapng  capture format (default pcap)\n"
+           "      --comment TEXT, --interface NAME   packet comment, interface name (pcapng)\n"
            "      --append, -c N, --start TIME, --gap DURATION   as for every command\n"
            "\nExamples:\n"
            "  pktcraft raw --linktype raw --hex 4500001c0001000040117cce7f0000017f000001 -o ip.pcap\n"
@@ -62,8 +64,10 @@ int cmd_raw(int argc, char **argv)
     craft_finish_args(&c, false);
     craft_open(&c, linktype);
     for (uint64_t i = 0; i < c.count; i++) {
-        pc_time_ns ts = c.start + (pc_time_ns)i * c.gap;
-        if (pc_writer_write(c.w, ts, c.payload, (uint32_t)c.plen, (uint32_t)c.plen) < 0) {
+        struct pc_wpacket p = { .ts = c.start + (pc_time_ns)i * c.gap, .data = c.payload, .caplen = (uint32_t)c.plen,
+                                .len = (uint32_t)c.plen, .comment = c.comment,
+                                .comment_len = c.comment ? (uint32_t)strlen(c.comment) : 0 };
+        if (pc_writer_write_ex(c.w, &p) < 0) {
             const struct pc_err *e = pc_writer_err(c.w);
             char msg[sizeof e->msg];
             snprintf(msg, sizeof msg, "%s", e->msg);

@@ -26,7 +26,8 @@ static void help(void)
            "      --format text|jsonl|json  output format (default text)\n"
            "  -c, --count N                 stop after N packets\n"
            "  -h, --help                    show this help\n\n"
-           "JSON keys: n, ts (\"seconds.nanoseconds\"), caplen, len, eth_src, eth_dst,\n"
+           "JSON keys: n, ts (\"seconds.nanoseconds\"), caplen, len, linktype, ifindex,\n"
+           "comment and flags (pcapng), eth_src, eth_dst,\n"
            "ethertype, ip_src, ip_dst, ip_proto, ip_id, ip_len, ip_flags, ttl, sport,\n"
            "dport, tcp_flags (tcpdump letters, e.g. \"SA\"), seq, ack, win, tcp_options,\n"
            "icmp_type, icmp_code, payload_len, ip_csum and l4_csum (good, bad, zero or\n"
@@ -331,12 +332,27 @@ static void json_layers(FILE *out, const struct pc_decoded *d)
     fputc(']', out);
 }
 
+/* pcapng packet comment (the first) and flags; null when absent. */
+static void json_comment(FILE *out, const struct pc_pkthdr *h)
+{
+    char buf[4096];
+    struct pc_fmt f;
+    pc_fmt_init(&f, buf, sizeof buf, true);
+    f.members = 1; /* continuing an object */
+    if (h->ncomments) pc_fmt_kbytes_str(&f, "comment", h->comment, h->comment_len);
+    else pc_fmt_knull(&f, "comment");
+    pc_fmt_kuint(&f, "flags", h->flags);
+    fputs(buf, out);
+}
+
 static void print_json(FILE *out, uint64_t n, const struct pc_pkthdr *h, const struct fields *f)
 {
     const struct pc_decoded *d = f->d;
     char ts[32], a[18], b[18];
     cli_fmt_ts(h->ts, ts);
-    fprintf(out, "{\"n\":%llu,\"ts\":\"%s\",\"caplen\":%u,\"len\":%u", (unsigned long long)n, ts, h->caplen, h->len);
+    fprintf(out, "{\"n\":%llu,\"ts\":\"%s\",\"caplen\":%u,\"len\":%u,\"linktype\":%d,\"ifindex\":%u", (unsigned long long)n,
+            ts, h->caplen, h->len, h->linktype, h->ifindex);
+    json_comment(out, h);
     if (f->eth >= 0) {
         const uint8_t *e = hdr(f, f->eth);
         pc_fmt_mac(pc_eth_src(e), a);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capfile.h"
 #include "craft.h"
 #include "pktcraft/arp.h"
 #include "pktcraft/frag.h"
@@ -48,7 +49,9 @@ void craft_help_common(bool ip)
            "                              (see FIELDS below)\n"
            "Output and timing:\n"
            "  -o, --output FILE           capture file ('-' for stdout; alias -w); required\n"
-           "  -F pcap|nsecpcap            capture format (default pcap, microseconds)\n"
+           "  -F pcap|nsecpcap|pcapng     capture format (default pcap, microseconds)\n"
+           "      --comment TEXT          a comment on every packet (pcapng)\n"
+           "      --interface NAME        the interface name recorded (pcapng if_name)\n"
            "      --append                add to an existing capture of the same format\n"
            "  -c, --count N               packets to craft (default 1)\n"
            "      --start TIME            first timestamp: epoch seconds with a fraction, or\n"
@@ -62,7 +65,7 @@ void craft_help_common(bool ip)
 void craft_init(struct craft *c)
 {
     memset(c, 0, sizeof *c);
-    c->tsprec = PC_TSPREC_US;
+    c->format = PC_FORMAT_PCAP_US;
     c->count = 1;
     c->start = -1;
     c->gap = 1000000;
@@ -288,7 +291,9 @@ bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 {
     switch (opt) {
     case 'o': case 'w': c->out = arg; return true;
-    case 'F': c->tsprec = cli_parse_capfmt("-F", arg); return true;
+    case 'F': c->format = cli_parse_format("-F", arg); return true;
+    case OPT_COMMENT: c->comment = arg; return true;
+    case OPT_IFNAME: c->ifname = arg; return true;
     case 'c':
         c->count = cli_parse_uint("--count", arg, UINT64_C(1) << 40);
         if (!c->count) cli_usage_error("--count: must be at least 1");
@@ -318,6 +323,8 @@ void craft_finish_args(struct craft *c, bool need_ip)
     if (c->tunnel && (!c->have_outer_src || !c->have_outer_dst))
         cli_usage_error("--tunnel needs --outer-src and --outer-dst (the tunnel endpoints)");
     if (!c->tunnel && (c->have_outer_src || c->have_outer_dst)) cli_usage_error("--outer-src/--outer-dst go with --tunnel");
+    if ((c->comment || c->ifname) && c->format != PC_FORMAT_PCAPNG)
+        cli_usage_error("--comment and --interface need -F pcapng (pcap cannot hold them)");
     if (c->start < 0) c->start = cli_now();
     pc_rng_seed(&c->rng, c->seed);
 }
@@ -325,7 +332,8 @@ void craft_finish_args(struct craft *c, bool need_ip)
 void craft_open(struct craft *c, int linktype)
 {
     struct pc_err err = { 0 };
-    struct pc_writer_opts o = { .linktype = linktype, .snaplen = 262144, .tsprec = c->tsprec, .append = c->append };
+    struct pc_writer_opts o = { .linktype = linktype, .snaplen = 262144, .format = c->format, .append = c->append,
+                                .if_name = c->ifname };
     c->w = pc_writer_open(c->out, &o, &err);
     if (!c->w) cli_runtime_error("%s", err.msg);
 }
@@ -424,8 +432,10 @@ void craft_payload(struct craft *c, struct pc_pkt *pk)
 
 static void write_frame(struct craft *c, const uint8_t *frame, size_t len)
 {
-    pc_time_ns ts = c->start + (pc_time_ns)c->frames * c->gap;
-    int rc = pc_writer_write(c->w, ts, frame, (uint32_t)len, (uint32_t)len);
+    struct pc_wpacket p = { .ts = c->start + (pc_time_ns)c->frames * c->gap, .data = frame, .caplen = (uint32_t)len,
+                            .len = (uint32_t)len, .comment = c->comment,
+                            .comment_len = c->comment ? (uint32_t)strlen(c->comment) : 0 };
+    int rc = pc_writer_write_ex(c->w, &p);
     if (rc < 0) {
         const struct pc_err *e = pc_writer_err(c->w);
         char msg[sizeof e->msg];

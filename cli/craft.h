@@ -33,7 +33,9 @@ struct craft_ext {      /* one --ipv6-ext, parsed */
 struct craft {
     /* output and timing */
     const char *out;
-    int tsprec;
+    int format;         /* -F: PC_FORMAT_* */
+    const char *comment;   /* --comment: on every packet (pcapng) */
+    const char *ifname;    /* --interface: if_name of the pcapng interface */
     bool append;
     uint64_t count;
     pc_time_ns start;
@@ -81,7 +83,7 @@ struct craft {
 enum {
     OPT_START = 1000, OPT_GAP, OPT_SEED, OPT_APPEND, OPT_SMAC, OPT_DMAC, OPT_SRC, OPT_DST, OPT_VLAN,
     OPT_TTL, OPT_IPID, OPT_TOS, OPT_FLOWLABEL, OPT_DF, OPT_IPV6EXT, OPT_FRAG, OPT_FRAGORDER,
-    OPT_DATA, OPT_DATAFILE, OPT_HEX, OPT_SET, OPT_CORRUPT, OPT_PAD, OPT_TUNNEL, OPT_OUTER_SRC, OPT_OUTER_DST,
+    OPT_DATA, OPT_DATAFILE, OPT_HEX, OPT_SET, OPT_CORRUPT, OPT_PAD, OPT_TUNNEL, OPT_OUTER_SRC, OPT_OUTER_DST, OPT_COMMENT, OPT_IFNAME,
     OPT_COMMON_END
 };
 #define CRAFT_COMMON_LONGOPTS                                                                      \
@@ -100,6 +102,7 @@ enum {
     { "set", required_argument, 0, OPT_SET }, { "corrupt", required_argument, 0, OPT_CORRUPT },   \
     { "pad", no_argument, 0, OPT_PAD }, { "tunnel", required_argument, 0, OPT_TUNNEL },                \
     { "outer-src", required_argument, 0, OPT_OUTER_SRC }, { "outer-dst", required_argument, 0, OPT_OUTER_DST }, \
+    { "comment", required_argument, 0, OPT_COMMENT }, { "interface", required_argument, 0, OPT_IFNAME },        \
     { "help", no_argument, 0, 'h' }
 #define CRAFT_COMMON_SHORTOPTS ":o:w:c:F:h"
 

@@ -19,6 +19,9 @@ static const struct {
     { "dns", cmd_dns, "craft DNS queries and responses over UDP or TCP" },
     { "raw", cmd_raw, "write frames given as hex or a file, any link type" },
     { "read", cmd_read, "decode a capture file, one line or JSON object per packet" },
+    { "info", cmd_info, "describe capture files, like capinfos" },
+    { "convert", cmd_convert, "rewrite a capture as pcap, nsecpcap or pcapng, losslessly" },
+    { "merge", cmd_merge, "merge captures by timestamp, like mergecap" },
 };
 
 static void usage(FILE *f)

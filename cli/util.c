@@ -162,14 +162,6 @@ bad:
     cli_usage_error("%s: '%s' is not a duration (a number with a unit: ns, us, ms or s, e.g. 250us)", opt, s);
 }
 
-int cli_parse_capfmt(const char *opt, const char *s)
-{
-    if (!strcmp(s, "pcap")) return PC_TSPREC_US;
-    if (!strcmp(s, "nsecpcap")) return PC_TSPREC_NS;
-    if (!strcmp(s, "pcapng")) cli_usage_error("%s: pcapng output is not supported yet; use pcap or nsecpcap", opt);
-    cli_usage_error("%s: '%s' is not a capture format (pcap or nsecpcap)", opt, s);
-}
-
 pc_time_ns cli_now(void)
 {
     struct timespec ts;

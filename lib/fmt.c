@@ -101,10 +101,12 @@ void pc_fmt_knull(struct pc_fmt *f, const char *key)
     put(f, "null", 4);
 }
 
-void pc_fmt_raw(struct pc_fmt *f, const char *s)
+void pc_fmt_raw(struct pc_fmt *f, const char *s) { pc_fmt_kraw(f, NULL, s); }
+
+void pc_fmt_kraw(struct pc_fmt *f, const char *key, const char *s)
 {
     if (!f->json) return;
-    member(f, NULL);
+    member(f, key);
     put(f, s, strlen(s));
 }
 

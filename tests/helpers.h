@@ -3,6 +3,8 @@
 #ifndef PKTCRAFT_TEST_HELPERS_H
 #define PKTCRAFT_TEST_HELPERS_H
 
+#include <criterion/criterion.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,5 +104,94 @@ static inline const char *th_tmpdir(char buf[64])
     return buf;
 }
 static inline void th_rmdir(const char *dir) { th_sh("rm -rf '%s'", dir); }
+
+/* A small text file as a NUL-terminated string (malloc'd), or NULL. */
+static inline char *th_slurp_text(const char *path)
+{
+    size_t n;
+    char *s = (char *)th_slurp(path, &n);
+    if (!s) return NULL;
+    char *t = realloc(s, n + 1);
+    if (!t) {
+        free(s);
+        return NULL;
+    }
+    t[n] = 0;
+    return t;
+}
+
+/* A buffer filled with 0xA5, so that bytes a builder forgets to write show. */
+static inline uint8_t *th_poison(uint8_t *buf, size_t n)
+{
+    memset(buf, 0xA5, n);
+    return buf;
+}
+
+/* An Ethernet header dst <- src (pad: to the 60-byte minimum) on pk;
+ * errors are sticky, pc_pkt_finalize reports them. */
+static inline void th_push_eth(struct pc_pkt *pk, const uint8_t dst[6], const uint8_t src[6], int pad)
+{
+    struct pc_eth e = { .pad = (uint8_t)pad };
+    memcpy(e.dst, dst, 6);
+    memcpy(e.src, src, 6);
+    pc_push_eth(pk, &e);
+}
+
+/* Offset of the first byte where a and b differ (the shorter length when
+ * one is a prefix of the other). */
+static inline size_t th_first_diff(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    size_t k = 0;
+    while (k < an && k < bn && a[k] == b[k]) k++;
+    return k;
+}
+
+/* got[0..len) must be exactly the bytes of hex; len < 0 is a build error
+ * code (a failure).  Both are shown in hex when they differ. */
+#define TH_HEX_MAX 4096
+static inline void th_expect_hex(const uint8_t *got, int len, const char *hex)
+{
+    static uint8_t want[TH_HEX_MAX];
+    static char g[2 * TH_HEX_MAX + 1];
+    size_t n = th_unhex(hex, want, sizeof want);
+    cr_assert_gt(len, 0, "build failed: %s", pc_strerror(len));
+    cr_assert_leq((size_t)len, (size_t)TH_HEX_MAX, "%d bytes built, more than th_expect_hex takes", len);
+    th_hex(got, (size_t)len, g);
+    cr_assert_eq((size_t)len, n, "length %d, want %zu\n got %s\nwant %s", len, n, g, hex);
+    cr_assert(memcmp(got, want, n) == 0, "bytes differ at %zu\n got %s\nwant %s", th_first_diff(got, n, want, n), g,
+              hex);
+}
+
+/* Append to a '|'-joined list, as tshark prints a field that repeats. */
+static inline void th_vappend(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+    size_t n = strlen(dst);
+    if (n && n < cap - 1) dst[n++] = '|';
+    vsnprintf(dst + n, cap - n, fmt, ap);
+}
+static inline void th_append(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static inline void th_append(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    th_vappend(dst, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* Reference one's-complement sum (RFC 1071), independent of lib/: add the
+ * big-endian words of p to s (an odd last byte padded with zero), then
+ * fold the carries (the checksum is the complement of the fold). */
+static inline uint32_t th_ref_sum(const uint8_t *p, size_t n, uint32_t s)
+{
+    size_t i = 0;
+    for (; i + 1 < n; i += 2) s += (uint32_t)((p[i] << 8) | p[i + 1]);
+    if (n & 1) s += (uint32_t)(p[n - 1] << 8);
+    return s;
+}
+static inline uint16_t th_ref_fold(uint32_t s)
+{
+    while (s >> 16) s = (s & 0xFFFFu) + (s >> 16);
+    return (uint16_t)s;
+}
 
 #endif

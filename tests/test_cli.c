@@ -20,13 +20,10 @@ static int cli(const char *args)
 static char *file_text(const char *name)
 {
     char p[256];
-    size_t n;
     snprintf(p, sizeof p, "%s/%s", dir, name);
-    uint8_t *b = th_slurp(p, &n);
-    cr_assert(b);
-    b = realloc(b, n + 1);
-    b[n] = 0;
-    return (char *)b;
+    char *s = th_slurp_text(p);
+    cr_assert(s, "%s not written", p);
+    return s;
 }
 
 static void expect_fail(const char *args, int code, const char *needle)

@@ -10,9 +10,8 @@
 #include <criterion/logging.h>
 
 #include <arpa/inet.h>
-#include <libnet.h>
 
-#include "helpers.h"
+#include "oracle.h"
 #include "pktcraft/dns.h"
 #include "pktcraft/fmt.h"
 
@@ -142,23 +141,6 @@ static const struct xrr R_EXP[] = {
 
 static uint32_t rnd(struct pc_rng *r, uint32_t n) { return (uint32_t)pc_rng_below(r, n); }
 
-static uint8_t *poisoned(uint8_t *b, size_t n)
-{
-    memset(b, 0xA5, n);
-    return b;
-}
-
-static void expect_bytes(const uint8_t *got, int len, const char *hex)
-{
-    static uint8_t want[4096];
-    static char g[8200];
-    size_t n = th_unhex(hex, want, sizeof want);
-    cr_assert_gt(len, 0, "encode failed: %s", pc_strerror(len));
-    th_hex(got, (size_t)len, g);
-    cr_assert_eq((size_t)len, n, "length %d, want %zu\n got %s\nwant %s", len, n, g, hex);
-    cr_assert(memcmp(got, want, n) == 0, "bytes differ\n got %s\nwant %s", g, hex);
-}
-
 static size_t unhex(const char *hex, uint8_t *out) { return th_unhex(hex, out, 4096); }
 
 /* Ethernet/IPv4/UDP (53 <- sport) or TCP around nmsg messages. */
@@ -176,28 +158,21 @@ static int frame(uint8_t *buf, size_t cap, const struct pc_dns *msgs, int nmsg, 
     return pc_pkt_finalize(&pk);
 }
 
-/* A frame whose UDP payload is the given bytes (wire-consistent lengths). */
-static int udp_frame_raw(uint8_t *buf, size_t cap, const uint8_t *msg, size_t n)
+/* A frame whose UDP (40000 -> 53) or TCP (53 -> 40000) payload is the
+ * given bytes (wire-consistent lengths). */
+static int frame_raw(uint8_t *buf, size_t cap, int tcp, const uint8_t *pl, size_t n)
 {
     struct pc_pkt pk;
     pc_pkt_init(&pk, buf, cap);
     pc_push_eth(&pk, &(struct pc_eth){ .dst = { 2, 0, 0, 0, 0, 2 }, .src = { 2, 0, 0, 0, 0, 1 } });
     pc_push_ipv4(&pk, &(struct pc_ipv4){ .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 }, .ttl = 64 });
-    pc_push_udp(&pk, &(struct pc_udp){ .sport = 40000, .dport = 53 });
-    pc_push_payload(&pk, msg, n);
-    return pc_pkt_finalize(&pk);
-}
-
-static int tcp_frame_raw(uint8_t *buf, size_t cap, const uint8_t *pl, size_t n)
-{
-    struct pc_pkt pk;
-    pc_pkt_init(&pk, buf, cap);
-    pc_push_eth(&pk, &(struct pc_eth){ .dst = { 2, 0, 0, 0, 0, 2 }, .src = { 2, 0, 0, 0, 0, 1 } });
-    pc_push_ipv4(&pk, &(struct pc_ipv4){ .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 }, .ttl = 64 });
-    pc_push_tcp(&pk, &(struct pc_tcp){ .sport = 53, .dport = 40000, .flags = PC_TCP_ACK, .win = 9 });
+    if (tcp) pc_push_tcp(&pk, &(struct pc_tcp){ .sport = 53, .dport = 40000, .flags = PC_TCP_ACK, .win = 9 });
+    else pc_push_udp(&pk, &(struct pc_udp){ .sport = 40000, .dport = 53 });
     pc_push_payload(&pk, pl, n);
     return pc_pkt_finalize(&pk);
 }
+static int udp_frame_raw(uint8_t *buf, size_t cap, const uint8_t *m, size_t n) { return frame_raw(buf, cap, 0, m, n); }
+static int tcp_frame_raw(uint8_t *buf, size_t cap, const uint8_t *p, size_t n) { return frame_raw(buf, cap, 1, p, n); }
 
 /* Iterate msg and compare with x[0..n): every field and the value text. */
 static void expect_entries(const uint8_t *msg, size_t len, const struct xrr *x, size_t n)
@@ -278,8 +253,8 @@ Test(dns, query_matches_scapy_both_compression_modes)
     for (int nc = 0; nc < 2; nc++) {
         struct pc_dns s = Q_SPEC;
         s.no_compress = (uint8_t)nc;
-        int n = pc_dns_encode(&s, poisoned(buf, sizeof buf), sizeof buf);
-        expect_bytes(buf, n, Q_HEX);
+        int n = pc_dns_encode(&s, th_poison(buf, sizeof buf), sizeof buf);
+        th_expect_hex(buf, n, Q_HEX);
         for (size_t k = (size_t)n; k < sizeof buf; k++) cr_assert_eq(buf[k], 0xA5, "byte %zu written past the end", k);
     }
 }
@@ -289,8 +264,8 @@ Test(dns, response_uncompressed_matches_scapy)
     static uint8_t buf[2048];
     struct pc_dns s = R_SPEC;
     s.no_compress = 1;
-    int n = pc_dns_encode(&s, poisoned(buf, sizeof buf), sizeof buf);
-    expect_bytes(buf, n, R_HEX);
+    int n = pc_dns_encode(&s, th_poison(buf, sizeof buf), sizeof buf);
+    th_expect_hex(buf, n, R_HEX);
     cr_assert_eq(buf[n], 0xA5);
 }
 
@@ -301,7 +276,7 @@ Test(dns, response_parses_from_scapy_and_ours)
     expect_entries(m, n, R_EXP, R_NEXP);
     n = unhex(RC_HEX, m); /* scapy's compression, pointer chains included (SOA mname -> ns1 + ptr) */
     expect_entries(m, n, R_EXP, R_NEXP);
-    int k = pc_dns_encode(&R_SPEC, poisoned(ours, sizeof ours), sizeof ours);
+    int k = pc_dns_encode(&R_SPEC, th_poison(ours, sizeof ours), sizeof ours);
     cr_assert_gt(k, 0);
     expect_entries(ours, (size_t)k, R_EXP, R_NEXP);
     cr_assert_lt(k, (int)(strlen(R_HEX) / 2), "compression saved nothing");
@@ -326,7 +301,7 @@ Test(dns, compression_exact_bytes)
     };
     struct pc_dns s = { .id = 7, .qr = 1, .rd = 1, .ra = 1, .qd = q, .nqd = 1, .an = an, .nan = 4 };
     uint8_t buf[512];
-    expect_bytes(buf, pc_dns_encode(&s, poisoned(buf, sizeof buf), sizeof buf), COMP_HEX);
+    th_expect_hex(buf, pc_dns_encode(&s, th_poison(buf, sizeof buf), sizeof buf), COMP_HEX);
 }
 
 Test(dns, push_into_udp_and_tcp_frames)
@@ -334,7 +309,7 @@ Test(dns, push_into_udp_and_tcp_frames)
     static uint8_t buf[2048], msg[2048];
     int m = pc_dns_encode(&R_SPEC, msg, sizeof msg);
     cr_assert_gt(m, 0);
-    int n = frame(poisoned(buf, sizeof buf), sizeof buf, &R_SPEC, 1, 0, 40000);
+    int n = frame(th_poison(buf, sizeof buf), sizeof buf, &R_SPEC, 1, 0, 40000);
     cr_assert_eq(n, UDP_DNS + m);
     cr_assert(memcmp(buf + UDP_DNS, msg, (size_t)m) == 0);
     cr_assert_eq(buf[n], 0xA5);
@@ -350,7 +325,7 @@ Test(dns, push_into_udp_and_tcp_frames)
 
     struct pc_dns t[2] = { Q_SPEC, R_SPEC };
     t[0].tcp = t[1].tcp = 1;
-    n = frame(poisoned(buf, sizeof buf), sizeof buf, t, 2, 1, 40001);
+    n = frame(th_poison(buf, sizeof buf), sizeof buf, t, 2, 1, 40001);
     cr_assert_eq(n, TCP_DNS + 2 + 29 + 2 + m);
     cr_assert_eq(pc_get16(buf + TCP_DNS), 29);
     cr_assert_eq(pc_get16(buf + TCP_DNS + 31), m);
@@ -1128,7 +1103,7 @@ Test(dns, fill_resolves_counts_and_tcp_length_and_keeps_caller_spec)
     s.tcp_len = PC_CORRUPT;
     struct pc_dns copy = s;
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     pc_push_tcp(&pk, &(struct pc_tcp){ .sport = 53, .dport = 9 });
     cr_assert_eq(pc_push_dns(&pk, &s), 0);
     pc_push_payload(&pk, "tail", 4); /* not part of the message */
@@ -1672,11 +1647,7 @@ Test(dns, random_round_trip)
 /* ============================================================== libnet */
 
 static libnet_t *g_ln;
-static void ln_close(void)
-{
-    if (g_ln) libnet_destroy(g_ln);
-    g_ln = NULL;
-}
+static void ln_close(void) { th_ln_close(&g_ln); }
 TestSuite(dns_libnet, .fini = ln_close);
 
 /* The DNS header (and over TCP its length prefix) from libnet_build_dnsv4
@@ -1686,9 +1657,7 @@ Test(dns_libnet, header_matches_libnet_build_dnsv4)
 {
     static struct rmsg M;
     static uint8_t msg[16384], ours[16500];
-    char eb[LIBNET_ERRBUF_SIZE] = "";
-    g_ln = libnet_init(LIBNET_NONE, NULL, eb);
-    cr_assert_not_null(g_ln, "libnet_init(LIBNET_NONE) failed (%s): the libnet oracle cannot run", eb);
+    libnet_t *l = th_ln_open(&g_ln);
     struct pc_rng r;
     pc_rng_seed(&r, 0x11B4E7ull);
     unsigned zero_sum = 0;
@@ -1703,28 +1672,19 @@ Test(dns_libnet, header_matches_libnet_build_dnsv4)
         uint16_t sport = (uint16_t)(1024 + rnd(&r, 60000)), ipid = (uint16_t)pc_rng_next(&r);
         uint32_t seq = (uint32_t)pc_rng_next(&r), ack = (uint32_t)pc_rng_next(&r);
         uint8_t src[4] = { 10, 1, 2, 3 }, dst[4] = { 192, 0, 2, 53 };
-        uint32_t s32, d32;
-        memcpy(&s32, src, 4);
-        memcpy(&d32, dst, 4);
-        libnet_t *l = g_ln;
-        libnet_ptag_t t = libnet_build_dnsv4(tcp ? LIBNET_TCP_DNSV4_H : LIBNET_UDP_DNSV4_H, M.s.id, M.flags, M.hc[0],
-                                             M.hc[1], M.hc[2], M.hc[3], msg + pre + PC_DNS_HLEN, (uint32_t)body, l, 0);
-        cr_assert_neq(t, -1, "libnet_build_dnsv4: %s", libnet_geterror(l));
+        th_ln_ok(l, libnet_build_dnsv4(tcp ? LIBNET_TCP_DNSV4_H : LIBNET_UDP_DNSV4_H, M.s.id, M.flags, M.hc[0], M.hc[1],
+                                       M.hc[2], M.hc[3], msg + pre + PC_DNS_HLEN, (uint32_t)body, l, 0),
+                 "libnet_build_dnsv4");
         uint16_t l4 = (uint16_t)((tcp ? LIBNET_TCP_H : LIBNET_UDP_H) + (size_t)n);
-        if (tcp) t = libnet_build_tcp(sport, 53, seq, ack, TH_ACK | TH_PUSH, 4096, 0, 0, l4, NULL, 0, l, 0);
-        else t = libnet_build_udp(sport, 53, l4, 0, NULL, 0, l, 0);
-        cr_assert_neq(t, -1, "libnet_build_tcp/udp: %s", libnet_geterror(l));
-        t = libnet_build_ipv4((uint16_t)(LIBNET_IPV4_H + l4), 0, ipid, 0, 64, tcp ? IPPROTO_TCP : IPPROTO_UDP, 0, s32,
-                              d32, NULL, 0, l, 0);
-        cr_assert_neq(t, -1, "libnet_build_ipv4: %s", libnet_geterror(l));
-        uint8_t *lp = NULL;
-        uint32_t ln = 0;
-        cr_assert_eq(libnet_pblock_coalesce(l, &lp, &ln), 1, "coalesce: %s", libnet_geterror(l));
+        if (tcp)
+            th_ln_ok(l, libnet_build_tcp(sport, 53, seq, ack, TH_ACK | TH_PUSH, 4096, 0, 0, l4, NULL, 0, l, 0),
+                     "libnet_build_tcp");
+        else th_ln_ok(l, libnet_build_udp(sport, 53, l4, 0, NULL, 0, l, 0), "libnet_build_udp");
+        th_ln_ok(l, libnet_build_ipv4((uint16_t)(LIBNET_IPV4_H + l4), 0, ipid, 0, 64, tcp ? IPPROTO_TCP : IPPROTO_UDP,
+                                      0, th_ln_ip4(src), th_ln_ip4(dst), NULL, 0, l, 0),
+                 "libnet_build_ipv4");
         static uint8_t theirs[16500];
-        cr_assert_leq(ln, sizeof theirs);
-        memcpy(theirs, lp, ln);
-        libnet_adv_free_packet(l, lp);
-        libnet_clear_packet(l);
+        size_t ln = th_ln_take(l, theirs, sizeof theirs);
 
         struct pc_pkt pk;
         pc_pkt_init(&pk, ours, sizeof ours);
@@ -1737,19 +1697,14 @@ Test(dns_libnet, header_matches_libnet_build_dnsv4)
         else pc_push_udp(&pk, &(struct pc_udp){ .sport = sport, .dport = 53 });
         pc_push_dns(&pk, &M.s);
         int on = pc_pkt_finalize(&pk);
-        cr_assert_eq((uint32_t)on, ln, "iter %u: pktcraft %d bytes, libnet %u", iter, on, ln);
+        cr_assert_eq((size_t)on, ln, "iter %u: pktcraft %d bytes, libnet %zu", iter, on, ln);
         /* libnet 1.1.6 stores a UDP sum of 0 as 0 ("none"); RFC 768 and
          * pktcraft send 0xFFFF.  Only that difference is allowed. */
         if (!tcp && pc_get16(theirs + 26) == 0 && pc_get16(ours + 26) == 0xFFFF) {
             pc_put16(theirs + 26, 0xFFFF);
             zero_sum++;
         }
-        if (memcmp(ours, theirs, ln)) {
-            size_t k = 0;
-            while (ours[k] == theirs[k]) k++;
-            cr_assert_fail("iter %u (%s): first difference at byte %zu: pktcraft %02x, libnet %02x", iter,
-                           tcp ? "tcp" : "udp", k, ours[k], theirs[k]);
-        }
+        th_ln_expect_same(ours, ln, theirs, ln, "iter %u (%s)", iter, tcp ? "tcp" : "udp");
     }
     cr_log_info("dns libnet: 2000 frames identical (%u with a zero UDP sum)", zero_sum);
 }
@@ -1763,19 +1718,14 @@ struct tframe { uint32_t len; uint8_t data[8192]; };
  * captures for a look by hand. */
 static struct {
     char dir[64];
-    char *out;
-    char **rows;
+    struct th_rows rows;
     struct tframe *fr;
     struct pc_reader *rd;
 } TG;
 
 static void tg_fini(void)
 {
-    const char *keep = getenv("PKTCRAFT_TSHARK_KEEP");
-    if (TG.dir[0] && keep && *keep && strcmp(keep, "0")) cr_log_info("tshark: kept %s", TG.dir);
-    else if (TG.dir[0]) th_rmdir(TG.dir);
-    free(TG.out);
-    free(TG.rows);
+    th_tshark_cleanup(TG.dir, &TG.rows);
     free(TG.fr);
     if (TG.rd) pc_reader_close(TG.rd);
     memset(&TG, 0, sizeof TG);
@@ -1784,94 +1734,15 @@ static void tg_fini(void)
 TestSuite(dns_tshark, .fini = tg_fini);
 TestSuite(dns_corpus, .fini = tg_fini);
 
-
-static const char *find_tshark(void)
+/* tshark's rows for a capture (fields tab-separated, repeats joined with
+ * '|'), split in place in TG.rows. */
+static char **ts_run(const char *tshark, const char *dir, const char *pcap, const char *const *fields, size_t nf,
+                     size_t *n)
 {
-    static char path[4096];
-    const char *env = getenv("PATH");
-    if (!env || !*env) env = "/usr/local/bin:/usr/bin:/bin";
-    for (;;) {
-        const char *colon = strchr(env, ':');
-        size_t n = colon ? (size_t)(colon - env) : strlen(env);
-        snprintf(path, sizeof path, "%.*s/tshark", (int)n, n ? env : ".");
-        if (access(path, X_OK) == 0) return path;
-        if (!colon) return NULL;
-        env = colon + 1;
-    }
-}
-
-static const char *require_tshark(void)
-{
-    const char *p = find_tshark();
-    if (!p) cr_assert_fail("tshark not found: install the Debian package tshark (scripts/deps.sh); this oracle never skips");
-    return p;
-}
-
-/* tshark's rows for a capture, fields tab-separated, repeats joined with
- * '|'; returns a malloc'd buffer whose lines are in rows[0..*n). */
-static char *ts_run(const char *tshark, const char *dir, const char *pcap, const char *const *fields, int nf,
-                    char ***rows, size_t *n)
-{
-    static char cmd[8192];
-    int k = snprintf(cmd, sizeof cmd,
-                     "WIRESHARK_CONFIG_DIR='%s' '%s' -n -r '%s' -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE"
-                     " -o tcp.analyze_sequence_numbers:FALSE -T fields -E header=n -E quote=n -E separator=/t"
-                     " -E occurrence=a -E 'aggregator=|'",
-                     dir, tshark, pcap);
-    for (int i = 0; i < nf; i++) k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e %s", fields[i]);
-    snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>'%s/tshark.err'", dir);
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f, "popen: %s", cmd);
-    size_t cap = 1 << 16, len = 0, got;
-    char *b = malloc(cap);
-    while ((got = fread(b + len, 1, cap - len - 1, f)) > 0)
-        if ((len += got) == cap - 1) b = realloc(b, cap *= 2);
-    b[len] = 0;
-    int st = pclose(f);
-    free(TG.out); /* owned by the suite from here on */
-    TG.out = b;
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark failed on %s (status 0x%x); see %s/tshark.err", pcap,
-              (unsigned)st, dir);
-    size_t rc = 64;
-    free(TG.rows);
-    TG.rows = *rows = malloc(rc * sizeof **rows);
-    *n = 0;
-    for (char *p = b; *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        if (*n == rc) TG.rows = *rows = realloc(*rows, (rc *= 2) * sizeof **rows);
-        (*rows)[(*n)++] = p;
-        if (!nl) break;
-        p = nl + 1;
-    }
-    return b;
-}
-
-/* Split a row into nf columns in place. */
-static void ts_cols(char *row, char **col, int nf, size_t rowno)
-{
-    int n = 0;
-    col[n++] = row;
-    for (char *p = row; *p; p++) {
-        if (*p != '\t') continue;
-        *p = 0;
-        cr_assert_lt(n, nf, "tshark row %zu has too many columns", rowno);
-        col[n++] = p + 1;
-    }
-    cr_assert_eq(n, nf, "tshark row %zu has %d columns, expected %d", rowno, n, nf);
-}
-
-#define TS_SEV_WARN 0x00600000L
-
-/* No expert warning or error in a '|'-joined list of severities. */
-static void ts_no_warning(const char *sev, const char *msg, size_t rowno)
-{
-    for (const char *p = sev; *p;) {
-        char *end;
-        long v = strtol(p, &end, 0);
-        cr_assert_lt(v, TS_SEV_WARN, "frame %zu: tshark expert severity 0x%lx: %s", rowno, (unsigned long)v, msg);
-        p = *end ? end + 1 : end;
-    }
+    th_tshark_fields(&TG.rows, tshark, dir, pcap, NULL,
+                     "-o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE" TH_TS_NO_SEQ, fields, nf);
+    *n = TG.rows.n;
+    return TG.rows.row;
 }
 
 #define TSF(X)                                                                                                   \
@@ -2037,15 +1908,14 @@ static void exp_message(const uint8_t *msg, size_t len, int tcp)
     cr_assert_eq(rc, 0, "our own message did not parse: %s", it.why);
 }
 
+/* One frame a second, microsecond timestamps. */
 static void write_frames(const char *path, const struct tframe *fr, size_t n)
 {
-    struct pc_writer_opts o = { .linktype = PC_LINK_ETHERNET, .tsprec = PC_TSPREC_US };
-    struct pc_err e;
-    struct pc_writer *w = pc_writer_open(path, &o, &e);
-    cr_assert_not_null(w, "pc_writer_open: %s", e.msg);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, PC_LINK_ETHERNET, PC_TSPREC_US);
     for (size_t i = 0; i < n; i++)
-        cr_assert_eq(pc_writer_write(w, (pc_time_ns)(1700000000 + i) * PC_NS_PER_SEC, fr[i].data, fr[i].len, fr[i].len), 0);
-    cr_assert_eq(pc_writer_close(w, &e), 0, "pc_writer_close: %s", e.msg);
+        th_pcapw_write(&pw, (pc_time_ns)(1700000000 + i) * PC_NS_PER_SEC, fr[i].data, fr[i].len);
+    th_pcapw_close(&pw);
 }
 
 #define TS_UDP 500
@@ -2057,7 +1927,7 @@ static void write_frames(const char *path, const struct tframe *fr, size_t n)
  * finds nothing malformed, no expert warning or error, no bad checksum. */
 Test(dns_tshark, random_messages_match_tshark_field_by_field)
 {
-    const char *ts = require_tshark();
+    const char *ts = th_tshark_require();
     char path[128];
     const char *dir = th_tmpdir(TG.dir);
     snprintf(path, sizeof path, "%s/dns.pcap", dir);
@@ -2083,13 +1953,12 @@ Test(dns_tshark, random_messages_match_tshark_field_by_field)
         nmsg += (size_t)k;
     }
     write_frames(path, fr, nfr);
-    char **rows;
     size_t nrows;
-    ts_run(ts, dir, path, TFIELD, TNF, &rows, &nrows);
+    char **rows = ts_run(ts, dir, path, TFIELD, TNF, &nrows);
     cr_assert_eq(nrows, nfr, "tshark printed %zu rows for %zu frames", nrows, nfr);
     for (size_t i = 0; i < nfr; i++) {
         char *col[TNF];
-        ts_cols(rows[i], col, TNF, i + 1);
+        th_split_cols(rows[i], col, TNF, i + 1);
         memset(EXP, 0, sizeof EXP);
         memset(EXPN, 0, sizeof EXPN);
         snprintf(EXP[T_NUM], EXPW, "%zu", i + 1);
@@ -2101,7 +1970,8 @@ Test(dns_tshark, random_messages_match_tshark_field_by_field)
             exp_message(pc_layer_hdr(&d, l) + (tcp ? 2 : 0), PC_DNS_HLEN + d.l[l].plen, tcp);
         }
         cr_assert_str_empty(col[T_MAL], "frame %zu: tshark says malformed: %s", i + 1, col[T_MSG]);
-        ts_no_warning(col[T_SEV], col[T_MSG], i + 1);
+        unsigned long sev = th_expert_worst(col[T_SEV]);
+        cr_assert_lt(sev, TH_SEV_WARN, "frame %zu: tshark expert severity 0x%lx: %s", i + 1, sev, col[T_MSG]);
         for (int f = 0; f < T_MAL; f++) {
             cr_assert_str_eq(col[f], EXP[f], "frame %zu (%s): %s\n tshark: %s\n    ours: %s", i + 1,
                              i >= TS_UDP ? "tcp" : "udp", TFIELD[f], col[f], EXP[f]);
@@ -2120,7 +1990,7 @@ Test(dns_tshark, random_messages_match_tshark_field_by_field)
  * behaviour, so a change in tshark shows up here. */
 Test(dns_tshark, deliberately_malformed_messages)
 {
-    const char *ts = require_tshark();
+    const char *ts = th_tshark_require();
     static const struct pc_dns_question q2[] = { { "www.example.com", 1, 1 }, { "mail.example.com", 28, 1 } };
     static const struct pc_dns_record an[] = { { .name = "www.example.com", .type = 1, .rclass = 1, .a = { 1, 2, 3, 4 } } };
     static const struct pc_dns_record bad_len[] = {
@@ -2165,13 +2035,12 @@ Test(dns_tshark, deliberately_malformed_messages)
     }
     write_frames(path, fr, nc);
     static const char *const f[] = { "frame.number", "dns.id", "dns.qry.name", "_ws.malformed", "_ws.expert.message" };
-    char **rows;
     size_t nrows;
-    ts_run(ts, dir, path, f, 5, &rows, &nrows);
+    char **rows = ts_run(ts, dir, path, f, 5, &nrows);
     cr_assert_eq(nrows, nc);
     for (size_t i = 0; i < nc; i++) {
         char *col[5];
-        ts_cols(rows[i], col, 5, i + 1);
+        th_split_cols(rows[i], col, 5, i + 1);
         char id[16];
         snprintf(id, sizeof id, "0x%04x", c[i].s.id);
         cr_assert_str_eq(col[1], id, "case %zu: tshark did not dissect the message as DNS", i);
@@ -2193,7 +2062,7 @@ Test(dns_tshark, deliberately_malformed_messages)
  * suricata-verify's dns-* first; its pcapng files wait for a pcapng reader. */
 Test(dns_corpus, real_captures_parse_like_tshark)
 {
-    const char *ts = require_tshark();
+    const char *ts = th_tshark_require();
     static const char *const files[] = {
         "gopacket/pcap/test_dns.pcap",
         "suricata-verify/tests/dns/dns-query/dns-detect-query-03/input.pcap",
@@ -2228,9 +2097,8 @@ Test(dns_corpus, real_captures_parse_like_tshark)
     for (size_t fi = 0; fi < sizeof files / sizeof files[0]; fi++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", corpus, files[fi]);
-        char **rows;
         size_t nrows;
-        ts_run(ts, dir, path, f, 5, &rows, &nrows);
+        char **rows = ts_run(ts, dir, path, f, 5, &nrows);
         struct pc_err e;
         struct pc_reader *rd = TG.rd = pc_reader_open(path, &e);
         cr_assert_not_null(rd, "%s: %s", files[fi], e.msg);
@@ -2240,7 +2108,7 @@ Test(dns_corpus, real_captures_parse_like_tshark)
         while (pc_reader_next(rd, &h, &data) == 1) {
             cr_assert_lt(n, nrows, "%s: more frames than tshark shows", files[fi]);
             char *col[5];
-            ts_cols(rows[n], col, 5, n + 1);
+            th_split_cols(rows[n], col, 5, n + 1);
             n++;
             struct pc_decoded d;
             pc_decode(&d, data, h.caplen, h.len, h.linktype);

@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include "helpers.h"
+#include "oracle.h"
 #include "pktcraft/fmt.h"
 #include "pktcraft/frag.h"
 #include "pktcraft/ipv6.h"
@@ -147,14 +147,7 @@ struct reasm {
     uint8_t have[65536];
 };
 
-static uint16_t ref_csum(const uint8_t *p, size_t n)
-{
-    uint32_t s = 0;
-    for (size_t i = 0; i + 1 < n; i += 2) s += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (n & 1) s += (uint32_t)p[n - 1] << 8;
-    while (s >> 16) s = (s & 0xFFFF) + (s >> 16);
-    return (uint16_t)~s;
-}
+static uint16_t ref_csum(const uint8_t *p, size_t n) { return (uint16_t)~th_ref_fold(th_ref_sum(p, n, 0)); }
 
 static void reasm4_feed(struct reasm *R, const uint8_t *ip, size_t caplen)
 {
@@ -826,84 +819,15 @@ Test(frag, every_truncation_and_garbage_under_guard_page)
 
 /* ---------------------------------------------------------------- tshark */
 
-static struct { char *text; char dir[64]; } TS;
-static void ts_fini(void)
-{
-    free(TS.text);
-    if (TS.dir[0]) th_rmdir(TS.dir);
-    memset(&TS, 0, sizeof TS);
-}
+static struct { struct th_rows rows; char dir[64]; } TS;
+static void ts_fini(void) { th_tshark_cleanup(TS.dir, &TS.rows); }
 TestSuite(frag_tshark, .fini = ts_fini, .timeout = 600);
-
-static const char *require_tshark(void)
-{
-    if (th_sh("command -v tshark >/dev/null 2>&1") != 0)
-        cr_assert_fail("tshark not found: install it with scripts/deps.sh (Debian package tshark)");
-    return "tshark";
-}
-
-static char *slurp_cmd(const char *cmd, int *status)
-{
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f);
-    size_t cap = 1 << 16, len = 0, got;
-    char *b = malloc(cap);
-    while ((got = fread(b + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) b = realloc(b, cap *= 2);
-    }
-    b[len] = 0;
-    *status = pclose(f);
-    return b;
-}
-
-/* Same heuristic-dissector switch-off as tests/test_tshark.c. */
-static void heuristics_off(const char *dir, char *out, size_t cap)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' tshark -G heuristic-decodes 2>/dev/null", dir);
-    int st;
-    char *txt = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    size_t len = 0;
-    out[0] = 0;
-    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t2 || strcmp(t2 + 1, "T") != 0) continue;
-        *t1 = *t2 = 0;
-        if (strcmp(line, "tcp") && strcmp(line, "udp")) continue;
-        cr_assert_eq(strspn(t1 + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"), strlen(t1 + 1));
-        len += (size_t)snprintf(out + len, cap - len, " --disable-protocol %s", t1 + 1);
-        cr_assert_lt(len, cap);
-    }
-    free(txt);
-}
 
 /* Ports the installed tshark dissects by number: avoided, so that random
  * payloads are never taken for some application protocol. */
-static uint8_t taken[65536 / 8];
+static struct th_ports TP;
 
-static void load_taken_ports(const char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' tshark -G decodes 2>/dev/null", dir);
-    int st;
-    char *txt = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G decodes failed");
-    memset(taken, 0, sizeof taken);
-    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
-        if (strncmp(line, "tcp.port\t", 9) && strncmp(line, "udp.port\t", 9)) continue;
-        unsigned long p = strtoul(line + 9, NULL, 10);
-        if (p < 65536) taken[p / 8] |= (uint8_t)(1u << (p % 8));
-    }
-    free(txt);
-}
-
-static uint16_t free_port(struct pc_rng *r, uint16_t p)
-{
-    while (taken[p / 8] >> (p % 8) & 1) p = (uint16_t)(40000 + rnd(r, 20000));
-    return p;
-}
+static uint16_t free_port(struct pc_rng *r, uint16_t p) { return th_port_avoid(r, TP.tcp, TP.udp, 20000, p); }
 
 enum { F_NUM, F_IPID, F_IPREASM, F_IP6REASM, F_FCOUNT, F_TCPST, F_UDPST, F_ICMPST, F_OVL, F_CONFLICT, F_MAL, F_SEV, F_MSG, NF };
 static const char *const FNAMES[NF] = {
@@ -913,74 +837,19 @@ static const char *const FNAMES[NF] = {
 };
 
 /* Run tshark with reassembly on; rows split into columns in place. */
-static size_t tshark_rows(const char *pcap, const char *heur, char *(*rows)[NF], size_t maxrows)
+static size_t tshark_rows(const char *tshark, const char *pcap, const char *heur, char *(*rows)[NF], size_t maxrows)
 {
-    static char cmd[20000];
-    int k = snprintf(cmd, sizeof cmd,
-                     "WIRESHARK_CONFIG_DIR='%s' tshark -n -r '%s' %s -o ip.defragment:TRUE -o ipv6.defragment:TRUE"
-                     " -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE"
-                     " -o tcp.analyze_sequence_numbers:FALSE"
-                     " -T fields -E header=n -E quote=n -E separator=/t -E occurrence=a -E 'aggregator=|'",
-                     TS.dir, pcap, heur);
-    for (int i = 0; i < NF; i++) k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e %s", FNAMES[i]);
-    snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>'%s/tshark.err'", TS.dir);
-    int st;
-    free(TS.text);
-    TS.text = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark failed (see %s/tshark.err)", TS.dir);
-    size_t n = 0;
-    for (char *p = TS.text; *p && n < maxrows; n++) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        int c = 0;
-        rows[n][c++] = p;
-        for (char *q = p; *q; q++)
-            if (*q == '\t') {
-                *q = 0;
-                cr_assert_lt(c, NF);
-                rows[n][c++] = q + 1;
-            }
-        cr_assert_eq(c, NF, "row %zu: %d columns", n + 1, c);
-        if (!nl) { n++; break; }
-        p = nl + 1;
-    }
-    return n;
+    th_tshark_fields(&TS.rows, tshark, TS.dir, pcap, heur,
+                     "-o ip.defragment:TRUE -o ipv6.defragment:TRUE " TH_TS_CHECKSUMS TH_TS_NO_SEQ, FNAMES, NF);
+    cr_assert_leq(TS.rows.n, maxrows, "tshark printed %zu rows, more than the %zu expected", TS.rows.n, maxrows);
+    for (size_t i = 0; i < TS.rows.n; i++) th_split_cols(TS.rows.row[i], rows[i], NF, i + 1);
+    return TS.rows.n;
 }
 
-static unsigned long worst_sev(const char *sev)
+/* The fragments in C, each at the next timestamp. */
+static void pw_frags(struct th_pcapw *p)
 {
-    unsigned long w = 0;
-    for (const char *p = sev; *p;) {
-        unsigned long v = strtoul(p, NULL, 10);
-        if (v > w) w = v;
-        p += strcspn(p, "|");
-        if (*p) p++;
-    }
-    return w;
-}
-
-struct pcapw { struct pc_writer *w; uint64_t n; };
-
-static void pw_open(struct pcapw *p, const char *path)
-{
-    struct pc_writer_opts wo = { .linktype = PC_LINK_ETHERNET, .tsprec = PC_TSPREC_NS };
-    struct pc_err e;
-    p->w = pc_writer_open(path, &wo, &e);
-    cr_assert_not_null(p->w, "%s", e.msg);
-    p->n = 0;
-}
-
-static void pw_frags(struct pcapw *p)
-{
-    for (size_t k = 0; k < C.n; k++, p->n++)
-        cr_assert_eq(pc_writer_write(p->w, INT64_C(1700000000) * PC_NS_PER_SEC + (pc_time_ns)p->n * 1000, C.f[k].b,
-                                     (uint32_t)C.f[k].n, (uint32_t)C.f[k].n), 0);
-}
-
-static void pw_close(struct pcapw *p)
-{
-    struct pc_err e;
-    cr_assert_eq(pc_writer_close(p->w, &e), 0, "%s", e.msg);
+    for (size_t k = 0; k < C.n; k++) th_pcapw_put(p, C.f[k].b, (uint32_t)C.f[k].n);
 }
 
 #define NDG 150
@@ -990,15 +859,12 @@ static void pw_close(struct pcapw *p)
  * checksum it calls good, with no malformed frame and no expert error. */
 Test(frag_tshark, ipv4_sets_reassemble_with_good_checksums)
 {
-    require_tshark();
-    th_tmpdir(TS.dir);
     static char heur[16384];
-    heuristics_off(TS.dir, heur, sizeof heur);
-    load_taken_ports(TS.dir);
+    const char *tshark = th_tshark_setup(TS.dir, &TP, heur, sizeof heur, NULL);
     char path[128];
     snprintf(path, sizeof path, "%s/frag4.pcap", TS.dir);
-    struct pcapw pw;
-    pw_open(&pw, path);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, PC_LINK_ETHERNET, PC_TSPREC_NS);
     struct pc_rng r;
     pc_rng_seed(&r, UINT64_C(0xF4A6000000000003));
     static struct spec4 s;
@@ -1026,9 +892,9 @@ Test(frag_tshark, ipv4_sets_reassemble_with_good_checksums)
         pw_frags(&pw);
         last_frame[k] = (size_t)pw.n;
     }
-    pw_close(&pw);
+    th_pcapw_close(&pw);
     static char *rows[20000][NF];
-    size_t nr = tshark_rows(path, heur, rows, 20000);
+    size_t nr = tshark_rows(tshark, path, heur, rows, 20000);
     cr_assert_eq(nr, pw.n, "tshark saw %zu frames, we wrote %llu", nr, (unsigned long long)pw.n);
     size_t done = 0;
     for (int k = 0; k < NDG; k++) {
@@ -1045,10 +911,7 @@ Test(frag_tshark, ipv4_sets_reassemble_with_good_checksums)
     }
     size_t warn = 0;
     for (size_t i = 0; i < nr; i++) {
-        cr_assert_str_empty(rows[i][F_MAL], "frame %zu malformed: %s", i + 1, rows[i][F_MSG]);
-        unsigned long w = worst_sev(rows[i][F_SEV]);
-        cr_assert_lt(w, 0x00800000ul, "frame %zu: expert error: %s", i + 1, rows[i][F_MSG]);
-        warn += w >= 0x00600000ul;
+        warn += th_expert_clean(rows[i][F_MAL], rows[i][F_SEV], rows[i][F_MSG], i + 1) >= TH_SEV_WARN;
         cr_assert_str_empty(rows[i][F_OVL], "frame %zu: tshark sees an overlap", i + 1);
     }
     cr_log_info("tshark: %zu IPv4 datagrams (%zu with a tiny first fragment) in %zu fragments reassembled, "
@@ -1059,12 +922,11 @@ Test(frag_tshark, ipv4_sets_reassemble_with_good_checksums)
  * conflicting data (and an exact duplicate as an overlap without one). */
 Test(frag_tshark, overlap_conflict_is_seen)
 {
-    require_tshark();
-    th_tmpdir(TS.dir);
+    const char *tshark = th_tshark_setup(TS.dir, NULL, NULL, 0, NULL);
     char path[128];
     snprintf(path, sizeof path, "%s/ovl.pcap", TS.dir);
-    struct pcapw pw;
-    pw_open(&pw, path);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, PC_LINK_ETHERNET, PC_TSPREC_NS);
     static uint8_t frame[MAXDG];
     int n = build_tcp(frame, sizeof frame, 200, 0);
     static const uint8_t evil[16] = "XXXXXXXXXXXXXXXX";
@@ -1077,9 +939,9 @@ Test(frag_tshark, overlap_conflict_is_seen)
     struct pc_frag_extra dup = { .off = 64, .len = 16, .at = 2 };
     cr_assert_eq(fragment(frame, (size_t)n, PC_LINK_ETHERNET, (struct pc_frag_opts){ .size = 64, .extra = &dup, .nextra = 1 }), 5);
     pw_frags(&pw);
-    pw_close(&pw);
+    th_pcapw_close(&pw);
     static char *rows[64][NF];
-    size_t nr = tshark_rows(path, "", rows, 64);
+    size_t nr = tshark_rows(tshark, path, "", rows, 64);
     cr_assert_eq(nr, 10);
     int conflict_seen = 0, overlap_seen = 0;
     for (size_t i = 0; i < 5; i++) conflict_seen |= strstr(rows[i][F_CONFLICT], "1") != NULL;
@@ -1093,17 +955,15 @@ Test(frag_tshark, overlap_conflict_is_seen)
 
 Test(frag_tshark, ipv6_sets_reassemble_with_good_checksums)
 {
-    require_tshark();
-    th_tmpdir(TS.dir);
     static char heur[16384];
-    heuristics_off(TS.dir, heur, sizeof heur);
-    load_taken_ports(TS.dir);
+    const char *tshark = th_tshark_setup(TS.dir, &TP, heur, sizeof heur, NULL);
     for (unsigned p = 40001; p <= 40004; p++)
-        cr_assert(!(taken[p / 8] >> (p % 8) & 1), "port %u is dissected by this tshark: pick others in build6", p);
+        cr_assert(!th_port_taken(TP.tcp, p) && !th_port_taken(TP.udp, p),
+                  "port %u is dissected by this tshark: pick others in build6", p);
     char path[128];
     snprintf(path, sizeof path, "%s/frag6.pcap", TS.dir);
-    struct pcapw pw;
-    pw_open(&pw, path);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, PC_LINK_ETHERNET, PC_TSPREC_NS);
     struct pc_rng r;
     pc_rng_seed(&r, UINT64_C(0xF4A6000000000004));
     static uint8_t frame[MAXDG], pay[3000];
@@ -1128,9 +988,9 @@ Test(frag_tshark, ipv6_sets_reassemble_with_good_checksums)
         pw_frags(&pw);
         last_frame[k] = (size_t)pw.n;
     }
-    pw_close(&pw);
+    th_pcapw_close(&pw);
     static char *rows[20000][NF];
-    size_t nr = tshark_rows(path, heur, rows, 20000);
+    size_t nr = tshark_rows(tshark, path, heur, rows, 20000);
     cr_assert_eq(nr, pw.n);
     for (int k = 0; k < NDG; k++) {
         char **c = rows[last_frame[k] - 1];
@@ -1142,10 +1002,7 @@ Test(frag_tshark, ipv6_sets_reassemble_with_good_checksums)
         cr_assert_str_eq(c[st], "1", "datagram %d (%s, frame %s): reassembled checksum status \"%s\"", k,
                          CHAINS[k % (sizeof CHAINS / sizeof CHAINS[0])], c[F_NUM], c[st]);
     }
-    for (size_t i = 0; i < nr; i++) {
-        cr_assert_str_empty(rows[i][F_MAL], "frame %zu malformed: %s", i + 1, rows[i][F_MSG]);
-        cr_assert_lt(worst_sev(rows[i][F_SEV]), 0x00800000ul, "frame %zu: expert error: %s", i + 1, rows[i][F_MSG]);
-    }
+    for (size_t i = 0; i < nr; i++) th_expert_clean(rows[i][F_MAL], rows[i][F_SEV], rows[i][F_MSG], i + 1);
     cr_log_info("tshark: %d IPv6 datagrams over %zu extension-header chains in %zu fragments reassembled, "
                 "lengths and L4 checksums good", NDG, sizeof CHAINS / sizeof CHAINS[0], nr);
 }

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>
 
-#include "helpers.h"
+#include "oracle.h"
 
 struct gcase { char name[64]; char args[1024]; char expect[64]; };
 
@@ -39,8 +39,7 @@ static void expect_same(const char *want_path, const char *got_path, const char 
     uint8_t *w = th_slurp(want_path, &wn), *g = th_slurp(got_path, &gn);
     cr_assert(w, "%s: golden file %s missing (run scripts/golden-regen)", name, want_path);
     cr_assert(g, "%s: output %s not written", name, got_path);
-    size_t i = 0;
-    while (i < wn && i < gn && w[i] == g[i]) i++;
+    size_t i = th_first_diff(w, wn, g, gn);
     cr_assert(wn == gn && i == wn, "%s: %s differs from the golden file at byte %zu (sizes %zu vs %zu)", name, got_path, i, gn, wn);
     free(w);
     free(g);
@@ -108,67 +107,48 @@ static const char *const csum_fields[6] = { "ip.checksum.status", "tcp.checksum.
                                             "icmp.checksum.status", "icmpv6.checksum.status", "gre.checksum.status" };
 static const char *const csum_names[6] = { "ip", "tcp", "udp", "icmp", "icmp6", "gre" };
 
-static void tshark_verdict(const char *path, struct verdict *v)
+static void tshark_verdict(const char *tshark, const char *path, struct verdict *v)
 {
-    char cmd[8192];
-    int n = snprintf(cmd, sizeof cmd,
-                     "tshark -n -r '%s' -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE "
-                     "-T fields -E separator=/t -E occurrence=a -E aggregator=, "
-                     "-e frame.number -e _ws.malformed -e _ws.expert.severity",
-                     path);
-    for (int k = 0; k < 6; k++) n += snprintf(cmd + n, sizeof cmd - (size_t)n, " -e %s", csum_fields[k]);
-    snprintf(cmd + n, sizeof cmd - (size_t)n, " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    cr_assert(p);
+    const char *f[3 + 6] = { "frame.number", "_ws.malformed", "_ws.expert.severity" };
+    for (int k = 0; k < 6; k++) f[3 + k] = csum_fields[k];
+    struct th_rows rows = { 0 };
+    th_tshark_fields(&rows, tshark, NULL, path, NULL,
+                     "-o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE", f, 9);
     memset(v, 0, sizeof *v);
-    char line[8192];
-    while (fgets(line, sizeof line, p)) {
+    for (size_t i = 0; i < rows.n; i++) {
+        char *save = NULL, *col[9];
+        th_split_cols(rows.row[i], col, 9, i + 1);
         v->packets++;
-        char *save = NULL, *col[9] = { 0 };
-        char *s = line;
-        for (int k = 0; k < 9; k++) {
-            char *tab = strchr(s, '\t');
-            col[k] = s;
-            if (!tab) { s[strcspn(s, "\n")] = 0; break; }
-            *tab = 0;
-            s = tab + 1;
-        }
-        if (col[1] && *col[1]) v->malformed++;
+        if (*col[1]) v->malformed++;
         /* severities: 8388608 error (others are notes, chats and warnings) */
-        for (char *q = col[2]; q && (q = strstr(q, "8388608")); q += 7) v->experts++;
-        for (int k = 0; k < 6; k++) {
-            if (!col[3 + k]) continue;
-            for (char *t = strtok_r(col[3 + k], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        for (char *q = col[2]; (q = strstr(q, "8388608")); q += 7) v->experts++;
+        for (int k = 0; k < 6; k++)
+            for (char *t = strtok_r(col[3 + k], "|", &save); t; t = strtok_r(NULL, "|", &save)) {
                 if (!strcmp(t, "0")) v->bad[k]++;
                 if (!strcmp(t, "1")) v->good[k]++;
             }
-        }
     }
-    int st = pclose(p);
-    cr_assert_eq(st, 0, "tshark failed on %s", path);
+    th_rows_free(&rows);
 }
 
 Test(golden, tshark_judges_every_golden_capture_as_expected)
 {
-    cr_assert_eq(th_sh("command -v tshark >/dev/null"), 0, "tshark not found: install it with scripts/deps.sh (Debian package tshark)");
+    const char *tshark = th_tshark_require();
     static struct gcase c[256];
     int n = load_cases(c, 256);
     for (int k = 0; k < n; k++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/golden/%s.pcap", th_root(), c[k].name);
         struct verdict v;
-        tshark_verdict(path, &v);
+        tshark_verdict(tshark, path, &v);
         cr_assert_gt(v.packets, 0, "%s: tshark read no packet", c[k].name);
         const char *e = c[k].expect;
         if (!strncmp(e, "malformed", 9)) {
             /* our decoder must say so too ... */
             char jp[4096];
             snprintf(jp, sizeof jp, "%s/golden/%s.jsonl", th_root(), c[k].name);
-            size_t jn;
-            char *js = (char *)th_slurp(jp, &jn);
+            char *js = th_slurp_text(jp);
             cr_assert(js);
-            js = realloc(js, jn + 1);
-            js[jn] = 0;
             cr_assert(strstr(js, "\"malformed: "), "%s: pktcraft does not report the deliberate damage", c[k].name);
             free(js);
             /* ... and tshark, except where it is known blind to it ("malformed-ours") */
@@ -195,18 +175,5 @@ Test(golden, tshark_judges_every_golden_capture_as_expected)
 
 Test(golden, tshark_fields_equal_ours_on_golden_captures)
 {
-    char log[128];
-    snprintf(log, sizeof log, "/tmp/pktcraft-golden-corpus-%d.txt", (int)getpid());
-    int st = th_sh("cd '%s' && /usr/bin/python3 scripts/corpus-check --pktcraft '%s' golden > '%s' 2>&1", th_root(), th_cli(), log);
-    size_t n;
-    char *out = (char *)th_slurp(log, &n);
-    cr_assert(out);
-    out = realloc(out, n + 1);
-    out[n] = 0;
-    unlink(log);
-    cr_assert_eq(st, 0, "tshark and pktcraft disagree on golden captures:\n%s", out);
-    char *sum = strstr(out, "corpus: ");
-    cr_assert(sum, "%s", out);
-    cr_log_info("%.*s", (int)strcspn(sum, "\n"), sum);
-    free(out);
+    th_corpus_check("golden", "tshark and pktcraft disagree on golden captures");
 }

@@ -9,9 +9,8 @@
 #include <criterion/logging.h>
 
 #include <arpa/inet.h>
-#include <libnet.h>
 
-#include "helpers.h"
+#include "oracle.h"
 #include "pktcraft/fmt.h"
 #include "pktcraft/icmp6.h"
 #include "pktcraft/ipv6.h"
@@ -20,30 +19,7 @@ static const uint8_t MAC1[6] = { 2, 0, 0, 0, 0, 1 }, MAC2[6] = { 2, 0, 0, 0, 0, 
 
 /* ------------------------------------------------------------ helpers */
 
-static uint8_t *poisoned(uint8_t *buf, size_t n)
-{
-    memset(buf, 0xA5, n);
-    return buf;
-}
-
-static void expect_hex(const uint8_t *got, int len, const char *hex)
-{
-    static uint8_t want[4096];
-    static char g[8200];
-    size_t n = th_unhex(hex, want, sizeof want);
-    cr_assert_gt(len, 0, "build failed: %s", pc_strerror(len));
-    th_hex(got, (size_t)len, g);
-    cr_assert_eq((size_t)len, n, "length %d, want %zu\n got %s\nwant %s", len, n, g, hex);
-    cr_assert(memcmp(got, want, n) == 0, "bytes differ\n got %s\nwant %s", g, hex);
-}
-
-static void push_eth(struct pc_pkt *pk)
-{
-    struct pc_eth e = { 0 };
-    memcpy(e.dst, MAC2, 6);
-    memcpy(e.src, MAC1, 6);
-    pc_push_eth(pk, &e);
-}
+static void push_eth(struct pc_pkt *pk) { th_push_eth(pk, MAC2, MAC1, 0); }
 
 static void push_ip4(struct pc_pkt *pk, const char *src, const char *dst, uint16_t id, uint8_t ttl, uint8_t flags)
 {
@@ -335,7 +311,7 @@ static int build_error(uint8_t *buf, size_t cap, const struct pc_icmp *ic, const
                        size_t max)
 {
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(buf, cap), cap);
+    pc_pkt_init(&pk, th_poison(buf, cap), cap);
     push_eth(&pk);
     push_ip4(&pk, "10.0.0.254", "10.0.0.1", 1, 64, 0);
     cr_assert_eq(pc_push_icmp(&pk, ic), 0);
@@ -346,29 +322,29 @@ static int build_error(uint8_t *buf, size_t cap, const struct pc_icmp *ic, const
 Test(icmp4_build, errors_match_scapy)
 {
     uint8_t orig[128], buf[2048];
-    int on = build_orig_udp(poisoned(orig, sizeof orig), sizeof orig);
-    expect_hex(orig, on, ORIG_UDP);
-    expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_UNREACH, .code = PC_ICMP_UNREACH_PORT },
-                                orig, (size_t)on, PC_ICMP_QUOTE_RFC792),
-               V4_UNREACH_PORT);
-    expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_TIMXCEED }, orig, (size_t)on,
-                                PC_ICMP_QUOTE_RFC792),
-               V4_TIMXCEED);
-    expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_TIMXCEED }, orig, (size_t)on,
-                                PC_ICMP_QUOTE_RFC1812),
-               V4_TIMXCEED_FULL);
-    expect_hex(buf, build_error(buf, sizeof buf,
-                                &(struct pc_icmp){ .type = PC_ICMP_REDIRECT, .code = PC_ICMP_REDIRECT_HOST,
+    int on = build_orig_udp(th_poison(orig, sizeof orig), sizeof orig);
+    th_expect_hex(orig, on, ORIG_UDP);
+    th_expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_UNREACH, .code = PC_ICMP_UNREACH_PORT },
+                                   orig, (size_t)on, PC_ICMP_QUOTE_RFC792),
+                  V4_UNREACH_PORT);
+    th_expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_TIMXCEED }, orig, (size_t)on,
+                                   PC_ICMP_QUOTE_RFC792),
+                  V4_TIMXCEED);
+    th_expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_TIMXCEED }, orig, (size_t)on,
+                                   PC_ICMP_QUOTE_RFC1812),
+                  V4_TIMXCEED_FULL);
+    th_expect_hex(buf, build_error(buf, sizeof buf,
+                                   &(struct pc_icmp){ .type = PC_ICMP_REDIRECT, .code = PC_ICMP_REDIRECT_HOST,
                                                    .gw = { 10, 0, 0, 5 } },
-                                orig, (size_t)on, PC_ICMP_QUOTE_RFC792),
-               V4_REDIRECT);
-    expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_PARAMPROB, .pointer = 20 }, orig,
-                                (size_t)on, PC_ICMP_QUOTE_RFC792),
-               V4_PARAMPROB);
+                                   orig, (size_t)on, PC_ICMP_QUOTE_RFC792),
+                  V4_REDIRECT);
+    th_expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_PARAMPROB, .pointer = 20 }, orig,
+                                   (size_t)on, PC_ICMP_QUOTE_RFC792),
+                  V4_PARAMPROB);
     /* An explicit byte cap quotes exactly that much. */
-    expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_UNREACH, .code = PC_ICMP_UNREACH_PORT },
-                                orig, (size_t)on, 28),
-               V4_UNREACH_PORT);
+    th_expect_hex(buf, build_error(buf, sizeof buf, &(struct pc_icmp){ .type = PC_ICMP_UNREACH, .code = PC_ICMP_UNREACH_PORT },
+                                   orig, (size_t)on, 28),
+                  V4_UNREACH_PORT);
 }
 
 /* The quote taken from a whole finalized frame: the datagram is found by
@@ -388,12 +364,12 @@ Test(icmp4_build, need_frag_quoting_a_frame)
     int fn = pc_pkt_finalize(&pk);
     cr_assert_eq(fn, 1514);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip4(&pk, "10.0.0.254", "10.0.0.1", 1, 64, 0);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = PC_ICMP_UNREACH, .code = PC_ICMP_UNREACH_NEEDFRAG, .mtu = 1400 });
     cr_assert_eq(pc_push_icmp_quote_frame(&pk, frame, (size_t)fn, PC_LINK_ETHERNET, PC_ICMP_QUOTE_RFC792), 0);
-    expect_hex(buf, pc_pkt_finalize(&pk), V4_NEEDFRAG);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V4_NEEDFRAG);
 
     /* RFC 1812: as much as keeps the error within 576 bytes of IP. */
     pc_pkt_init(&pk, buf, sizeof buf);
@@ -432,41 +408,41 @@ Test(icmp4_build, queries_and_generic_match_scapy)
 {
     uint8_t buf[256];
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip4(&pk, "10.0.0.1", "10.0.0.2", 7, 64, 0);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = PC_ICMP_ECHO, .id = 1, .seq = 2 });
     pc_push_payload(&pk, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU", 57);
-    expect_hex(buf, pc_pkt_finalize(&pk), V4_ECHO);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V4_ECHO);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip4(&pk, "10.0.0.1", "10.0.0.2", 9, 64, 0);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = PC_ICMP_TSTAMP, .id = 0x55, .seq = 3, .ts_orig = 12345678 });
-    expect_hex(buf, pc_pkt_finalize(&pk), V4_TSTAMP);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V4_TSTAMP);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip4(&pk, "10.0.0.2", "10.0.0.1", 10, 64, 0);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = PC_ICMP_TSTAMPREPLY, .id = 0x55, .seq = 3, .ts_orig = 12345678,
                                          .ts_recv = 12345700, .ts_xmit = 12345701 });
-    expect_hex(buf, pc_pkt_finalize(&pk), V4_TSTAMPREPLY);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V4_TSTAMPREPLY);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip4(&pk, "10.0.0.2", "10.0.0.1", 11, 64, 0);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = PC_ICMP_MASKREPLY, .id = 7, .seq = 8, .mask = 0xFFFFFF00u });
-    expect_hex(buf, pc_pkt_finalize(&pk), V4_MASKREPLY);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V4_MASKREPLY);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip4(&pk, "10.0.0.2", "10.0.0.1", 12, 64, 0);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = 42, .code = 1, .rest_mode = PC_ICMP_REST_RAW, .rest = 0xDEADBEEFu });
     pc_push_payload(&pk, "data", 4);
-    expect_hex(buf, pc_pkt_finalize(&pk), V4_GENERIC);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V4_GENERIC);
 
     /* RAW on a type with a longer layout: an 8-byte header, nothing added. */
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = PC_ICMP_TSTAMP, .rest_mode = PC_ICMP_REST_RAW, .rest = 1 });
     cr_assert_eq(pc_pkt_finalize(&pk), 8);
 }
@@ -893,7 +869,7 @@ static int build_error6(uint8_t *buf, size_t cap, const struct pc_icmp6 *ic, con
                         size_t max)
 {
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(buf, cap), cap);
+    pc_pkt_init(&pk, th_poison(buf, cap), cap);
     push_eth(&pk);
     push_ip6(&pk, "2001:db8::fe", "2001:db8::1", 64);
     cr_assert_eq(pc_push_icmp6(&pk, ic), 0);
@@ -906,33 +882,33 @@ Test(icmp6_build, echo_and_errors_match_scapy)
     static uint8_t orig[2048], buf[2048];
     uint8_t o2[128];
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip6(&pk, "fe80::1", "fe80::2", 64);
     pc_push_icmp6(&pk, &(struct pc_icmp6){ .type = PC_ICMP6_ECHO_REQUEST, .id = 1, .seq = 1 });
     pc_push_payload(&pk, "abcdefgh", 8);
-    expect_hex(buf, pc_pkt_finalize(&pk), V6_ECHO);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V6_ECHO);
 
-    int on = build_orig6(poisoned(orig, sizeof orig), sizeof orig, 0);
-    expect_hex(orig, on, ORIG6_UDP);
-    expect_hex(buf, build_error6(buf, sizeof buf, &(struct pc_icmp6){ .type = PC_ICMP6_DST_UNREACH,
+    int on = build_orig6(th_poison(orig, sizeof orig), sizeof orig, 0);
+    th_expect_hex(orig, on, ORIG6_UDP);
+    th_expect_hex(buf, build_error6(buf, sizeof buf, &(struct pc_icmp6){ .type = PC_ICMP6_DST_UNREACH,
                                                                       .code = PC_ICMP6_UNREACH_NOPORT },
-                                 orig, (size_t)on, 0),
-               V6_UNREACH);
-    expect_hex(buf, build_error6(buf, sizeof buf, &(struct pc_icmp6){ .type = PC_ICMP6_TIME_EXCEEDED }, orig,
-                                 (size_t)on, PC_ICMP6_QUOTE_MAX),
-               V6_TIMXCEED);
-    int hn = build_orig6(poisoned(o2, sizeof o2), sizeof o2, 1);
-    expect_hex(o2, hn, ORIG6_HBH);
-    expect_hex(buf, build_error6(buf, sizeof buf, &(struct pc_icmp6){ .type = PC_ICMP6_PARAM_PROB,
+                                    orig, (size_t)on, 0),
+                  V6_UNREACH);
+    th_expect_hex(buf, build_error6(buf, sizeof buf, &(struct pc_icmp6){ .type = PC_ICMP6_TIME_EXCEEDED }, orig,
+                                    (size_t)on, PC_ICMP6_QUOTE_MAX),
+                  V6_TIMXCEED);
+    int hn = build_orig6(th_poison(o2, sizeof o2), sizeof o2, 1);
+    th_expect_hex(o2, hn, ORIG6_HBH);
+    th_expect_hex(buf, build_error6(buf, sizeof buf, &(struct pc_icmp6){ .type = PC_ICMP6_PARAM_PROB,
                                                                       .code = PC_ICMP6_PARAMPROB_OPTION, .pointer = 42 },
-                                 o2, (size_t)hn, 0),
-               V6_PARAMPROB);
+                                    o2, (size_t)hn, 0),
+                  V6_PARAMPROB);
 
     /* Packet too big: the quote is cut so the error fits 1280 bytes. */
     static uint8_t xs[1440];
     memset(xs, 'x', sizeof xs);
-    pc_pkt_init(&pk, poisoned(orig, sizeof orig), sizeof orig);
+    pc_pkt_init(&pk, th_poison(orig, sizeof orig), sizeof orig);
     push_eth(&pk);
     push_ip6(&pk, "2001:db8::1", "2001:db8::9", 64);
     pc_push_tcp(&pk, &(struct pc_tcp){ .sport = 40001, .dport = 443, .seq = 1000, .flags = PC_TCP_PSH | PC_TCP_ACK,
@@ -940,12 +916,12 @@ Test(icmp6_build, echo_and_errors_match_scapy)
     pc_push_payload(&pk, xs, sizeof xs);
     on = pc_pkt_finalize(&pk);
     cr_assert_eq(on, 14 + 40 + 20 + 1440);
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip6(&pk, "2001:db8::fe", "2001:db8::1", 64);
     pc_push_icmp6(&pk, &(struct pc_icmp6){ .type = PC_ICMP6_PACKET_TOO_BIG, .mtu = 1280 });
     cr_assert_eq(pc_push_icmp6_quote_frame(&pk, orig, (size_t)on, PC_LINK_ETHERNET, PC_ICMP6_QUOTE_MAX), 0);
-    expect_hex(buf, pc_pkt_finalize(&pk), v6_toobig());
+    th_expect_hex(buf, pc_pkt_finalize(&pk), v6_toobig());
 
     /* An explicit cap quotes that much. */
     int en = build_error6(buf, sizeof buf, &(struct pc_icmp6){ .type = PC_ICMP6_TIME_EXCEEDED },
@@ -972,15 +948,15 @@ Test(icmp6_build, neighbor_discovery_matches_scapy)
     struct pc_pkt pk;
     static const uint8_t ll1[6] = { 2, 0, 0, 0, 0, 1 };
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip6(&pk, "fe80::1", "ff02::2", 255);
     struct pc_nd_opt sll = { .type = PC_ND_OPT_SRC_LLADDR };
     memcpy(sll.lladdr, ll1, 6);
     pc_push_icmp6(&pk, &(struct pc_icmp6){ .type = PC_ND_ROUTER_SOLICIT, .opts = &sll, .nopts = 1 });
-    expect_hex(buf, pc_pkt_finalize(&pk), V6_RS);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V6_RS);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip6(&pk, "fe80::1", "ff02::1", 255);
     struct pc_nd_opt ra_opts[3] = {
@@ -994,18 +970,18 @@ Test(icmp6_build, neighbor_discovery_matches_scapy)
                                            .router_lifetime = 1800,
                                            .reachable_time = 30000, .retrans_timer = 1000, .opts = ra_opts,
                                            .nopts = 3 });
-    expect_hex(buf, pc_pkt_finalize(&pk), V6_RA);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V6_RA);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip6(&pk, "fe80::2", "ff02::1:ff00:1", 255);
     struct pc_nd_opt sll2 = { .type = PC_ND_OPT_SRC_LLADDR, .lladdr = { 2, 0, 0, 0, 0, 2 } };
     struct pc_icmp6 ns = { .type = PC_ND_NEIGHBOR_SOLICIT, .opts = &sll2, .nopts = 1 };
     inet_pton(AF_INET6, "fe80::1", ns.target);
     pc_push_icmp6(&pk, &ns);
-    expect_hex(buf, pc_pkt_finalize(&pk), V6_NS);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V6_NS);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip6(&pk, "fe80::1", "fe80::2", 255);
     struct pc_nd_opt tll = { .type = PC_ND_OPT_TGT_LLADDR };
@@ -1014,10 +990,10 @@ Test(icmp6_build, neighbor_discovery_matches_scapy)
                            .opts = &tll, .nopts = 1 };
     inet_pton(AF_INET6, "fe80::1", na.target);
     pc_push_icmp6(&pk, &na);
-    expect_hex(buf, pc_pkt_finalize(&pk), V6_NA);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V6_NA);
 
     int on = build_orig6(orig, sizeof orig, 0);
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth(&pk);
     push_ip6(&pk, "fe80::1", "fe80::2", 255);
     struct pc_nd_opt rd_opts[2] = {
@@ -1028,7 +1004,7 @@ Test(icmp6_build, neighbor_discovery_matches_scapy)
     inet_pton(AF_INET6, "fe80::5", rd.target);
     inet_pton(AF_INET6, "2001:db8::9", rd.dst);
     pc_push_icmp6(&pk, &rd);
-    expect_hex(buf, pc_pkt_finalize(&pk), V6_REDIRECT);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), V6_REDIRECT);
 }
 
 Test(icmp6_build, options_padding_pins_and_bad_input)
@@ -1041,12 +1017,12 @@ Test(icmp6_build, options_padding_pins_and_bad_input)
         { .type = 25, .data = (const uint8_t *)"\x01\x02\x03", .dlen = 3 },
         { .type = 26, .data = (const uint8_t *)"\x01\x02\x03\x04\x05\x06\x07", .dlen = 7 },
     };
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_ip6(&pk, "fe80::1", "ff02::2", 255);
     pc_push_icmp6(&pk, &(struct pc_icmp6){ .type = PC_ND_ROUTER_SOLICIT, .opts = odd, .nopts = 2 });
     int n = pc_pkt_finalize(&pk);
     cr_assert_eq(n, 40 + 8 + 8 + 16);
-    expect_hex(buf + 48, 24, "19010102030000001a020102030405060700000000000000");
+    th_expect_hex(buf + 48, 24, "19010102030000001a020102030405060700000000000000");
     cr_assert_eq(pc_decode(&d, buf, (uint32_t)n, (uint32_t)n, PC_LINK_RAW), 0);
     cr_assert_eq(d.l[1].csum, PC_CSUM_GOOD);
 
@@ -1116,10 +1092,10 @@ Test(icmp6_build, options_padding_pins_and_bad_input)
     pc_pkt_init(&pk, buf, sizeof buf);
     cr_assert_eq(pc_push_icmp6_quote_frame(&pk, v4, 40, PC_LINK_RAW, 0), PC_EINVAL);
     /* RAW: any type, an 8-byte header. */
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     pc_push_icmp6(&pk, &(struct pc_icmp6){ .type = PC_ND_NEIGHBOR_SOLICIT, .rest_mode = PC_ICMP6_REST_RAW,
                                            .rest = 0xCAFEF00Du, .csum = PC_PIN(0) });
-    expect_hex(buf, pc_pkt_finalize(&pk), "87000000cafef00d");
+    th_expect_hex(buf, pc_pkt_finalize(&pk), "87000000cafef00d");
 }
 
 /* ---- rejection ---- */
@@ -1188,20 +1164,8 @@ Test(icmp6_trunc, every_cut_under_guard_page)
 
 /* ====================================================== random round trips */
 
-/* An independent one's-complement sum (RFC 1071), not lib/checksum.c. */
-static uint32_t ref_sum(const uint8_t *p, size_t n, uint32_t s)
-{
-    size_t i = 0;
-    for (; i + 1 < n; i += 2) s += (uint32_t)((p[i] << 8) | p[i + 1]);
-    if (n & 1) s += (uint32_t)(p[n - 1] << 8);
-    return s;
-}
-
-static uint16_t ref_csum(uint32_t s)
-{
-    while (s >> 16) s = (s & 0xFFFFu) + (s >> 16);
-    return (uint16_t)~s;
-}
+/* An independent one's-complement checksum (RFC 1071), not lib/checksum.c. */
+static uint16_t ref_csum(uint32_t s) { return (uint16_t)~th_ref_fold(s); }
 
 /* The checksum a message should carry: summed with its checksum field as
  * zero, plus the IPv6 pseudo-header when ip6 is given. */
@@ -1209,12 +1173,12 @@ static uint16_t ref_icmp_csum(const uint8_t *m, size_t len, const uint8_t *src6,
 {
     uint32_t s = 0;
     if (src6) {
-        s = ref_sum(src6, 16, s);
-        s = ref_sum(dst6, 16, s);
+        s = th_ref_sum(src6, 16, s);
+        s = th_ref_sum(dst6, 16, s);
         s += (uint32_t)(len >> 16) + (uint32_t)(len & 0xFFFF) + 58;
     }
-    s = ref_sum(m, 2, s);
-    s = ref_sum(m + 4, len - 4, s);
+    s = th_ref_sum(m, 2, s);
+    s = th_ref_sum(m + 4, len - 4, s);
     return ref_csum(s);
 }
 
@@ -1237,15 +1201,8 @@ static uint16_t r16e(struct pc_rng *r) { return (uint16_t)r32e(r); }
 
 /* Ports a tshark run must not map to an application protocol (filled by
  * the tshark tests; empty otherwise). */
-static uint8_t taken_tcp[65536 / 8], taken_udp[65536 / 8];
-static int port_taken(const uint8_t *set, unsigned p) { return set[p / 8] >> (p % 8) & 1; }
-static uint16_t pick_port(struct pc_rng *r, const uint8_t *taken)
-{
-    for (;;) {
-        unsigned p = 40000 + rnd(r, 25536);
-        if (!port_taken(taken, p)) return (uint16_t)p;
-    }
-}
+static struct th_ports TP;
+static uint16_t pick_port(struct pc_rng *r, const uint8_t *taken) { return th_port_pick(r, taken, NULL, 25536); }
 
 /* The datagram an error quotes, with what its headers say. */
 struct orig {
@@ -1302,15 +1259,15 @@ static void rand_orig(struct pc_rng *r, struct orig *o, int v6, int tshark)
     switch (kind) {
     case 0:
         o->proto = PC_IPPROTO_UDP;
-        o->sport = pick_port(r, taken_udp);
-        o->dport = pick_port(r, taken_udp);
+        o->sport = pick_port(r, TP.udp);
+        o->dport = pick_port(r, TP.udp);
         pc_push_udp(&pk, &(struct pc_udp){ .sport = o->sport, .dport = o->dport });
         o->ports = 1;
         break;
     case 1:
         o->proto = PC_IPPROTO_TCP;
-        o->sport = pick_port(r, taken_tcp);
-        o->dport = pick_port(r, taken_tcp);
+        o->sport = pick_port(r, TP.tcp);
+        o->dport = pick_port(r, TP.tcp);
         pc_push_tcp(&pk, &(struct pc_tcp){ .sport = o->sport, .dport = o->dport, .seq = (uint32_t)pc_rng_next(r),
                                            .ack = (uint32_t)pc_rng_next(r), .flags = PC_TCP_ACK, .win = r16e(r) });
         o->ports = 1;
@@ -1871,72 +1828,16 @@ Test(icmp_random, v6_round_trip) { random_round_trip(1, UINT64_C(0x1C3F4A0006));
 
 static libnet_t *g_ln;
 
-static void ln_close(void)
-{
-    if (g_ln) libnet_destroy(g_ln);
-    g_ln = NULL;
-}
+static void ln_close(void) { th_ln_close(&g_ln); }
 
 TestSuite(icmp_libnet, .fini = ln_close);
-
-static libnet_t *ln_open(void)
-{
-    char eb[LIBNET_ERRBUF_SIZE] = "";
-    g_ln = libnet_init(LIBNET_NONE, NULL, eb);
-    cr_assert_not_null(g_ln, "libnet_init(LIBNET_NONE) failed (%s): the libnet oracle cannot run; this is a test "
-                             "failure, not a skip (Debian package libnet1-dev)", eb);
-    return g_ln;
-}
-
-static void ln_ok(libnet_t *l, libnet_ptag_t t, const char *fn)
-{
-    cr_assert_neq(t, -1, "%s failed: %s", fn, libnet_geterror(l));
-}
-
-static size_t ln_take(libnet_t *l, uint8_t *out, size_t cap)
-{
-    uint8_t *p = NULL;
-    uint32_t n = 0;
-    cr_assert_eq(libnet_pblock_coalesce(l, &p, &n), 1, "libnet_pblock_coalesce: %s", libnet_geterror(l));
-    cr_assert_leq(n, cap);
-    memcpy(out, p, n);
-    libnet_adv_free_packet(l, p);
-    libnet_clear_packet(l);
-    return n;
-}
-
-static void expect_same(const char *ctx, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
-{
-    if (an == bn && memcmp(a, b, an) == 0) return;
-    size_t k = 0;
-    while (k < an && k < bn && a[k] == b[k]) k++;
-    static char ha[8200], hb[8200];
-    th_hex(a, an < 4000 ? an : 4000, ha);
-    th_hex(b, bn < 4000 ? bn : 4000, hb);
-    cr_assert_fail("%s: pktcraft (%zu bytes) and libnet (%zu bytes) differ first at %zu\npktcraft %s\nlibnet   %s", ctx,
-                   an, bn, k, ha, hb);
-}
-
-static uint32_t addr4(const uint8_t a[4])
-{
-    uint32_t v;
-    memcpy(&v, a, 4); /* network order, as libnet wants */
-    return v;
-}
-
-static struct libnet_in6_addr addr6(const uint8_t a[16])
-{
-    struct libnet_in6_addr v;
-    memcpy(&v, a, 16);
-    return v;
-}
 
 Test(icmp_libnet, icmpv4_errors_and_queries)
 {
     const uint64_t seed = UINT64_C(0x1C3F4A11BE04);
     struct pc_rng r;
     pc_rng_seed(&r, seed);
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     static struct rspec s;
     static uint8_t pcb[4096], lnb[4096];
     unsigned count[5] = { 0 }, mtu_div = 0;
@@ -1991,22 +1892,22 @@ Test(icmp_libnet, icmpv4_errors_and_queries)
         uint32_t ls = (uint32_t)plen;
         size_t hl = pc_icmp_hdr_len(ic->type);
         switch (kind) {
-        case 0: ln_ok(l, libnet_build_icmpv4_unreach(ic->type, ic->code, 0, lp, ls, l, 0), "unreach"); break;
-        case 1: ln_ok(l, libnet_build_icmpv4_timeexceed(ic->type, ic->code, 0, lp, ls, l, 0), "timeexceed"); break;
-        case 2: ln_ok(l, libnet_build_icmpv4_redirect(ic->type, ic->code, 0, addr4(ic->gw), lp, ls, l, 0), "redirect"); break;
+        case 0: th_ln_ok(l, libnet_build_icmpv4_unreach(ic->type, ic->code, 0, lp, ls, l, 0), "unreach"); break;
+        case 1: th_ln_ok(l, libnet_build_icmpv4_timeexceed(ic->type, ic->code, 0, lp, ls, l, 0), "timeexceed"); break;
+        case 2: th_ln_ok(l, libnet_build_icmpv4_redirect(ic->type, ic->code, 0, th_ln_ip4(ic->gw), lp, ls, l, 0), "redirect"); break;
         case 3:
-            ln_ok(l, libnet_build_icmpv4_timestamp(ic->type, ic->code, 0, ic->id, ic->seq, ic->ts_orig, ic->ts_recv,
-                                                   ic->ts_xmit, lp, ls, l, 0), "timestamp");
+            th_ln_ok(l, libnet_build_icmpv4_timestamp(ic->type, ic->code, 0, ic->id, ic->seq, ic->ts_orig, ic->ts_recv,
+                                                      ic->ts_xmit, lp, ls, l, 0), "timestamp");
             break;
         default:
-            ln_ok(l, libnet_build_icmpv4_mask(ic->type, ic->code, 0, ic->id, ic->seq, ic->mask, lp, ls, l, 0), "mask");
+            th_ln_ok(l, libnet_build_icmpv4_mask(ic->type, ic->code, 0, ic->id, ic->seq, ic->mask, lp, ls, l, 0), "mask");
             break;
         }
-        ln_ok(l, libnet_build_ipv4((uint16_t)(PC_IPV4_HLEN + hl + plen), s.ip4.tos, s.ip4.id,
-                                   s.ip4.flags & PC_IP_DF ? IP_DF : 0, s.ip4.ttl, IPPROTO_ICMP, 0, addr4(s.ip4.src),
-                                   addr4(s.ip4.dst), NULL, 0, l, 0), "ipv4");
-        ln_ok(l, libnet_build_ethernet(s.eth.dst, s.eth.src, ETHERTYPE_IP, NULL, 0, l, 0), "ethernet");
-        size_t ln = ln_take(l, lnb, sizeof lnb);
+        th_ln_ok(l, libnet_build_ipv4((uint16_t)(PC_IPV4_HLEN + hl + plen), s.ip4.tos, s.ip4.id,
+                                      s.ip4.flags & PC_IP_DF ? IP_DF : 0, s.ip4.ttl, IPPROTO_ICMP, 0, th_ln_ip4(s.ip4.src),
+                                      th_ln_ip4(s.ip4.dst), NULL, 0, l, 0), "ipv4");
+        th_ln_ok(l, libnet_build_ethernet(s.eth.dst, s.eth.src, ETHERTYPE_IP, NULL, 0, l, 0), "ethernet");
+        size_t ln = th_ln_take(l, lnb, sizeof lnb);
         if (ic->mtu) {
             /* The one accepted difference: libnet's bytes 6..7 are 0. */
             uint8_t *h = lnb + 34;
@@ -2016,7 +1917,7 @@ Test(icmp_libnet, icmpv4_errors_and_queries)
             fix_icmp_csum(h, ln - 34);
             mtu_div++;
         }
-        expect_same(ctx, pcb, (size_t)n, lnb, ln);
+        th_ln_expect_same(pcb, (size_t)n, lnb, ln, "%s", ctx);
     }
     cr_log_info("libnet icmpv4: 3000 identical (%u unreachable, %u time exceeded, %u redirect, %u timestamp, %u mask; "
                 "%u with a next-hop MTU libnet cannot write)", count[0], count[1], count[2], count[3], count[4], mtu_div);
@@ -2039,7 +1940,7 @@ Test(icmp_libnet, icmpv6_echo_unreach_ns_na)
     const uint64_t seed = UINT64_C(0x1C3F4A11BE06);
     struct pc_rng r;
     pc_rng_seed(&r, seed);
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     static struct rspec s;
     static uint8_t pcb[4096], lnb[4096];
     unsigned count[4] = { 0 }, ext_div = 0, nopts = 0;
@@ -2095,33 +1996,33 @@ Test(icmp_libnet, icmpv6_echo_unreach_ns_na)
         for (size_t k = s.nopts; k-- > 0;) {
             uint8_t body[64];
             size_t bl = ln_opt_body(&s.opts[k], body);
-            ln_ok(l, libnet_build_icmpv6_ndp_opt(s.opts[k].type, body, (uint32_t)bl, l, 0), "ndp_opt");
+            th_ln_ok(l, libnet_build_icmpv6_ndp_opt(s.opts[k].type, body, (uint32_t)bl, l, 0), "ndp_opt");
         }
         size_t ilen = (size_t)n - PC_ETH_HLEN - PC_IPV6_HLEN - (s.ext6 ? 8u : 0u);
         switch (kind) {
         case 0:
-            ln_ok(l, libnet_build_icmpv6_echo(ic->type, ic->code, 0, ic->id, ic->seq, s.plen ? s.pay : NULL,
-                                              (uint32_t)s.plen, l, 0), "echo");
+            th_ln_ok(l, libnet_build_icmpv6_echo(ic->type, ic->code, 0, ic->id, ic->seq, s.plen ? s.pay : NULL,
+                                                 (uint32_t)s.plen, l, 0), "echo");
             break;
         case 1:
-            ln_ok(l, libnet_build_icmpv6_unreach(ic->type, ic->code, 0, s.o.b, (uint32_t)s.qlen, l, 0), "unreach");
+            th_ln_ok(l, libnet_build_icmpv6_unreach(ic->type, ic->code, 0, s.o.b, (uint32_t)s.qlen, l, 0), "unreach");
             break;
         case 2:
-            ln_ok(l, libnet_build_icmpv6_ndp_nsol(ic->type, ic->code, 0, addr6(ic->target), NULL, 0, l, 0), "nsol");
+            th_ln_ok(l, libnet_build_icmpv6_ndp_nsol(ic->type, ic->code, 0, th_ln_ip6(ic->target), NULL, 0, l, 0), "nsol");
             break;
         default:
-            ln_ok(l, libnet_build_icmpv6_ndp_nadv(ic->type, ic->code, 0, (uint32_t)ic->flags << 24, addr6(ic->target),
-                                                  NULL, 0, l, 0), "nadv");
+            th_ln_ok(l, libnet_build_icmpv6_ndp_nadv(ic->type, ic->code, 0, (uint32_t)ic->flags << 24, th_ln_ip6(ic->target),
+                                                     NULL, 0, l, 0), "nadv");
             break;
         }
         if (s.ext6)
-            ln_ok(l, libnet_build_ipv6_destopts(IPPROTO_ICMPV6, 0, (uint8_t *)"\x01\x04\x00\x00\x00\x00", 6, l, 0),
-                  "destopts");
-        ln_ok(l, libnet_build_ipv6(0, 0, (uint16_t)((size_t)n - PC_ETH_HLEN - PC_IPV6_HLEN),
-                                   s.ext6 ? IPPROTO_DSTOPTS : IPPROTO_ICMPV6, s.ip6.hlim, addr6(s.ip6.src),
-                                   addr6(s.ip6.dst), NULL, 0, l, 0), "ipv6");
-        ln_ok(l, libnet_build_ethernet(s.eth.dst, s.eth.src, ETHERTYPE_IPV6, NULL, 0, l, 0), "ethernet");
-        size_t ln = ln_take(l, lnb, sizeof lnb);
+            th_ln_ok(l, libnet_build_ipv6_destopts(IPPROTO_ICMPV6, 0, (uint8_t *)"\x01\x04\x00\x00\x00\x00", 6, l, 0),
+                     "destopts");
+        th_ln_ok(l, libnet_build_ipv6(0, 0, (uint16_t)((size_t)n - PC_ETH_HLEN - PC_IPV6_HLEN),
+                                      s.ext6 ? IPPROTO_DSTOPTS : IPPROTO_ICMPV6, s.ip6.hlim, th_ln_ip6(s.ip6.src),
+                                      th_ln_ip6(s.ip6.dst), NULL, 0, l, 0), "ipv6");
+        th_ln_ok(l, libnet_build_ethernet(s.eth.dst, s.eth.src, ETHERTYPE_IPV6, NULL, 0, l, 0), "ethernet");
+        size_t ln = th_ln_take(l, lnb, sizeof lnb);
         if (s.ext6) {
             /* The documented divergence, exactly: the sum of the whole IPv6
              * payload lands in the extension header, ICMPv6's stays 0. */
@@ -2131,9 +2032,9 @@ Test(icmp_libnet, icmpv6_echo_unreach_ns_na)
             memcpy(payload, pcb + PC_ETH_HLEN + PC_IPV6_HLEN, pl);
             payload[2] = payload[3] = 0;
             payload[8 + 2] = payload[8 + 3] = 0;
-            uint32_t sum = ref_sum(s.ip6.src, 16, 0);
-            sum = ref_sum(s.ip6.dst, 16, sum) + (uint32_t)pl + 58;
-            uint16_t want = ref_csum(ref_sum(payload, pl, sum));
+            uint32_t sum = th_ref_sum(s.ip6.src, 16, 0);
+            sum = th_ref_sum(s.ip6.dst, 16, sum) + (uint32_t)pl + 58;
+            uint16_t want = ref_csum(th_ref_sum(payload, pl, sum));
             cr_assert_eq(pc_get16(ext + 2), want, "%s: libnet's misplaced ICMPv6 sum 0x%04x, expected 0x%04x", ctx,
                          pc_get16(ext + 2), want);
             cr_assert_eq(pc_icmp6_csum(h), 0, "%s: libnet's ICMPv6 checksum is no longer 0: divergence gone?", ctx);
@@ -2142,7 +2043,7 @@ Test(icmp_libnet, icmpv6_echo_unreach_ns_na)
             pc_put16(h + 2, pc_icmp6_csum(pcb + PC_ETH_HLEN + PC_IPV6_HLEN + 8));
             ext_div++;
         }
-        expect_same(ctx, pcb, (size_t)n, lnb, ln);
+        th_ln_expect_same(pcb, (size_t)n, lnb, ln, "%s", ctx);
     }
     cr_log_info("libnet icmpv6: 3000 identical (%u echo, %u unreachable, %u NS, %u NA, %u ND options; %u with an "
                 "extension header libnet checksums wrongly)", count[0], count[1], count[2], count[3], nopts, ext_div);
@@ -2168,145 +2069,38 @@ Test(icmp_libnet, icmpv6_echo_unreach_ns_na)
  * PKTCRAFT_TSHARK_KEEP=1 keeps the capture files. */
 
 #define FW 1024
-
-static const char *find_tshark(void)
-{
-    static char path[4096];
-    const char *env = getenv("PATH");
-    if (!env || !*env) env = "/usr/local/bin:/usr/bin:/bin";
-    for (;;) {
-        const char *colon = strchr(env, ':');
-        size_t n = colon ? (size_t)(colon - env) : strlen(env);
-        snprintf(path, sizeof path, "%.*s/tshark", (int)n, n ? env : ".");
-        if (access(path, X_OK) == 0) return path;
-        if (!colon) return NULL;
-        env = colon + 1;
-    }
-}
-
-static char *slurp_cmd(const char *cmd, int *status)
-{
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f, "popen failed: %s", cmd);
-    size_t cap = 1 << 16, len = 0, got;
-    char *b = malloc(cap);
-    cr_assert_not_null(b);
-    while ((got = fread(b + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) {
-            char *nb = realloc(b, cap *= 2);
-            cr_assert_not_null(nb);
-            b = nb;
-        }
-    }
-    b[len] = 0;
-    *status = pclose(f);
-    return b;
-}
+#define addf(exp, f, ...) th_append((exp)[f], FW, __VA_ARGS__)
+#define add_ip4(exp, f, a) th_append_ip4((exp)[f], FW, a)
+#define add_ip6(exp, f, a) th_append_ip6((exp)[f], FW, a)
 
 static struct {
     char dir[64];
     char heur[16384];
-    char *out;
+    struct th_rows rows;
 } TS;
 
 static void ts_fini(void)
 {
-    const char *keep = getenv("PKTCRAFT_TSHARK_KEEP");
-    if (TS.dir[0] && keep && *keep && strcmp(keep, "0")) cr_log_info("tshark: kept %s", TS.dir);
-    else if (TS.dir[0]) th_rmdir(TS.dir);
-    free(TS.out);
+    th_tshark_cleanup(TS.dir, &TS.rows);
     memset(&TS, 0, sizeof TS);
-    memset(taken_tcp, 0, sizeof taken_tcp);
-    memset(taken_udp, 0, sizeof taken_udp);
+    memset(&TP, 0, sizeof TP);
 }
 
 TestSuite(icmp_tshark, .fini = ts_fini, .timeout = 600);
 
-/* Ports tshark maps to an application and the enabled TCP/UDP heuristic
- * protocols, asked of the installed tshark: random quoted payload taken
- * for some protocol says nothing about ICMP. */
-static void ts_tables(const char *tshark)
-{
-    char cmd[4400];
-    int st;
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G decodes 2>/dev/null", TS.dir, tshark);
-    char *out = slurp_cmd(cmd, &st);
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        uint8_t *set = !strncmp(line, "tcp.port\t", 9) ? taken_tcp : !strncmp(line, "udp.port\t", 9) ? taken_udp : NULL;
-        unsigned long p = set ? strtoul(line + 9, NULL, 10) : 65536;
-        if (p < 65536) set[p / 8] |= (uint8_t)(1u << (p % 8));
-    }
-    free(out);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G decodes failed");
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G heuristic-decodes 2>/dev/null", TS.dir, tshark);
-    out = slurp_cmd(cmd, &st);
-    size_t len = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t2 || strcmp(t2 + 1, "T") != 0) continue;
-        *t1 = *t2 = 0;
-        if (strcmp(line, "tcp") && strcmp(line, "udp")) continue;
-        const char *name = t1 + 1;
-        cr_assert_eq(strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"), strlen(name));
-        len += (size_t)snprintf(TS.heur + len, sizeof TS.heur - len, " --disable-protocol %s", name);
-        cr_assert_lt(len, sizeof TS.heur);
-    }
-    free(out);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G heuristic-decodes failed");
-}
-
-/* Dissect path; returns the rows (split in place into TS.out). */
+/* Dissect path with fields and then the expert columns (_ws.malformed,
+ * severity, message); returns the rows (TS.rows, split in place). */
 static size_t ts_run(const char *tshark, const char *path, const char *const *fields, int nf, char ***rows)
 {
-    static char cmd[32768];
-    int k = snprintf(cmd, sizeof cmd,
-                     "WIRESHARK_CONFIG_DIR='%s' '%s' -n -r '%s'%s -o ip.check_checksum:TRUE"
-                     " -T fields -E header=n -E quote=n -E separator=/t -E occurrence=a -E 'aggregator=|'",
-                     TS.dir, tshark, path, TS.heur);
-    for (int i = 0; i < nf; i++) k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e %s", fields[i]);
-    k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e _ws.malformed -e _ws.expert.severity -e _ws.expert.message");
-    snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>'%s/tshark.err'", TS.dir);
-    int st;
-    free(TS.out);
-    TS.out = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark failed (status 0x%x) on %s", (unsigned)st, path);
-    size_t n = 0, cap = 4096;
-    char **r = malloc(cap * sizeof *r);
-    for (char *p = TS.out; *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        if (n == cap) r = realloc(r, (cap *= 2) * sizeof *r);
-        r[n++] = p;
-        if (!nl) break;
-        p = nl + 1;
-    }
-    *rows = r;
-    return n;
-}
-
-__attribute__((format(printf, 3, 4))) static void addf(char (*exp)[FW], int f, const char *fmt, ...)
-{
-    size_t n = strlen(exp[f]);
-    if (n && n < FW - 1) exp[f][n++] = '|';
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(exp[f] + n, FW - n, fmt, ap);
-    va_end(ap);
-}
-
-static void add_ip6(char (*exp)[FW], int f, const uint8_t *a)
-{
-    char s[46];
-    pc_fmt_ip6(a, s);
-    addf(exp, f, "%s", s);
-}
-
-static void add_ip4(char (*exp)[FW], int f, const uint8_t *a)
-{
-    char s[16];
-    pc_fmt_ip4(a, s);
-    addf(exp, f, "%s", s);
+    const char *all[64];
+    cr_assert_leq(nf + 3, 64);
+    memcpy(all, fields, (size_t)nf * sizeof *all);
+    all[nf] = "_ws.malformed";
+    all[nf + 1] = "_ws.expert.severity";
+    all[nf + 2] = "_ws.expert.message";
+    th_tshark_fields(&TS.rows, tshark, TS.dir, path, TS.heur, "-o ip.check_checksum:TRUE", all, (size_t)nf + 3);
+    *rows = TS.rows.row;
+    return TS.rows.n;
 }
 
 /* tshark's checksum status numbers: Bad, Good, Unverified. */
@@ -2541,15 +2335,8 @@ static void judge_row(struct ts_stats *st, char *row, int nf, const char *const 
                       size_t num)
 {
     char *cols[64];
-    int n = 0;
-    cols[n++] = row;
-    for (char *p = row; *p; p++)
-        if (*p == '\t') {
-            *p = 0;
-            cr_assert_lt(n, 64);
-            cols[n++] = p + 1;
-        }
-    cr_assert_eq(n, nf + 3, "tshark row %zu has %d columns, want %d", num, n, nf + 3);
+    cr_assert_leq(nf + 3, 64);
+    th_split_cols(row, cols, (size_t)nf + 3, num);
     st->rows++;
     for (int f = 0; f < nf; f++) {
         st->fields++;
@@ -2563,14 +2350,14 @@ static void judge_row(struct ts_stats *st, char *row, int nf, const char *const 
     }
     cr_assert_str_empty(cols[nf], "packet %zu is malformed for tshark: %s", num, cols[nf + 2]);
     /* Expert items: severities and messages, '|'-separated, in step. */
-    char *sv = cols[nf + 1], *msg = cols[nf + 2];
-    while (*sv) {
-        unsigned long sev = strtoul(sv, &sv, 10);
-        char *bar = strchr(msg, '|');
-        size_t ml = bar ? (size_t)(bar - msg) : strlen(msg);
+    struct th_expert it = { cols[nf + 1], cols[nf + 2] };
+    unsigned long sev;
+    const char *msg;
+    size_t ml;
+    while (th_expert_next(&it, &sev, &msg, &ml)) {
         int bad_csum = ml >= 12 && !strncmp(msg, "Bad checksum", 12);
-        cr_assert_lt(sev, 0x00800000u, "packet %zu: expert error \"%.*s\"", num, (int)ml, msg);
-        if (sev >= 0x00600000u)
+        cr_assert_lt(sev, TH_SEV_ERROR, "packet %zu: expert error \"%.*s\"", num, (int)ml, msg);
+        if (sev >= TH_SEV_WARN)
             cr_assert(bad_csum && corrupt, "packet %zu: expert warning \"%.*s\"", num, (int)ml, msg);
         if (bad_csum) {
             cr_assert(corrupt, "packet %zu: tshark says the checksum is bad", num);
@@ -2578,18 +2365,15 @@ static void judge_row(struct ts_stats *st, char *row, int nf, const char *const 
         } else {
             st->notes++;
         }
-        if (*sv == '|') sv++;
-        msg += ml + (bar ? 1 : 0);
     }
 }
 
 static void tshark_random(int v6, uint64_t seed, unsigned count)
 {
-    const char *tshark = find_tshark();
-    if (!tshark) cr_assert_fail("tshark not found: install the Debian package tshark (scripts/deps.sh)");
-    snprintf(TS.dir, sizeof TS.dir, "/tmp/pc-icmp-tshark-XXXXXX");
-    cr_assert_not_null(mkdtemp(TS.dir));
-    ts_tables(tshark);
+    /* Ports tshark maps to an application and the enabled TCP/UDP
+     * heuristic protocols: random quoted payload taken for some protocol
+     * says nothing about ICMP. */
+    const char *tshark = th_tshark_setup(TS.dir, &TP, TS.heur, sizeof TS.heur, NULL);
 
     struct pc_rng r;
     pc_rng_seed(&r, seed);
@@ -2597,10 +2381,8 @@ static void tshark_random(int v6, uint64_t seed, unsigned count)
     static uint8_t fr[4096];
     char path[128];
     snprintf(path, sizeof path, "%s/icmp%s.pcap", TS.dir, v6 ? "6" : "");
-    struct pc_writer_opts wo = { .linktype = PC_LINK_ETHERNET, .tsprec = PC_TSPREC_NS };
-    struct pc_err e;
-    struct pc_writer *w = pc_writer_open(path, &wo, &e);
-    cr_assert_not_null(w, "pc_writer_open: %s", e.msg);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, PC_LINK_ETHERNET, PC_TSPREC_NS);
     uint8_t *corrupt = calloc(count, 1);
     unsigned kinds[256] = { 0 };
     for (unsigned it = 0; it < count; it++) {
@@ -2609,9 +2391,9 @@ static void tshark_random(int v6, uint64_t seed, unsigned count)
         int n = build_spec(&s, fr, sizeof fr);
         corrupt[it] = (v6 ? s.i6.csum.mode : s.i4.csum.mode) == PC_FCORRUPT;
         kinds[v6 ? s.i6.type : s.i4.type]++;
-        cr_assert_eq(pc_writer_write(w, (pc_time_ns)(1700000000 + it) * PC_NS_PER_SEC, fr, (uint32_t)n, (uint32_t)n), 0);
+        th_pcapw_write(&pw, (pc_time_ns)(1700000000 + it) * PC_NS_PER_SEC, fr, (uint32_t)n);
     }
-    cr_assert_eq(pc_writer_close(w, &e), 0, "pc_writer_close: %s", e.msg);
+    th_pcapw_close(&pw);
 
     char **rows;
     int nf = v6 ? NT6 : NT4;
@@ -2620,6 +2402,7 @@ static void tshark_random(int v6, uint64_t seed, unsigned count)
     cr_assert_eq(nrows, count, "tshark printed %zu rows for %u packets", nrows, count);
 
     /* Read the file back and derive each expected row from pktcraft's decoder. */
+    struct pc_err e;
     struct pc_reader *rd = pc_reader_open(path, &e);
     cr_assert_not_null(rd, "pc_reader_open: %s", e.msg);
     struct pc_pkthdr ph;
@@ -2637,7 +2420,6 @@ static void tshark_random(int v6, uint64_t seed, unsigned count)
         judge_row(&st, rows[k], nf, names, exp, corrupt[k], k + 1);
     }
     pc_reader_close(rd);
-    free(rows);
     free(corrupt);
     unsigned nk = 0;
     for (int t = 0; t < 256; t++) nk += kinds[t] > 0;

@@ -22,12 +22,9 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include <libnet.h>
-
-#include <dirent.h>
 #include <inttypes.h>
 
-#include "helpers.h"
+#include "oracle.h"
 #include "pktcraft/fmt.h"
 #include "pktcraft/ipv6.h"
 
@@ -44,13 +41,7 @@ static void a6(uint8_t out[16], uint16_t x)
     out[14] = (uint8_t)(x >> 8); out[15] = (uint8_t)x;
 }
 
-static void push_eth(struct pc_pkt *pk)
-{
-    struct pc_eth e = { 0 };
-    memcpy(e.dst, MAC2, 6);
-    memcpy(e.src, MAC1, 6);
-    pc_push_eth(pk, &e);
-}
+static void push_eth(struct pc_pkt *pk) { th_push_eth(pk, MAC2, MAC1, 0); }
 
 static struct pc_ipv6 ip6(uint8_t hlim)
 {
@@ -58,19 +49,6 @@ static struct pc_ipv6 ip6(uint8_t hlim)
     a6(s.src, 1);
     a6(s.dst, 2);
     return s;
-}
-
-static uint8_t *poisoned(uint8_t *buf, size_t n) { memset(buf, 0xA5, n); return buf; }
-
-static void expect_hex(const uint8_t *got, int len, const char *hex)
-{
-    static uint8_t want[4096];
-    static char g[8200];
-    size_t n = th_unhex(hex, want, sizeof want);
-    cr_assert_gt(len, 0, "finalize failed: %s", pc_strerror(len));
-    th_hex(got, (size_t)len, g);
-    cr_assert_eq((size_t)len, n, "length %d, want %zu\n got %s\nwant %s", len, n, g, hex);
-    cr_assert(memcmp(got, want, n) == 0, "bytes differ\n got %s\nwant %s", g, hex);
 }
 
 /* ------------------------------------------------------------ known bytes
@@ -272,9 +250,9 @@ Test(ipv6, builds_match_scapy_in_poisoned_buffer)
 {
     static uint8_t buf[512];
     for (size_t k = 0; k < NKNOWN; k++) {
-        int n = build_k(KNOWN[k].id, poisoned(buf, sizeof buf), sizeof buf);
+        int n = build_k(KNOWN[k].id, th_poison(buf, sizeof buf), sizeof buf);
         cr_log_info("known %d: %d bytes", KNOWN[k].id, n);
-        expect_hex(buf, n, *KNOWN[k].hex);
+        th_expect_hex(buf, n, *KNOWN[k].hex);
     }
 }
 
@@ -745,7 +723,7 @@ Test(ipv6, options_padded_with_pad1_or_padn)
     for (size_t i = 0; i < sizeof opts; i++) opts[i] = (uint8_t)(0x80 + i);
     for (size_t optlen = 0; optlen <= 30; optlen++) {
         struct pc_pkt pk;
-        pc_pkt_init(&pk, poisoned(b, sizeof b), sizeof b);
+        pc_pkt_init(&pk, th_poison(b, sizeof b), sizeof b);
         struct pc_ipv6 ip = ip6(1);
         pc_push_ipv6(&pk, &ip);
         pc_push_ip6ext(&pk, &(struct pc_ip6ext){ .type = PC_P_IP6_DEST, .opts = opts, .optlen = optlen });
@@ -771,7 +749,7 @@ Test(ipv6, routing_layouts)
     static const uint8_t tlv[] = { 0x04, 0x02, 0x00, 0x00, 0x77 }; /* an SRH PadN TLV then one byte */
     for (int k = 0; k < 3; k++) a6(addrs[k], (uint16_t)(0x100 + k));
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(b, sizeof b), sizeof b);
+    pc_pkt_init(&pk, th_poison(b, sizeof b), sizeof b);
     struct pc_ipv6 ip = ip6(1);
     pc_push_ipv6(&pk, &ip);
     pc_push_ip6ext(&pk, &(struct pc_ip6ext){ .type = PC_P_IP6_ROUTING, .rtype = PC_IP6_RT_SRH, .segleft = 1,
@@ -804,7 +782,7 @@ Test(ipv6, fragment_fields)
 {
     uint8_t b[128];
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(b, sizeof b), sizeof b);
+    pc_pkt_init(&pk, th_poison(b, sizeof b), sizeof b);
     struct pc_ipv6 ip = ip6(1);
     pc_push_ipv6(&pk, &ip);
     pc_push_ip6ext(&pk, &(struct pc_ip6ext){ .type = PC_P_IP6_FRAG, .frag_off = 0x1FFF, .m = 7, .ident = 0xCAFEF00D,
@@ -1341,20 +1319,6 @@ static int build_x(const struct xs *x, uint8_t *buf, size_t cap)
 
 /* --------------------------------- independent reference: final destination */
 
-static uint32_t ref_sum(const uint8_t *p, size_t n, uint32_t s)
-{
-    size_t i = 0;
-    for (; i + 1 < n; i += 2) s += (uint32_t)((p[i] << 8) | p[i + 1]);
-    if (n & 1) s += (uint32_t)(p[n - 1] << 8);
-    return s;
-}
-
-static uint16_t ref_fold(uint32_t s)
-{
-    while (s >> 16) s = (s & 0xFFFFu) + (s >> 16);
-    return (uint16_t)s;
-}
-
 /* RFC 8200 8.1 from the spec alone: the destination of the pseudo-header is
  * the last address of a type 0 or 2 Routing header, or Segment List[0] of
  * an SRH (RFC 8754), when segments remain; several Routing headers: the
@@ -1391,13 +1355,13 @@ static const uint8_t *ref_src(const struct xs *x)
 static int ref_l4_ok(const struct xs *x, const uint8_t *f)
 {
     uint32_t l4 = x->off[x->n + 1], len = x->total - l4;
-    uint32_t s = ref_sum(ref_src(x), 16, 0);
-    s = ref_sum(ref_final_dst(x), 16, s);
+    uint32_t s = th_ref_sum(ref_src(x), 16, 0);
+    s = th_ref_sum(ref_final_dst(x), 16, s);
     s += len >> 16;
     s += len & 0xFFFF;
     s += l4_num(x);
-    s = ref_sum(f + l4, len, s);
-    return ref_fold(s) == 0xFFFF;
+    s = th_ref_sum(f + l4, len, s);
+    return th_ref_fold(s) == 0xFFFF;
 }
 
 /* ------------------------------------- expected bytes, field by field */
@@ -1667,17 +1631,9 @@ Test(ipv6, random_round_trip)
 /* Ports tshark hands to a dissector by number (filled from the installed
  * tshark by the tshark test; empty otherwise).  40000-60000 also keeps
  * clear of the ports the decoder itself dispatches (53, 5353, 4789). */
-static uint8_t taken_tcp[65536 / 8], taken_udp[65536 / 8];
+static struct th_ports TP;
 
-static int port_taken(unsigned p) { return (taken_tcp[p / 8] | taken_udp[p / 8]) >> (p % 8) & 1; }
-
-static uint16_t pick_port(struct pc_rng *r)
-{
-    for (;;) {
-        unsigned p = 40000 + rnd(r, 20001);
-        if (!port_taken(p)) return (uint16_t)p;
-    }
-}
+static uint16_t pick_port(struct pc_rng *r) { return th_port_pick(r, TP.tcp, TP.udp, 20001); }
 
 /* ------------------------------------------------------------ libnet 1.1.6
  * The same random chains built by libnet in a LIBNET_NONE context, bytes
@@ -1705,43 +1661,7 @@ static uint16_t pick_port(struct pc_rng *r)
  *     UDP case: libnet writes 0x0000 where RFC 768 says 0xFFFF). */
 
 static libnet_t *g_ln;
-static void ln_close(void)
-{
-    if (g_ln) libnet_destroy(g_ln);
-    g_ln = NULL;
-}
-
-static libnet_t *ln_open(void)
-{
-    char eb[LIBNET_ERRBUF_SIZE] = "";
-    g_ln = libnet_init(LIBNET_NONE, NULL, eb);
-    cr_assert_not_null(g_ln, "libnet_init(LIBNET_NONE) failed (%s): the libnet oracle cannot run", eb);
-    return g_ln;
-}
-
-static void ln_ok(libnet_t *l, libnet_ptag_t t, const char *fn)
-{
-    cr_assert_neq(t, -1, "%s failed: %s", fn, libnet_geterror(l));
-}
-
-static size_t ln_take(libnet_t *l, uint8_t *out, size_t cap)
-{
-    uint8_t *p = NULL;
-    uint32_t n = 0;
-    cr_assert_eq(libnet_pblock_coalesce(l, &p, &n), 1, "libnet_pblock_coalesce: %s", libnet_geterror(l));
-    if (n > cap) { libnet_adv_free_packet(l, p); cr_assert_fail("libnet frame of %u bytes", n); }
-    memcpy(out, p, n);
-    libnet_adv_free_packet(l, p);
-    libnet_clear_packet(l);
-    return n;
-}
-
-static struct libnet_in6_addr in6(const uint8_t a[16])
-{
-    struct libnet_in6_addr v;
-    memcpy(&v, a, 16);
-    return v;
-}
+static void ln_close(void) { th_ln_close(&g_ln); }
 
 /* Body of extension header k after its first 2 (options) or 4 (routing)
  * bytes, padding included, as this file lays it out. */
@@ -1772,40 +1692,40 @@ static void ln_build(libnet_t *l, const struct xs *x, const uint8_t *pcb, int l4
     uint32_t l4 = x->off[x->n + 1];
     const uint8_t *pay = pcb + l4 + (x->l4 == L4_TCP ? PC_TCP_HLEN : x->l4 == L4_UDP ? PC_UDP_HLEN : 0);
     if (l4_by_libnet && x->l4 == L4_TCP)
-        ln_ok(l, libnet_build_tcp(x->tcp.sport, x->tcp.dport, x->tcp.seq, x->tcp.ack, (uint8_t)x->tcp.flags, x->tcp.win, 0,
-                                  0, (uint16_t)(PC_TCP_HLEN + x->plen), x->plen ? pay : NULL, (uint32_t)x->plen, l, 0),
-              "libnet_build_tcp");
+        th_ln_ok(l, libnet_build_tcp(x->tcp.sport, x->tcp.dport, x->tcp.seq, x->tcp.ack, (uint8_t)x->tcp.flags, x->tcp.win, 0,
+                                     0, (uint16_t)(PC_TCP_HLEN + x->plen), x->plen ? pay : NULL, (uint32_t)x->plen, l, 0),
+                 "libnet_build_tcp");
     else if (l4_by_libnet && x->l4 == L4_UDP)
-        ln_ok(l, libnet_build_udp(x->udp.sport, x->udp.dport, (uint16_t)(PC_UDP_HLEN + x->plen), 0,
-                                  x->plen ? pay : NULL, (uint32_t)x->plen, l, 0), "libnet_build_udp");
+        th_ln_ok(l, libnet_build_udp(x->udp.sport, x->udp.dport, (uint16_t)(PC_UDP_HLEN + x->plen), 0,
+                                     x->plen ? pay : NULL, (uint32_t)x->plen, l, 0), "libnet_build_udp");
     else if (x->total > l4)
-        ln_ok(l, libnet_build_data(pcb + l4, x->total - l4, l, 0), "libnet_build_data");
+        th_ln_ok(l, libnet_build_data(pcb + l4, x->total - l4, l, 0), "libnet_build_data");
     for (int k = x->n - 1; k >= 0; k--) {
         const struct pc_ip6ext *e = &x->e[k];
         uint8_t body[2048], nh = next_num(x, k), len = (uint8_t)(x->size[k] / 8 - 1);
         size_t bl = e->type == PC_P_IP6_FRAG ? 0 : ext_body(x, k, body);
         switch (e->type) {
         case PC_P_IP6_HOP:
-            ln_ok(l, libnet_build_ipv6_hbhopts(nh, len, body, (uint32_t)bl, l, 0), "libnet_build_ipv6_hbhopts");
+            th_ln_ok(l, libnet_build_ipv6_hbhopts(nh, len, body, (uint32_t)bl, l, 0), "libnet_build_ipv6_hbhopts");
             break;
         case PC_P_IP6_DEST:
-            ln_ok(l, libnet_build_ipv6_destopts(nh, len, body, (uint32_t)bl, l, 0), "libnet_build_ipv6_destopts");
+            th_ln_ok(l, libnet_build_ipv6_destopts(nh, len, body, (uint32_t)bl, l, 0), "libnet_build_ipv6_destopts");
             break;
         case PC_P_IP6_ROUTING:
-            ln_ok(l, libnet_build_ipv6_routing(nh, len, e->rtype, e->segleft, body, (uint32_t)bl, l, 0),
-                  "libnet_build_ipv6_routing");
+            th_ln_ok(l, libnet_build_ipv6_routing(nh, len, e->rtype, e->segleft, body, (uint32_t)bl, l, 0),
+                     "libnet_build_ipv6_routing");
             break;
         default: {
             uint16_t offlg = (uint16_t)((e->frag_off << 3) | (e->frag_res2 << 1) | (e->m ? 1 : 0));
-            ln_ok(l, libnet_build_ipv6_frag(nh, e->frag_res1, htons(offlg), htonl(e->ident), NULL, 0, l, 0),
-                  "libnet_build_ipv6_frag");
+            th_ln_ok(l, libnet_build_ipv6_frag(nh, e->frag_res1, htons(offlg), htonl(e->ident), NULL, 0, l, 0),
+                     "libnet_build_ipv6_frag");
             break;
         }
         }
     }
-    ln_ok(l, libnet_build_ipv6(x->ip.tclass, x->ip.flowlabel, (uint16_t)(x->total - V6), next_num(x, -1), x->ip.hlim,
-                               in6(x->ip.src), in6(x->ip.dst), NULL, 0, l, 0), "libnet_build_ipv6");
-    ln_ok(l, libnet_build_ethernet(MAC2, MAC1, 0x86DD, NULL, 0, l, 0), "libnet_build_ethernet");
+    th_ln_ok(l, libnet_build_ipv6(x->ip.tclass, x->ip.flowlabel, (uint16_t)(x->total - V6), next_num(x, -1), x->ip.hlim,
+                                  th_ln_ip6(x->ip.src), th_ln_ip6(x->ip.dst), NULL, 0, l, 0), "libnet_build_ipv6");
+    th_ln_ok(l, libnet_build_ethernet(MAC2, MAC1, 0x86DD, NULL, 0, l, 0), "libnet_build_ethernet");
 }
 
 static void ln_compare(const struct xs *x, const uint8_t *pcb, uint8_t *lnb, size_t ln, unsigned it)
@@ -1815,13 +1735,7 @@ static void ln_compare(const struct xs *x, const uint8_t *pcb, uint8_t *lnb, siz
     lnb[ETH + 2] = pcb[ETH + 2];
     if (x->n == 0 && x->l4 == L4_UDP && pc_udp_csum(pcb + V6) == 0xFFFF && pc_udp_csum(lnb + V6) == 0)
         lnb[V6 + 6] = lnb[V6 + 7] = 0xFF;
-    if (!memcmp(pcb, lnb, ln)) return;
-    size_t at = 0;
-    while (pcb[at] == lnb[at]) at++;
-    static char h1[8200], h2[8200];
-    th_hex(pcb, ln, h1);
-    th_hex(lnb, ln, h2);
-    cr_assert_fail("packet %u: pktcraft and libnet differ first at byte %zu\npktcraft %s\nlibnet   %s", it, at, h1, h2);
+    th_ln_expect_same(pcb, ln, lnb, ln, "packet %u", it);
 }
 
 Test(ipv6, libnet_oracle, .fini = ln_close)
@@ -1830,7 +1744,7 @@ Test(ipv6, libnet_oracle, .fini = ln_close)
     static uint8_t pcb[4096], lnb[4096];
     struct pc_rng r;
     pc_rng_seed(&r, 0x1b6e0002);
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     unsigned by_libnet = 0, nexts[4] = { 0 }, differ = 0;
     for (unsigned it = 0; it < 3000; it++) {
         rand_spec(&r, &x, PROF_LIBNET);
@@ -1845,7 +1759,7 @@ Test(ipv6, libnet_oracle, .fini = ln_close)
         }
         differ += (x.ip.flowlabel >> 8 & 0xFF) != (x.ip.flowlabel & 0xFF);
         ln_build(l, &x, pcb, mine);
-        size_t ln = ln_take(l, lnb, sizeof lnb);
+        size_t ln = th_ln_take(l, lnb, sizeof lnb);
         ln_compare(&x, pcb, lnb, ln, it);
     }
     cr_log_info("libnet: 3000 frames identical (%u with TCP/UDP and checksum built by libnet; extension headers: "
@@ -1860,16 +1774,16 @@ Test(ipv6, libnet_l4_checksum_bug, .fini = ln_close)
 {
     uint8_t want[512], lnb[512];
     size_t n = load(K2, want);
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     uint8_t s[16], d[16];
     a6(s, 1);
     a6(d, 2);
-    ln_ok(l, libnet_build_udp(40001, 40002, 13, 0, (const uint8_t *)"hello", 5, l, 0), "libnet_build_udp");
-    ln_ok(l, libnet_build_ipv6_destopts(17, 0, (const uint8_t *)"\x1e\x03\x01\x02\x03\x00", 6, l, 0), "destopts");
-    ln_ok(l, libnet_build_ipv6_hbhopts(60, 0, (const uint8_t *)"\x05\x02\x00\x00\x01\x00", 6, l, 0), "hbhopts");
-    ln_ok(l, libnet_build_ipv6(0, 0, 29, 0, 1, in6(s), in6(d), NULL, 0, l, 0), "ipv6");
-    ln_ok(l, libnet_build_ethernet(MAC2, MAC1, 0x86DD, NULL, 0, l, 0), "ethernet");
-    cr_assert_eq(ln_take(l, lnb, sizeof lnb), n);
+    th_ln_ok(l, libnet_build_udp(40001, 40002, 13, 0, (const uint8_t *)"hello", 5, l, 0), "libnet_build_udp");
+    th_ln_ok(l, libnet_build_ipv6_destopts(17, 0, (const uint8_t *)"\x1e\x03\x01\x02\x03\x00", 6, l, 0), "destopts");
+    th_ln_ok(l, libnet_build_ipv6_hbhopts(60, 0, (const uint8_t *)"\x05\x02\x00\x00\x01\x00", 6, l, 0), "hbhopts");
+    th_ln_ok(l, libnet_build_ipv6(0, 0, 29, 0, 1, th_ln_ip6(s), th_ln_ip6(d), NULL, 0, l, 0), "ipv6");
+    th_ln_ok(l, libnet_build_ethernet(MAC2, MAC1, 0x86DD, NULL, 0, l, 0), "ethernet");
+    cr_assert_eq(th_ln_take(l, lnb, sizeof lnb), n);
     size_t diff[8], nd = 0;
     for (size_t i = 0; i < n; i++)
         if (lnb[i] != want[i] && nd < 8) diff[nd++] = i;
@@ -1925,9 +1839,8 @@ Test(ipv6, libnet_l4_checksum_bug, .fini = ln_close)
 enum { TSF(TS_ENUM) NF };
 static const char *const fname[NF] = { TSF(TS_NAME) };
 #define FW 512
-
-#define SEV_WARN 0x00600000ul
-#define SEV_ERROR 0x00800000ul
+#define addf(e, f, ...) th_append((e)[f], FW, __VA_ARGS__)
+#define add_ip6(e, f, a) th_append_ip6((e)[f], FW, a)
 
 /* Warning-level expert messages accepted, each for a stated reason.  Empty:
  * the generated chains provoke none. */
@@ -1936,139 +1849,12 @@ static const char *const EXPECTED_NOTE = "Routing header type is deprecated";
 
 static struct {
     char dir[64];
-    char *out;
-    char **lines;
-    size_t nlines;
+    struct th_rows rows;
 } T;
 
 static void ts_fini(void)
 {
-    if (T.dir[0]) {
-        DIR *dd = opendir(T.dir);
-        struct dirent *de;
-        char p[600];
-        while (dd && (de = readdir(dd)) != NULL) {
-            if (de->d_name[0] == '.') continue;
-            snprintf(p, sizeof p, "%s/%s", T.dir, de->d_name);
-            unlink(p);
-        }
-        if (dd) closedir(dd);
-        rmdir(T.dir);
-    }
-    free(T.out);
-    free(T.lines);
-    memset(&T, 0, sizeof T);
-}
-
-static const char *find_tshark(void)
-{
-    static char path[4096];
-    const char *env = getenv("PATH");
-    if (!env || !*env) env = "/usr/local/bin:/usr/bin:/bin";
-    for (;;) {
-        const char *colon = strchr(env, ':');
-        size_t n = colon ? (size_t)(colon - env) : strlen(env);
-        snprintf(path, sizeof path, "%.*s/tshark", (int)n, n ? env : ".");
-        if (access(path, X_OK) == 0) return path;
-        if (!colon) return NULL;
-        env = colon + 1;
-    }
-}
-
-static char *run_cmd(const char *cmd)
-{
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f, "popen: %s", cmd);
-    size_t cap = 1 << 16, len = 0, got;
-    char *b = malloc(cap);
-    cr_assert_not_null(b);
-    while ((got = fread(b + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) {
-            char *nb = realloc(b, cap *= 2);
-            cr_assert_not_null(nb);
-            b = nb;
-        }
-    }
-    b[len] = 0;
-    int st = pclose(f);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "command failed (status 0x%x): %.300s", (unsigned)st, cmd);
-    return b;
-}
-
-/* Ports tshark dissects by number, and the TCP/UDP heuristic dissectors to
- * disable (random payload taken for an application protocol would be
- * "malformed" for reasons that say nothing about IPv6), both asked of the
- * installed tshark. */
-static void load_tables(const char *tshark, char *heur, size_t heurcap)
-{
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G decodes 2>/dev/null", T.dir, tshark);
-    char *out = run_cmd(cmd);
-    size_t nt = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        uint8_t *set = !strncmp(line, "tcp.port\t", 9) ? taken_tcp : !strncmp(line, "udp.port\t", 9) ? taken_udp : NULL;
-        unsigned long p = set ? strtoul(line + 9, NULL, 10) : 65536;
-        if (p < 65536) { set[p / 8] |= (uint8_t)(1u << (p % 8)); nt++; }
-    }
-    free(out);
-    cr_assert_gt(nt, 0, "tshark -G decodes listed no tcp.port/udp.port entries");
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G heuristic-decodes 2>/dev/null", T.dir, tshark);
-    out = run_cmd(cmd);
-    size_t len = 0;
-    heur[0] = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t2 || strcmp(t2 + 1, "T")) continue;
-        *t1 = *t2 = 0;
-        if (strcmp(line, "tcp") && strcmp(line, "udp")) continue;
-        cr_assert_eq(strspn(t1 + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"), strlen(t1 + 1));
-        int k = snprintf(heur + len, heurcap - len, " --disable-protocol %s", t1 + 1);
-        cr_assert_lt((size_t)k, heurcap - len);
-        len += (size_t)k;
-    }
-    free(out);
-}
-
-static void run_tshark(const char *tshark, const char *path, const char *heur)
-{
-    static char cmd[32768];
-    int k = snprintf(cmd, sizeof cmd,
-                     "WIRESHARK_CONFIG_DIR='%s' '%s' -n -r '%s'%s -o ipv6.defragment:FALSE"
-                     " -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE"
-                     " -o tcp.analyze_sequence_numbers:FALSE -o tcp.relative_sequence_numbers:FALSE"
-                     " -T fields -E header=n -E quote=n -E separator=/t -E occurrence=a -E 'aggregator=|'",
-                     T.dir, tshark, path, heur);
-    for (int i = 0; i < NF; i++) k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e %s", fname[i]);
-    snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>'%s/tshark.err'", T.dir);
-    T.out = run_cmd(cmd);
-    size_t cap = 1024;
-    T.lines = malloc(cap * sizeof *T.lines);
-    for (char *p = T.out; *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        if (T.nlines == cap) T.lines = realloc(T.lines, (cap *= 2) * sizeof *T.lines);
-        T.lines[T.nlines++] = p;
-        if (!nl) break;
-        p = nl + 1;
-    }
-}
-
-__attribute__((format(printf, 3, 4))) static void addf(char e[NF][FW], int f, const char *fmt, ...)
-{
-    size_t n = strlen(e[f]);
-    if (n && n < FW - 1) e[f][n++] = '|';
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e[f] + n, FW - n, fmt, ap);
-    va_end(ap);
-}
-
-static void add_ip6(char e[NF][FW], int f, const uint8_t *a)
-{
-    char s[46];
-    pc_fmt_ip6(a, s);
-    addf(e, f, "%s", s);
+    th_tshark_cleanup(T.dir, &T.rows);
 }
 
 static void add_opts(char e[NF][FW], const uint8_t *h, uint32_t hl)
@@ -2241,12 +2027,13 @@ static int allowed_warning(const char *msg, size_t ml)
 static void judge_expert(struct tstats *st, size_t row, char *cols[NF])
 {
     if (cols[F_MALFORMED][0]) { st->malformed++; note_first(st, "frame %zu malformed: %s", row, cols[F_MSG]); }
-    const char *sv = cols[F_SEV], *msg = cols[F_MSG];
-    while (*sv) {
-        unsigned long sev = strtoul(sv, NULL, 10);
-        size_t ml = strcspn(msg, "|");
-        if (sev >= SEV_ERROR) { st->errors++; note_first(st, "frame %zu expert error: %.*s", row, (int)ml, msg); }
-        else if (sev >= SEV_WARN && !allowed_warning(msg, ml)) {
+    struct th_expert it = { cols[F_SEV], cols[F_MSG] };
+    unsigned long sev;
+    const char *msg;
+    size_t ml;
+    while (th_expert_next(&it, &sev, &msg, &ml)) {
+        if (sev >= TH_SEV_ERROR) { st->errors++; note_first(st, "frame %zu expert error: %.*s", row, (int)ml, msg); }
+        else if (sev >= TH_SEV_WARN && !allowed_warning(msg, ml)) {
             st->warnings++;
             note_first(st, "frame %zu unexpected expert warning: %.*s", row, (int)ml, msg);
         } else st->notes++;
@@ -2265,35 +2052,17 @@ static void judge_expert(struct tstats *st, size_t row, char *cols[NF])
             st->nkinds++;
         }
         if (k < st->nkinds) st->kinds[k].count++;
-        sv += strcspn(sv, "|");
-        if (*sv) sv++;
-        msg += ml;
-        if (*msg) msg++;
     }
-}
-
-static void split_row(size_t i, char *cols[NF])
-{
-    char *p = T.lines[i];
-    int n = 0;
-    cols[n++] = p;
-    for (; *p; p++)
-        if (*p == '\t') {
-            *p = 0;
-            cr_assert_lt(n, NF, "tshark row %zu: too many columns", i + 1);
-            cols[n++] = p + 1;
-        }
-    cr_assert_eq(n, NF, "tshark row %zu: %d columns, want %d", i + 1, n, NF);
 }
 
 Test(ipv6, tshark_oracle, .fini = ts_fini, .timeout = 600)
 {
-    const char *tshark = find_tshark();
-    if (!tshark) cr_assert_fail("tshark not found: install the Debian package tshark (scripts/deps.sh)");
-    snprintf(T.dir, sizeof T.dir, "/tmp/pc-ipv6-tshark-XXXXXX");
-    cr_assert_not_null(mkdtemp(T.dir));
+    /* Ports tshark dissects by number, and the TCP/UDP heuristic
+     * dissectors to disable (random payload taken for an application
+     * protocol would be "malformed" for reasons that say nothing about
+     * IPv6), both asked of the installed tshark. */
     static char heur[16384];
-    load_tables(tshark, heur, sizeof heur);
+    const char *tshark = th_tshark_setup(T.dir, &TP, heur, sizeof heur, NULL);
 
     enum { NRAND = 2500 };
     size_t nfix = NKNOWN, n = nfix + NRAND;
@@ -2311,23 +2080,21 @@ Test(ipv6, tshark_oracle, .fini = ts_fini, .timeout = 600)
     }
     char path[128];
     snprintf(path, sizeof path, "%s/ipv6.pcap", T.dir);
-    struct pc_writer_opts o = { .linktype = PC_LINK_ETHERNET, .tsprec = PC_TSPREC_NS };
-    struct pc_err err;
-    struct pc_writer *w = pc_writer_open(path, &o, &err);
-    cr_assert_not_null(w, "pc_writer_open: %s", err.msg);
-    for (size_t k = 0; k < n; k++) {
-        pc_time_ns ts = INT64_C(1700000000) * PC_NS_PER_SEC + (pc_time_ns)k * 1000;
-        cr_assert_eq(pc_writer_write(w, ts, frames[k], flen[k], flen[k]), 0);
-    }
-    cr_assert_eq(pc_writer_close(w, &err), 0, "pc_writer_close: %s", err.msg);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, PC_LINK_ETHERNET, PC_TSPREC_NS);
+    for (size_t k = 0; k < n; k++) th_pcapw_put(&pw, frames[k], flen[k]);
+    th_pcapw_close(&pw);
 
-    run_tshark(tshark, path, heur);
-    cr_assert_eq(T.nlines, n, "tshark printed %zu rows for %zu frames", T.nlines, n);
+    th_tshark_fields(&T.rows, tshark, T.dir, path, heur,
+                     "-o ipv6.defragment:FALSE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE" TH_TS_NO_SEQ
+                     " -o tcp.relative_sequence_numbers:FALSE",
+                     fname, NF);
+    cr_assert_eq(T.rows.n, n, "tshark printed %zu rows for %zu frames", T.rows.n, n);
     static char exp[NF][FW], sexp[NF][FW];
     struct tstats st = { 0 };
     for (size_t i = 0; i < n; i++) {
         char *cols[NF];
-        split_row(i, cols);
+        th_split_cols(T.rows.row[i], cols, NF, i + 1);
         struct pc_decoded d;
         const char *why = expect_row(frames[i], flen[i], &d, exp);
         cr_assert_null(why, "frame %zu: %s", i + 1, why);
@@ -2474,41 +2241,29 @@ static void real_row(const struct pc_decoded *d, char e[NR][64])
 
 Test(ipv6, real_captures_agree_with_tshark, .fini = ts_fini, .timeout = 600)
 {
-    const char *tshark = find_tshark();
-    if (!tshark) cr_assert_fail("tshark not found: install the Debian package tshark (scripts/deps.sh)");
+    const char *tshark = th_tshark_require();
     char corpus[4096];
     snprintf(corpus, sizeof corpus, "%s/../shared/corpus", th_root());
     cr_assert_eq(th_sh("test -f '%s/MANIFEST.tsv'", corpus), 0,
                  "the capture corpus is missing at %s (it is shared/corpus beside the project)", corpus);
-    snprintf(T.dir, sizeof T.dir, "/tmp/pc-ipv6-real-XXXXXX");
-    cr_assert_not_null(mkdtemp(T.dir));
+    th_tmpdir(T.dir);
     size_t pkts = 0, with_v6 = 0, compared = 0, mismatches = 0, l4_verdicts = 0, hoa_good = 0;
     static char e[NR][64];
     for (size_t fi = 0; fi < sizeof REAL / sizeof REAL[0]; fi++) {
-        char path[4200], cmd[8192];
+        char path[4200];
         snprintf(path, sizeof path, "%s/%s", corpus, REAL[fi]);
         struct pc_err err;
         struct pc_reader *rd = pc_reader_open(path, &err);
         cr_assert_not_null(rd, "%s: %s", REAL[fi], err.msg);
-        int k = snprintf(cmd, sizeof cmd,
-                         "WIRESHARK_CONFIG_DIR='%s' '%s' -n -r '%s' -o ipv6.defragment:FALSE -o tcp.check_checksum:TRUE"
-                         " -o udp.check_checksum:TRUE -T fields -E header=n -E quote=n -E separator=/t -E occurrence=f",
-                         T.dir, tshark, path);
-        for (int f = 0; f < NR; f++) k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e %s", rname[f]);
-        snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>/dev/null");
-        char *out = run_cmd(cmd), *line = out;
+        th_tshark_fields_occ(&T.rows, tshark, T.dir, path, NULL,
+                             "-o ipv6.defragment:FALSE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE", 'f',
+                             rname, NR);
         struct pc_pkthdr ph = { 0 };
         const uint8_t *data = NULL;
         for (size_t num = 1; pc_reader_next(rd, &ph, &data) == 1; num++) {
-            cr_assert(line && *line, "%s: tshark printed fewer rows than packets", REAL[fi]);
-            char *nl = strchr(line, '\n');
-            if (nl) *nl = 0;
+            cr_assert(num <= T.rows.n && *T.rows.row[num - 1], "%s: tshark printed fewer rows than packets", REAL[fi]);
             char *cols[NR];
-            int n = 0;
-            cols[n++] = line;
-            for (char *p = line; *p && n < NR; p++)
-                if (*p == '\t') { *p = 0; cols[n++] = p + 1; }
-            cr_assert_eq(n, NR, "%s frame %zu: %d columns", REAL[fi], num, n);
+            th_split_cols(T.rows.row[num - 1], cols, NR, num);
             struct pc_decoded d;
             pc_decode(&d, data, ph.caplen, ph.len, ph.linktype);
             describe_all(&d);
@@ -2523,10 +2278,8 @@ Test(ipv6, real_captures_agree_with_tshark, .fini = ts_fini, .timeout = 600)
                     cr_log_error("%s frame %zu %s: tshark \"%s\", pktcraft \"%s\"", REAL[fi], num, rname[f], cols[f], e[f]);
             }
             if (fi == 0) hoa_good += !strcmp(e[R_TCP_ST], "1");
-            line = nl ? nl + 1 : NULL;
         }
         pc_reader_close(rd);
-        free(out);
     }
     cr_log_info("real captures: %zu files, %zu packets, %zu with IPv6, %zu fields compared with tshark (%zu L4 "
                 "checksum verdicts), %zu mismatches", sizeof REAL / sizeof REAL[0], pkts, with_v6, compared,

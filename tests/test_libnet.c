@@ -30,13 +30,13 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include <libnet.h>
-
 #include <pktcraft/build.h>
 #include <pktcraft/rand.h>
 
 #include <stdio.h>
 #include <string.h>
+
+#include "oracle.h"
 
 #define FRAME_CAP 2048
 #define N_PACKETS 3000
@@ -85,20 +85,6 @@ static size_t rpaylen(struct pc_rng *r, size_t max)
 
 /* ---- reference one's-complement sum (RFC 1071), independent of lib/ ------ */
 
-static uint32_t ref_sum(const uint8_t *p, size_t n, uint32_t s)
-{
-    size_t i = 0;
-    for (; i + 1 < n; i += 2) s += (uint32_t)((p[i] << 8) | p[i + 1]);
-    if (n & 1) s += (uint32_t)(p[n - 1] << 8);
-    return s;
-}
-
-static uint16_t ref_fold(uint32_t s)
-{
-    while (s >> 16) s = (s & 0xFFFFu) + (s >> 16);
-    return (uint16_t)s;
-}
-
 /* Given a finished frame, return the 16-bit word w that, written at an even
  * offset of the L4 region where the frame currently holds 0x0000, makes the
  * L4 checksum come out as 0x0000 (folded sum 0xFFFF).  csum_at is the
@@ -108,27 +94,17 @@ static uint16_t zeroing_word(const uint8_t *frame, size_t l3, size_t l4, size_t 
 {
     uint32_t s = 0;
     if (pseudo) {
-        s = ref_sum(frame + l3 + 12, 8, s); /* src, dst */
+        s = th_ref_sum(frame + l3 + 12, 8, s); /* src, dst */
         s += proto;
         s += (uint32_t)(end - l4);
     }
-    s = ref_sum(frame + l4, csum_at, s);
-    s = ref_sum(frame + l4 + csum_at + 2, end - l4 - csum_at - 2, s);
-    uint16_t f = ref_fold(s);
+    s = th_ref_sum(frame + l4, csum_at, s);
+    s = th_ref_sum(frame + l4 + csum_at + 2, end - l4 - csum_at - 2, s);
+    uint16_t f = th_ref_fold(s);
     return (uint16_t)(0xFFFFu - f);
 }
 
 /* ---- comparison with hex dumps ----------------------------------------- */
-
-static void hexdump(char *out, size_t cap, const uint8_t *p, size_t n, size_t mark)
-{
-    size_t k = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < n && k + 16 < cap; i++) {
-        if (i % 16 == 0) k += (size_t)snprintf(out + k, cap - k, "\n  %04zx:", i);
-        k += (size_t)snprintf(out + k, cap - k, i == mark ? " [%02x]" : " %02x", p[i]);
-    }
-}
 
 struct ctx {
     const char *what;
@@ -136,22 +112,9 @@ struct ctx {
     unsigned iter;
 };
 
-static void expect_same(const struct ctx *c, const uint8_t *pcb, size_t pcn,
-                        const uint8_t *lnb, size_t lnn)
+static void expect_same(const struct ctx *c, const uint8_t *pcb, size_t pcn, const uint8_t *lnb, size_t lnn)
 {
-    if (pcn == lnn && memcmp(pcb, lnb, pcn) == 0) return;
-    size_t first = 0;
-    while (first < pcn && first < lnn && pcb[first] == lnb[first]) first++;
-    static char d1[FRAME_CAP * 4 + 256], d2[FRAME_CAP * 4 + 256];
-    hexdump(d1, sizeof d1, pcb, pcn, first);
-    hexdump(d2, sizeof d2, lnb, lnn, first);
-    cr_log_error("%s: seed 0x%llx packet %u: pktcraft (%zu bytes):%s", c->what,
-                 (unsigned long long)c->seed, c->iter, pcn, d1);
-    cr_log_error("%s: seed 0x%llx packet %u: libnet (%zu bytes):%s", c->what,
-                 (unsigned long long)c->seed, c->iter, lnn, d2);
-    cr_assert_fail("%s: seed 0x%llx packet %u: pktcraft and libnet differ, first at "
-                   "offset %zu (0x%zx): pktcraft %zu bytes, libnet %zu bytes",
-                   c->what, (unsigned long long)c->seed, c->iter, first, first, pcn, lnn);
+    th_ln_expect_same(pcb, pcn, lnb, lnn, "%s: seed 0x%llx packet %u", c->what, (unsigned long long)c->seed, c->iter);
 }
 
 /* ---- libnet plumbing ---------------------------------------------------- */
@@ -161,54 +124,9 @@ static void expect_same(const struct ctx *c, const uint8_t *pcb, size_t pcn,
  * a real failure). */
 static libnet_t *g_ln;
 
-static void ln_close(void)
-{
-    if (g_ln) libnet_destroy(g_ln);
-    g_ln = NULL;
-}
+static void ln_close(void) { th_ln_close(&g_ln); }
 
 TestSuite(libnet, .fini = ln_close);
-
-static libnet_t *ln_open(void)
-{
-    char eb[LIBNET_ERRBUF_SIZE];
-    eb[0] = 0;
-    g_ln = libnet_init(LIBNET_NONE, NULL, eb);
-    cr_assert_not_null(g_ln, "libnet_init(LIBNET_NONE) failed (%s): the libnet oracle cannot run; "
-                             "this is a test failure, not a skip", eb);
-    return g_ln;
-}
-
-static void ln_ok(libnet_t *l, libnet_ptag_t t, const char *fn)
-{
-    cr_assert_neq(t, -1, "%s failed: %s", fn, libnet_geterror(l));
-}
-
-/* Coalesce the context's pblocks into out, free libnet's copy, and clear the
- * context for the next packet.  Returns the frame length. */
-static size_t ln_take(libnet_t *l, uint8_t *out, size_t cap)
-{
-    uint8_t *p = NULL;
-    uint32_t n = 0;
-    int rc = libnet_pblock_coalesce(l, &p, &n);
-    cr_assert_eq(rc, 1, "libnet_pblock_coalesce failed: %s", libnet_geterror(l));
-    cr_assert_not_null(p);
-    if (n > cap) {
-        libnet_adv_free_packet(l, p);
-        cr_assert_fail("libnet frame of %u bytes exceeds %zu", n, cap);
-    }
-    memcpy(out, p, n);
-    libnet_adv_free_packet(l, p); /* plain free() adjusted by l->aligner */
-    libnet_clear_packet(l);
-    return n;
-}
-
-static uint32_t addr_u32(const uint8_t a[4])
-{
-    uint32_t v;
-    memcpy(&v, a, 4); /* network order, as libnet wants */
-    return v;
-}
 
 static int pc_finish(struct pc_pkt *pk, const struct ctx *c)
 {
@@ -269,13 +187,13 @@ static void pc_l2l3(struct pc_pkt *pk, const struct l2l3 *f, const uint8_t *ipop
 static void ln_l2l3(libnet_t *l, const struct l2l3 *f, uint8_t proto, size_t ip_total,
                     const uint8_t *ipopt, size_t ipoptlen)
 {
-    if (ipoptlen) ln_ok(l, libnet_build_ipv4_options(ipopt, (uint32_t)ipoptlen, l, 0),
-                        "libnet_build_ipv4_options");
-    ln_ok(l, libnet_build_ipv4((uint16_t)ip_total, f->tos, f->id, ln_frag(f), f->ttl, proto, 0,
-                               addr_u32(f->src), addr_u32(f->dst), NULL, 0, l, 0),
-          "libnet_build_ipv4");
-    ln_ok(l, libnet_build_ethernet(f->dmac, f->smac, ETHERTYPE_IP, NULL, 0, l, 0),
-          "libnet_build_ethernet");
+    if (ipoptlen) th_ln_ok(l, libnet_build_ipv4_options(ipopt, (uint32_t)ipoptlen, l, 0),
+                           "libnet_build_ipv4_options");
+    th_ln_ok(l, libnet_build_ipv4((uint16_t)ip_total, f->tos, f->id, ln_frag(f), f->ttl, proto, 0,
+                                  th_ln_ip4(f->src), th_ln_ip4(f->dst), NULL, 0, l, 0),
+             "libnet_build_ipv4");
+    th_ln_ok(l, libnet_build_ethernet(f->dmac, f->smac, ETHERTYPE_IP, NULL, 0, l, 0),
+             "libnet_build_ethernet");
 }
 
 /* ---- TCP options: pktcraft structs plus an independent serializer -------- */
@@ -440,7 +358,7 @@ static void run_tcp(const char *what, uint64_t seed, int with_ipopts)
 {
     struct pc_rng r;
     pc_rng_seed(&r, seed);
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     static uint8_t pcb[FRAME_CAP], lnb[FRAME_CAP];
     unsigned forced = 0, with_opts = 0;
 
@@ -489,14 +407,14 @@ static void run_tcp(const char *what, uint64_t seed, int with_ipopts)
                 cr_assert_eq(pc_tcp_csum(pcb + l4), 0, "%s: packet %u: forced TCP checksum is 0x%04x",
                              what, it, pc_tcp_csum(pcb + l4));
 
-            if (to.wlen) ln_ok(l, libnet_build_tcp_options(to.wire, (uint32_t)to.wlen, l, 0),
-                               "libnet_build_tcp_options");
-            ln_ok(l, libnet_build_tcp(t.sport, t.dport, t.seq, t.ack, (uint8_t)t.flags, t.win, 0,
-                                      t.urp, (uint16_t)(thl + plen), plen ? pay : NULL,
-                                      (uint32_t)plen, l, 0),
-                  "libnet_build_tcp");
+            if (to.wlen) th_ln_ok(l, libnet_build_tcp_options(to.wire, (uint32_t)to.wlen, l, 0),
+                                  "libnet_build_tcp_options");
+            th_ln_ok(l, libnet_build_tcp(t.sport, t.dport, t.seq, t.ack, (uint8_t)t.flags, t.win, 0,
+                                         t.urp, (uint16_t)(thl + plen), plen ? pay : NULL,
+                                         (uint32_t)plen, l, 0),
+                     "libnet_build_tcp");
             ln_l2l3(l, &f, IPPROTO_TCP, ip_total, ipo, ipolen);
-            size_t ln = ln_take(l, lnb, sizeof lnb);
+            size_t ln = th_ln_take(l, lnb, sizeof lnb);
             expect_same(&c, pcb, (size_t)n, lnb, ln);
         }
     }
@@ -545,7 +463,7 @@ Test(libnet, eth_ipv4_udp)
     const char *what = "eth/ipv4/udp";
     struct pc_rng r;
     pc_rng_seed(&r, seed);
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     static uint8_t pcb[FRAME_CAP], lnb[FRAME_CAP];
     unsigned forced = 0;
 
@@ -579,11 +497,11 @@ Test(libnet, eth_ipv4_udp)
                 forced++;
                 continue;
             }
-            ln_ok(l, libnet_build_udp(sport, dport, (uint16_t)(PC_UDP_HLEN + plen), 0,
-                                      plen ? pay : NULL, (uint32_t)plen, l, 0),
-                  "libnet_build_udp");
+            th_ln_ok(l, libnet_build_udp(sport, dport, (uint16_t)(PC_UDP_HLEN + plen), 0,
+                                         plen ? pay : NULL, (uint32_t)plen, l, 0),
+                     "libnet_build_udp");
             ln_l2l3(l, &f, IPPROTO_UDP, ip_total, NULL, 0);
-            size_t ln = ln_take(l, lnb, sizeof lnb);
+            size_t ln = th_ln_take(l, lnb, sizeof lnb);
             check_udp(&c, pcb, (size_t)n, lnb, ln, l4, force);
         }
     }
@@ -601,7 +519,7 @@ Test(libnet, eth_ipv4_icmp_echo)
     const char *what = "eth/ipv4/icmp-echo";
     struct pc_rng r;
     pc_rng_seed(&r, seed);
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     static uint8_t pcb[FRAME_CAP], lnb[FRAME_CAP];
     unsigned forced = 0;
 
@@ -637,11 +555,11 @@ Test(libnet, eth_ipv4_icmp_echo)
                 continue;
             }
             if (force) cr_assert_eq(pc_icmp_csum(pcb + l4), 0);
-            ln_ok(l, libnet_build_icmpv4_echo(ic.type, ic.code, 0, ic.id, ic.seq,
-                                              plen ? pay : NULL, (uint32_t)plen, l, 0),
-                  "libnet_build_icmpv4_echo");
+            th_ln_ok(l, libnet_build_icmpv4_echo(ic.type, ic.code, 0, ic.id, ic.seq,
+                                                 plen ? pay : NULL, (uint32_t)plen, l, 0),
+                     "libnet_build_icmpv4_echo");
             ln_l2l3(l, &f, IPPROTO_ICMP, ip_total, NULL, 0);
-            size_t ln = ln_take(l, lnb, sizeof lnb);
+            size_t ln = th_ln_take(l, lnb, sizeof lnb);
             expect_same(&c, pcb, (size_t)n, lnb, ln);
         }
     }

@@ -20,23 +20,20 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include <libnet.h>
-
 #include <stdbool.h>
 
-#include "helpers.h"
+#include "oracle.h"
 
-/* The libnet context and a test's scratch directory live in statics so
- * that the suite's fini frees them even when an assertion ends a test
- * early (each test runs in its own process). */
+/* The libnet context, a test's scratch directory and tshark's rows live
+ * in statics so that the suite's fini frees them even when an assertion
+ * ends a test early (each test runs in its own process). */
 static libnet_t *g_ln;
 static char g_dir[64];
+static struct th_rows g_rows;
 static void link_fini(void)
 {
-    if (g_ln) libnet_destroy(g_ln);
-    g_ln = NULL;
-    if (g_dir[0]) th_rmdir(g_dir);
-    g_dir[0] = 0;
+    th_ln_close(&g_ln);
+    th_tshark_cleanup(g_dir, &g_rows);
 }
 TestSuite(link, .fini = link_fini, .timeout = 600);
 
@@ -519,27 +516,6 @@ Test(link, known_null_and_loop_families)
 
 /* ================================================================ builds */
 
-static uint8_t *poisoned(uint8_t *buf, size_t n) { memset(buf, 0xA5, n); return buf; }
-
-static void expect_hex(const uint8_t *got, int len, const char *hex)
-{
-    static uint8_t want[BUFCAP];
-    static char g[2 * BUFCAP + 1];
-    size_t n = th_unhex(hex, want, sizeof want);
-    cr_assert_gt(len, 0, "finalize failed: %s", pc_strerror(len));
-    th_hex(got, (size_t)len, g);
-    cr_assert_eq((size_t)len, n, "length %d, want %zu\n got %s\nwant %s", len, n, g, hex);
-    cr_assert(memcmp(got, want, n) == 0, "bytes differ\n got %s\nwant %s", g, hex);
-}
-
-static void push_eth(struct pc_pkt *pk, const uint8_t *dst, const uint8_t *src, int pad)
-{
-    struct pc_eth e = { .pad = (uint8_t)pad };
-    memcpy(e.dst, dst, 6);
-    memcpy(e.src, src, 6);
-    pc_push_eth(pk, &e);
-}
-
 static void push_ip_udp(struct pc_pkt *pk, uint16_t id, uint16_t sport, uint16_t dport, const char *pl)
 {
     struct pc_ipv4 ip = { .id = id, .ttl = 64 };
@@ -554,72 +530,72 @@ Test(link, build_vlan_tags_match_scapy)
 {
     uint8_t buf[256];
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     cr_assert_eq(pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 100, .pcp = 3 }), 0);
     push_ip_udp(&pk, 1, 1234, 5678, "hi");
-    expect_hex(buf, pc_pkt_finalize(&pk), DOT1Q_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), DOT1Q_HEX);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 4095, .pcp = 7, .dei = 1 });
     push_ip_udp(&pk, 2, 1, 2, NULL);
-    expect_hex(buf, pc_pkt_finalize(&pk), DOT1Q_DEI_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), DOT1Q_DEI_HEX);
 
     /* QinQ: the outer tag's TPID goes into the Ethernet type, the inner
      * tag's (0x8100 by default) into the outer tag's type. */
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 10, .pcp = 1, .tpid = PC_TPID_8021AD });
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 20, .pcp = 5, .dei = 1 });
     push_ip_udp(&pk, 3, 1234, 5678, "abc");
-    expect_hex(buf, pc_pkt_finalize(&pk), QINQ_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), QINQ_HEX);
 
     /* An 802.3 length pinned in the tag before raw LLC bytes, padded to 60. */
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 1);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, MAC2, MAC1, 1);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 5, .type = PC_PIN(9) });
     pc_push_payload(&pk, "\x42\x42\x03" "abcdef", 9);
-    expect_hex(buf, pc_pkt_finalize(&pk), VLAN_LLC_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), VLAN_LLC_HEX);
 }
 
 Test(link, build_arp_recipes_match_scapy)
 {
     uint8_t buf[256];
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, BCAST, MAC1, 1);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, BCAST, MAC1, 1);
     struct pc_arp a = pc_arp_request(MAC1, IP1, IP2);
     cr_assert_eq(pc_push_arp(&pk, &a), 0);
-    expect_hex(buf, pc_pkt_finalize(&pk), ARP_REQ_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), ARP_REQ_HEX);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, MAC1, MAC2, 0);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, MAC1, MAC2, 0);
     a = pc_arp_reply(MAC2, IP2, MAC1, IP1);
     pc_push_arp(&pk, &a);
-    expect_hex(buf, pc_pkt_finalize(&pk), ARP_REP_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), ARP_REP_HEX);
 
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, BCAST, MAC1, 0);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, BCAST, MAC1, 0);
     a = pc_arp_gratuitous(MAC1, IP1);
     pc_push_arp(&pk, &a);
-    expect_hex(buf, pc_pkt_finalize(&pk), ARP_GRAT_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), ARP_GRAT_HEX);
 
     /* The same request in a tag: the tag's type is inferred as 0x0806 and
      * the padding still makes 60 bytes. */
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, BCAST, MAC1, 1);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, BCAST, MAC1, 1);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 7 });
     a = pc_arp_request(MAC1, IP1, IP2);
     pc_push_arp(&pk, &a);
-    expect_hex(buf, pc_pkt_finalize(&pk), VLAN_ARP_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), VLAN_ARP_HEX);
 
     /* The spec struct written out by hand gives the same bytes. */
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
-    push_eth(&pk, MAC1, MAC2, 0);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
+    th_push_eth(&pk, MAC1, MAC2, 0);
     pc_push_arp(&pk, &(struct pc_arp){ .op = PC_ARP_REPLY, .sha = { 2, 0, 0, 0, 0, 2 }, .spa = { 10, 0, 0, 2 },
                                        .tha = { 2, 0, 0, 0, 0, 1 }, .tpa = { 10, 0, 0, 1 } });
-    expect_hex(buf, pc_pkt_finalize(&pk), ARP_REP_HEX);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), ARP_REP_HEX);
 }
 
 Test(link, build_pinned_and_corrupt_fields)
@@ -629,7 +605,7 @@ Test(link, build_pinned_and_corrupt_fields)
     struct pc_decoded d;
     /* vlan.type CORRUPT: the next EtherType plus one; PIN 0 written as 0. */
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 100, .pcp = 3, .type = PC_CORRUPT });
     push_ip_udp(&pk, 1, 1234, 5678, "hi");
     int n = pc_pkt_finalize(&pk);
@@ -638,14 +614,14 @@ Test(link, build_pinned_and_corrupt_fields)
     expect_chain(&d, "eth vlan payload");
     cr_assert_eq(d.l[2].plen, (uint32_t)n - 18);
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 100, .type = PC_PIN(0) });
     push_ip_udp(&pk, 1, 1234, 5678, "hi");
     cr_assert_gt(pc_pkt_finalize(&pk), 0);
     cr_assert_eq(pc_get16(buf + 16), 0);
     /* An outer tag's corrupt type is the inner TPID plus one. */
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 10, .tpid = PC_TPID_QINQ, .type = PC_CORRUPT });
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 20, .tpid = PC_TPID_8021AD });
     push_ip_udp(&pk, 1, 1234, 5678, NULL);
@@ -657,7 +633,7 @@ Test(link, build_pinned_and_corrupt_fields)
     /* ARP: every size and type field pinned (0 included) or corrupt; the
      * 28-byte layout never moves. */
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, BCAST, MAC1, 0);
+    th_push_eth(&pk, BCAST, MAC1, 0);
     struct pc_arp a = pc_arp_request(MAC1, IP1, IP2);
     a.htype = PC_PIN(0);
     a.ptype = PC_PIN(0);
@@ -669,13 +645,13 @@ Test(link, build_pinned_and_corrupt_fields)
     cr_assert(!memcmp(buf + 14 + 8, MAC1, 6));
     cr_assert(!memcmp(buf + 14 + 24, IP2, 4));
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, BCAST, MAC1, 0);
+    th_push_eth(&pk, BCAST, MAC1, 0);
     a.htype = a.ptype = a.hlen = a.plen = PC_CORRUPT;
     pc_push_arp(&pk, &a);
     cr_assert_eq(pc_pkt_finalize(&pk), 42);
     cr_assert(!memcmp(buf + 14, "\x00\x02\x08\x01\x07\x05\x00\x01", 8));
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, BCAST, MAC1, 0);
+    th_push_eth(&pk, BCAST, MAC1, 0);
     a.htype = PC_PIN(0xFFFF);
     a.ptype = PC_PIN(0x86DD);
     a.hlen = PC_PIN(255);
@@ -696,7 +672,7 @@ Test(link, build_rejects_bad_specs)
     static const struct pc_vlan bad[] = { { .pcp = 8 }, { .dei = 2 }, { .vid = 4096 }, { .vid = 0xFFFF } };
     for (size_t k = 0; k < 4; k++) {
         pc_pkt_init(&pk, buf, sizeof buf);
-        push_eth(&pk, MAC2, MAC1, 0);
+        th_push_eth(&pk, MAC2, MAC1, 0);
         cr_assert_eq(pc_push_vlan(&pk, &bad[k]), PC_EINVAL, "spec %zu", k);
         cr_assert_eq(pk.n, 1);
         cr_assert_eq(pk.len, 14);
@@ -705,37 +681,37 @@ Test(link, build_rejects_bad_specs)
     }
     /* A tag with nothing after it has no type to infer, unless pinned. */
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 1 });
     cr_assert_eq(pc_pkt_finalize(&pk), PC_EINVAL);
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 1 });
     pc_push_payload(&pk, "x", 1);
     cr_assert_eq(pc_pkt_finalize(&pk), PC_EINVAL, "raw bytes have no EtherType either");
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 1, .type = PC_PIN(ET_EXPERIMENTAL) });
     cr_assert_eq(pc_pkt_finalize(&pk), 18);
     cr_assert_eq(pc_get16(buf + 16), ET_EXPERIMENTAL);
     /* Out of room: ENOSPC, and the packet keeps what fitted. */
     pc_pkt_init(&pk, buf, 17);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     cr_assert_eq(pc_push_vlan(&pk, &(struct pc_vlan){ .vid = 1 }), PC_ENOSPC);
     cr_assert_eq(pk.len, 14);
     pc_pkt_init(&pk, buf, 14 + 27);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     cr_assert_eq(pc_push_arp(&pk, &(struct pc_arp){ .op = 1 }), PC_ENOSPC);
     cr_assert_eq(pc_pkt_finalize(&pk), PC_ENOSPC);
     /* Padding needs room too. */
     pc_pkt_init(&pk, buf, 59);
-    push_eth(&pk, BCAST, MAC1, 1);
+    th_push_eth(&pk, BCAST, MAC1, 1);
     struct pc_arp a = pc_arp_request(MAC1, IP1, IP2);
     pc_push_arp(&pk, &a);
     cr_assert_eq(pc_pkt_finalize(&pk), PC_ENOSPC);
     /* The layer cap: Ethernet and 15 tags fit, a 16th tag does not. */
     pc_pkt_init(&pk, buf, sizeof buf);
-    push_eth(&pk, MAC2, MAC1, 0);
+    th_push_eth(&pk, MAC2, MAC1, 0);
     for (int k = 0; k < PC_MAX_LAYERS - 1; k++) {
         struct pc_vlan v = { .vid = (uint16_t)k };
         if (k == PC_MAX_LAYERS - 2) v.type = PC_PIN(ET_EXPERIMENTAL); /* the last tag has nothing to infer from */
@@ -1254,52 +1230,6 @@ Test(link, random_round_trip)
 
 /* ================================================================ libnet */
 
-static libnet_t *ln_open(void)
-{
-    char eb[LIBNET_ERRBUF_SIZE];
-    eb[0] = 0;
-    g_ln = libnet_init(LIBNET_NONE, NULL, eb);
-    cr_assert_not_null(g_ln, "libnet_init(LIBNET_NONE) failed (%s): the libnet oracle cannot run; a failure, not a skip",
-                       eb);
-    return g_ln;
-}
-
-static void ln_ok(libnet_t *l, libnet_ptag_t t, const char *fn)
-{
-    cr_assert_neq(t, -1, "%s failed: %s", fn, libnet_geterror(l));
-}
-
-static size_t ln_take(libnet_t *l, uint8_t *out, size_t cap)
-{
-    uint8_t *p = NULL;
-    uint32_t n = 0;
-    cr_assert_eq(libnet_pblock_coalesce(l, &p, &n), 1, "libnet_pblock_coalesce: %s", libnet_geterror(l));
-    if (n > cap) {
-        libnet_adv_free_packet(l, p);
-        cr_assert_fail("libnet frame of %u bytes", n);
-    }
-    memcpy(out, p, n);
-    libnet_adv_free_packet(l, p);
-    libnet_clear_packet(l);
-    return n;
-}
-
-static uint32_t addr_u32(const uint8_t a[4])
-{
-    uint32_t v;
-    memcpy(&v, a, 4);
-    return v;
-}
-
-static void expect_same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, const char *what, int k)
-{
-    if (an == bn && !memcmp(a, b, an)) return;
-    static char ha[1024], hb[1024];
-    th_hex(a, an < 500 ? an : 500, ha);
-    th_hex(b, bn < 500 ? bn : 500, hb);
-    cr_assert_fail("%s %d: pktcraft and libnet differ\npktcraft %s\nlibnet   %s", what, k, ha, hb);
-}
-
 /* The libnet link header for s: Ethernet, or libnet_build_802_1q for one
  * tag.  Two tags: libnet has no QinQ builder, so the outer tag is
  * libnet_build_802_1q and the inner one a libnet_build_data block whose 4
@@ -1307,26 +1237,26 @@ static void expect_same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn
 static void ln_link(libnet_t *l, const struct lspec *s, uint16_t inner_type)
 {
     if (s->ntag == 0) {
-        ln_ok(l, libnet_build_ethernet(s->eth.dst, s->eth.src, inner_type, NULL, 0, l, 0), "libnet_build_ethernet");
+        th_ln_ok(l, libnet_build_ethernet(s->eth.dst, s->eth.src, inner_type, NULL, 0, l, 0), "libnet_build_ethernet");
         return;
     }
     if (s->ntag == 2) {
         const struct pc_vlan *t = &s->tag[1];
         uint8_t tag[4] = { (uint8_t)(t->pcp << 5 | t->dei << 4 | t->vid >> 8), (uint8_t)t->vid, (uint8_t)(inner_type >> 8),
                            (uint8_t)inner_type };
-        ln_ok(l, libnet_build_data(tag, 4, l, 0), "libnet_build_data");
+        th_ln_ok(l, libnet_build_data(tag, 4, l, 0), "libnet_build_data");
         inner_type = tag_tpid(t);
     }
     const struct pc_vlan *o = &s->tag[0];
-    ln_ok(l, libnet_build_802_1q(s->eth.dst, s->eth.src, tag_tpid(o), o->pcp, o->dei, o->vid, inner_type, NULL, 0, l, 0),
-          "libnet_build_802_1q");
+    th_ln_ok(l, libnet_build_802_1q(s->eth.dst, s->eth.src, tag_tpid(o), o->pcp, o->dei, o->vid, inner_type, NULL, 0, l, 0),
+             "libnet_build_802_1q");
 }
 
 /* ARP, bare and in tags: libnet_build_arp with the same operation,
  * addresses, hardware and protocol types (random ones too). */
 Test(link, libnet_arp_byte_identity)
 {
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     struct pc_rng r;
     pc_rng_seed(&r, UINT64_C(0x11A4C0DE0002));
     static uint8_t pcb[256], lnb[256];
@@ -1342,11 +1272,11 @@ Test(link, libnet_arp_byte_identity)
         if (rnd(&r, 4) == 0) s.arp.ptype = PC_PIN(pt = (uint16_t)rnd(&r, 65536));
         int n = build_lspec(&s, pcb, sizeof pcb);
         cr_assert_gt(n, 0);
-        ln_ok(l, libnet_build_arp(ht, pt, 6, 4, s.arp.op, s.arp.sha, s.arp.spa, s.arp.tha, s.arp.tpa, NULL, 0, l, 0),
-              "libnet_build_arp");
+        th_ln_ok(l, libnet_build_arp(ht, pt, 6, 4, s.arp.op, s.arp.sha, s.arp.spa, s.arp.tha, s.arp.tpa, NULL, 0, l, 0),
+                 "libnet_build_arp");
         ln_link(l, &s, PC_ETHERTYPE_ARP);
-        size_t ln = ln_take(l, lnb, sizeof lnb);
-        expect_same(pcb, (size_t)n, lnb, ln, "arp", k);
+        size_t ln = th_ln_take(l, lnb, sizeof lnb);
+        th_ln_expect_same(pcb, (size_t)n, lnb, ln, "arp %d", k);
         tagged += s.ntag > 0;
     }
     cr_log_info("libnet arp: 2000 frames byte-identical (%zu in tags)", tagged);
@@ -1356,7 +1286,7 @@ Test(link, libnet_arp_byte_identity)
  * UDP checksums left to libnet. */
 Test(link, libnet_8021q_byte_identity)
 {
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     struct pc_rng r;
     pc_rng_seed(&r, UINT64_C(0x11A4C0DE0003));
     static uint8_t pcb[256], lnb[256];
@@ -1370,12 +1300,12 @@ Test(link, libnet_8021q_byte_identity)
         int n = build_lspec(&s, pcb, sizeof pcb);
         cr_assert_gt(n, 0);
         uint16_t ulen = (uint16_t)(PC_UDP_HLEN + s.plen);
-        ln_ok(l, libnet_build_udp(s.udp.sport, s.udp.dport, ulen, 0, s.plen ? s.pay : NULL, (uint32_t)s.plen, l, 0),
-              "libnet_build_udp");
-        ln_ok(l, libnet_build_ipv4((uint16_t)(PC_IPV4_HLEN + ulen), s.ip.tos, s.ip.id, 0, s.ip.ttl, IPPROTO_UDP, 0,
-                                   addr_u32(s.ip.src), addr_u32(s.ip.dst), NULL, 0, l, 0), "libnet_build_ipv4");
+        th_ln_ok(l, libnet_build_udp(s.udp.sport, s.udp.dport, ulen, 0, s.plen ? s.pay : NULL, (uint32_t)s.plen, l, 0),
+                 "libnet_build_udp");
+        th_ln_ok(l, libnet_build_ipv4((uint16_t)(PC_IPV4_HLEN + ulen), s.ip.tos, s.ip.id, 0, s.ip.ttl, IPPROTO_UDP, 0,
+                                      th_ln_ip4(s.ip.src), th_ln_ip4(s.ip.dst), NULL, 0, l, 0), "libnet_build_ipv4");
         ln_link(l, &s, PC_ETHERTYPE_IPV4);
-        size_t ln = ln_take(l, lnb, sizeof lnb);
+        size_t ln = th_ln_take(l, lnb, sizeof lnb);
         /* libnet 1.1.6 writes a UDP sum of zero as 0; RFC 768 (and
          * pktcraft) send 0xFFFF: the one known divergence. */
         size_t uoff = 14 + 4 * (size_t)s.ntag + 20;
@@ -1383,7 +1313,7 @@ Test(link, libnet_8021q_byte_identity)
             pc_put16(lnb + uoff + 6, 0xFFFF);
             zero_sum++;
         }
-        expect_same(pcb, (size_t)n, lnb, ln, "802.1q", k);
+        th_ln_expect_same(pcb, (size_t)n, lnb, ln, "802.1q %d", k);
         two += s.ntag == 2;
     }
     cr_log_info("libnet 802.1q: 3000 frames byte-identical (%zu QinQ, %zu zero UDP sums)", two, zero_sum);
@@ -1391,203 +1321,18 @@ Test(link, libnet_8021q_byte_identity)
 
 /* ================================================================ tshark */
 
-static const char *find_tshark(void)
-{
-    static char path[4096];
-    const char *env = getenv("PATH");
-    if (!env || !*env) env = "/usr/local/bin:/usr/bin:/bin";
-    for (;;) {
-        const char *colon = strchr(env, ':');
-        size_t n = colon ? (size_t)(colon - env) : strlen(env);
-        snprintf(path, sizeof path, "%.*s/tshark", (int)n, n ? env : ".");
-        if (access(path, X_OK) == 0) return path;
-        if (!colon) return NULL;
-        env = colon + 1;
-    }
-}
+/* Ports the installed tshark hands to a dissector by number: random UDP
+ * payloads on them would be dissected as that protocol and called
+ * malformed, which says nothing about the link layers. */
+static struct th_ports g_ports;
 
-static const char *require_tshark(void)
-{
-    const char *p = find_tshark();
-    if (!p) cr_assert_fail("tshark not found: install it with scripts/deps.sh (Debian package tshark)");
-    return p;
-}
-
-static char *slurp_cmd(const char *cmd, int *status)
-{
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f, "popen failed: %s", cmd);
-    size_t cap = 1 << 16, len = 0, got;
-    char *b = malloc(cap);
-    cr_assert_not_null(b);
-    while ((got = fread(b + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) {
-            char *nb = realloc(b, cap *= 2);
-            cr_assert_not_null(nb);
-            b = nb;
-        }
-    }
-    b[len] = 0;
-    *status = pclose(f);
-    return b;
-}
-
-/* Ports tshark hands to a dissector by number: random UDP payloads on
- * them would be dissected as that protocol and called malformed, which
- * says nothing about the link layers.  Asked of the installed tshark. */
-static uint8_t taken_udp[65536 / 8];
-
-static void load_taken_udp(const char *tshark, const char *dir)
-{
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G decodes 2>/dev/null", dir, tshark);
-    int st;
-    char *out = slurp_cmd(cmd, &st);
-    memset(taken_udp, 0, sizeof taken_udp);
-    size_t nu = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        if (strncmp(line, "udp.port\t", 9)) continue;
-        unsigned long p = strtoul(line + 9, NULL, 10);
-        if (p < 65536) taken_udp[p / 8] |= (uint8_t)(1u << (p % 8)), nu++;
-    }
-    free(out);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G decodes failed");
-    cr_assert_gt(nu, 0, "tshark -G decodes listed no udp.port entries");
-}
-
-static uint16_t free_port(struct pc_rng *r)
-{
-    for (;;) {
-        unsigned p = 40000 + rnd(r, 20000);
-        if (!(taken_udp[p / 8] >> (p % 8) & 1)) return (uint16_t)p;
-    }
-}
-
-/* UDP heuristic dissectors take random payloads for their protocol;
- * disable every enabled one, as listed by the installed tshark. */
-static void heuristics_off(const char *tshark, const char *dir, char *out, size_t cap)
-{
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G heuristic-decodes 2>/dev/null", dir, tshark);
-    int st;
-    char *txt = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G heuristic-decodes failed");
-    size_t len = 0;
-    out[0] = 0;
-    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t2 || strcmp(t2 + 1, "T") != 0) continue;
-        *t1 = *t2 = 0;
-        if (strcmp(line, "udp") && strcmp(line, "tcp")) continue;
-        const char *name = t1 + 1;
-        cr_assert_eq(strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"), strlen(name));
-        int k = snprintf(out + len, cap - len, " --disable-protocol %s", name);
-        cr_assert_lt((size_t)k, cap - len);
-        len += (size_t)k;
-    }
-    free(txt);
-}
+static uint16_t free_port(struct pc_rng *r) { return th_port_pick(r, g_ports.udp, NULL, 20000); }
 
 struct frames {
     uint8_t (*b)[256];
     int *len;
     size_t n;
 };
-
-static void write_pcap(const char *path, int linktype, const struct frames *fr)
-{
-    struct pc_writer_opts o = { .linktype = linktype, .tsprec = PC_TSPREC_NS };
-    struct pc_err e;
-    struct pc_writer *w = pc_writer_open(path, &o, &e);
-    cr_assert_not_null(w, "pc_writer_open: %s", e.msg);
-    for (size_t i = 0; i < fr->n; i++)
-        cr_assert_eq(pc_writer_write(w, INT64_C(1700000000) * PC_NS_PER_SEC + (pc_time_ns)i * 1000, fr->b[i],
-                                     (uint32_t)fr->len[i], (uint32_t)fr->len[i]), 0);
-    cr_assert_eq(pc_writer_close(w, &e), 0, "pc_writer_close: %s", e.msg);
-}
-
-/* tshark's rows for path (fields tab-separated, repeats joined by '|'),
- * split in place; *text is the malloc'd output. */
-static char **run_tshark(const char *tshark, const char *dir, const char *path, const char *extra,
-                         const char *const *fields, size_t nf, size_t *nrows, char **text)
-{
-    static char cmd[32768];
-    int k = snprintf(cmd, sizeof cmd,
-                     "WIRESHARK_CONFIG_DIR='%s' '%s' -n -r '%s' %s -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE"
-                     " -o tcp.check_checksum:TRUE -o tcp.analyze_sequence_numbers:FALSE"
-                     " -T fields -E header=n -E quote=n -E separator=/t -E occurrence=a -E 'aggregator=|'",
-                     dir, tshark, path, extra);
-    for (size_t i = 0; i < nf; i++) k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e %s", fields[i]);
-    snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>'%s/tshark.err'", dir);
-    int st;
-    *text = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark failed on %s (see %s/tshark.err)", path, dir);
-    size_t cap = 256, n = 0;
-    char **rows = malloc(cap * sizeof *rows);
-    for (char *p = *text; *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        if (n == cap) rows = realloc(rows, (cap *= 2) * sizeof *rows);
-        rows[n++] = p;
-        if (!nl) break;
-        p = nl + 1;
-    }
-    *nrows = n;
-    return rows;
-}
-
-static void split_cols(char *row, char **cols, size_t nf, size_t rownum)
-{
-    size_t n = 0;
-    cols[n++] = row;
-    for (char *p = row; *p; p++)
-        if (*p == '\t') {
-            *p = 0;
-            cr_assert_lt(n, nf, "row %zu: too many columns", rownum);
-            cols[n++] = p + 1;
-        }
-    cr_assert_eq(n, nf, "row %zu: %zu columns, expected %zu", rownum, n, nf);
-}
-
-#define SEV_ERROR 0x00800000ul
-
-/* No malformed packet and no expert error; returns the worst severity. */
-static unsigned long expert_clean(const char *malformed, const char *sev, const char *msg, size_t row)
-{
-    cr_assert_str_empty(malformed, "frame %zu malformed: %s", row, msg);
-    unsigned long worst = 0;
-    for (const char *p = sev; *p;) {
-        unsigned long v = strtoul(p, NULL, 10);
-        if (v > worst) worst = v;
-        p += strcspn(p, "|");
-        if (*p) p++;
-    }
-    cr_assert_lt(worst, SEV_ERROR, "frame %zu: expert error: %s", row, msg);
-    return worst;
-}
-
-static void append(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *dst, size_t cap, const char *fmt, ...)
-{
-    size_t n = strlen(dst);
-    if (n && n < cap - 1) dst[n++] = '|';
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst + n, cap - n, fmt, ap);
-    va_end(ap);
-}
-
-static const char *ts_status(int st)
-{
-    switch (st) {
-    case PC_CSUM_GOOD: return "1";
-    case PC_CSUM_BAD: return "0";
-    case PC_CSUM_UNVERIFIED: return "2";
-    case PC_CSUM_ZERO: return "3";
-    default: return "";
-    }
-}
 
 /* The EtherType field that announced layer i (what pc_vlan_describe
  * reports as the TPID), read here from the bytes. */
@@ -1631,107 +1376,93 @@ static const char *const TCOLS[NCOL] = {
 static void expected_cols(const struct pc_decoded *d, char exp[NCOL][256])
 {
     memset(exp, 0, sizeof(char[NCOL][256]));
-    char a[64];
     for (int i = 0; i < d->n; i++) {
         const uint8_t *h = pc_layer_hdr(d, i);
         const struct pc_layer *l = &d->l[i];
         switch (l->proto) {
         case PC_P_ETH:
-            append(exp[C_PROTOS], 256, "eth:ethertype");
-            append(exp[C_ETH_TYPE], 256, "0x%04x", pc_eth_type(h));
+            th_append(exp[C_PROTOS], 256, "eth:ethertype");
+            th_append(exp[C_ETH_TYPE], 256, "0x%04x", pc_eth_type(h));
             break;
         case PC_P_VLAN:
             if (announced(d, i) == PC_TPID_8021AD) {
-                append(exp[C_PROTOS], 256, "ieee8021ad:ethertype");
-                append(exp[C_AD_ID], 256, "%u", pc_vlan_vid(h));
-                append(exp[C_AD_PRIO], 256, "%u", pc_vlan_pcp(h));
-                append(exp[C_AD_DEI], 256, "%u", pc_vlan_dei(h));
+                th_append(exp[C_PROTOS], 256, "ieee8021ad:ethertype");
+                th_append(exp[C_AD_ID], 256, "%u", pc_vlan_vid(h));
+                th_append(exp[C_AD_PRIO], 256, "%u", pc_vlan_pcp(h));
+                th_append(exp[C_AD_DEI], 256, "%u", pc_vlan_dei(h));
             } else {
-                append(exp[C_PROTOS], 256, "vlan:ethertype");
-                append(exp[C_VLAN_ID], 256, "%u", pc_vlan_vid(h));
-                append(exp[C_VLAN_PRIO], 256, "%u", pc_vlan_pcp(h));
-                append(exp[C_VLAN_DEI], 256, "%u", pc_vlan_dei(h));
-                append(exp[C_VLAN_ETYPE], 256, "0x%04x", pc_vlan_type(h));
+                th_append(exp[C_PROTOS], 256, "vlan:ethertype");
+                th_append(exp[C_VLAN_ID], 256, "%u", pc_vlan_vid(h));
+                th_append(exp[C_VLAN_PRIO], 256, "%u", pc_vlan_pcp(h));
+                th_append(exp[C_VLAN_DEI], 256, "%u", pc_vlan_dei(h));
+                th_append(exp[C_VLAN_ETYPE], 256, "0x%04x", pc_vlan_type(h));
             }
             break;
         case PC_P_ARP:
-            append(exp[C_PROTOS], 256, "arp");
-            append(exp[C_ARP_HW], 256, "%u", pc_arp_htype(h));
-            append(exp[C_ARP_PT], 256, "0x%04x", pc_arp_ptype(h));
-            append(exp[C_ARP_HS], 256, "%u", pc_arp_hlen(h));
-            append(exp[C_ARP_PS], 256, "%u", pc_arp_plen(h));
-            append(exp[C_ARP_OP], 256, "%u", pc_arp_op(h));
-            pc_fmt_mac(pc_arp_sha(h), a);
-            append(exp[C_ARP_SHA], 256, "%s", a);
-            pc_fmt_ip4(pc_arp_spa(h), a);
-            append(exp[C_ARP_SPA], 256, "%s", a);
-            pc_fmt_mac(pc_arp_tha(h), a);
-            append(exp[C_ARP_THA], 256, "%s", a);
-            pc_fmt_ip4(pc_arp_tpa(h), a);
-            append(exp[C_ARP_TPA], 256, "%s", a);
+            th_append(exp[C_PROTOS], 256, "arp");
+            th_append(exp[C_ARP_HW], 256, "%u", pc_arp_htype(h));
+            th_append(exp[C_ARP_PT], 256, "0x%04x", pc_arp_ptype(h));
+            th_append(exp[C_ARP_HS], 256, "%u", pc_arp_hlen(h));
+            th_append(exp[C_ARP_PS], 256, "%u", pc_arp_plen(h));
+            th_append(exp[C_ARP_OP], 256, "%u", pc_arp_op(h));
+            th_append_mac(exp[C_ARP_SHA], 256, pc_arp_sha(h));
+            th_append_ip4(exp[C_ARP_SPA], 256, pc_arp_spa(h));
+            th_append_mac(exp[C_ARP_THA], 256, pc_arp_tha(h));
+            th_append_ip4(exp[C_ARP_TPA], 256, pc_arp_tpa(h));
             break;
         case PC_P_SLL:
-            append(exp[C_PROTOS], 256, "sll:ethertype");
-            append(exp[C_SLL_PKT], 256, "%u", pc_sll_pkttype(h));
-            append(exp[C_SLL_HAT], 256, "%u", pc_sll_hatype(h));
-            append(exp[C_SLL_HALEN], 256, "%u", pc_sll_halen(h));
-            if (pc_sll_hatype(h) == PC_ARPHRD_ETHER && pc_sll_halen(h) == 6) {
-                pc_fmt_mac(pc_sll_addr(h), a);
-                append(exp[C_SLL_SRC], 256, "%s", a);
-            }
-            append(exp[C_SLL_ETYPE], 256, "0x%04x", pc_sll_protocol(h));
+            th_append(exp[C_PROTOS], 256, "sll:ethertype");
+            th_append(exp[C_SLL_PKT], 256, "%u", pc_sll_pkttype(h));
+            th_append(exp[C_SLL_HAT], 256, "%u", pc_sll_hatype(h));
+            th_append(exp[C_SLL_HALEN], 256, "%u", pc_sll_halen(h));
+            if (pc_sll_hatype(h) == PC_ARPHRD_ETHER && pc_sll_halen(h) == 6)
+                th_append_mac(exp[C_SLL_SRC], 256, pc_sll_addr(h));
+            th_append(exp[C_SLL_ETYPE], 256, "0x%04x", pc_sll_protocol(h));
             break;
         case PC_P_SLL2:
-            append(exp[C_PROTOS], 256, "sll:ethertype");
-            append(exp[C_SLL_PKT], 256, "%u", pc_sll2_pkttype(h));
-            append(exp[C_SLL_HAT], 256, "%u", pc_sll2_hatype(h));
-            append(exp[C_SLL_HALEN], 256, "%u", pc_sll2_halen(h));
-            if (pc_sll2_hatype(h) == PC_ARPHRD_ETHER && pc_sll2_halen(h) == 6) {
-                pc_fmt_mac(pc_sll2_addr(h), a);
-                append(exp[C_SLL_SRC], 256, "%s", a);
-            }
-            append(exp[C_SLL_ETYPE], 256, "0x%04x", pc_sll2_protocol(h));
-            append(exp[C_SLL_IFX], 256, "%u", (unsigned)pc_sll2_ifindex(h));
+            th_append(exp[C_PROTOS], 256, "sll:ethertype");
+            th_append(exp[C_SLL_PKT], 256, "%u", pc_sll2_pkttype(h));
+            th_append(exp[C_SLL_HAT], 256, "%u", pc_sll2_hatype(h));
+            th_append(exp[C_SLL_HALEN], 256, "%u", pc_sll2_halen(h));
+            if (pc_sll2_hatype(h) == PC_ARPHRD_ETHER && pc_sll2_halen(h) == 6)
+                th_append_mac(exp[C_SLL_SRC], 256, pc_sll2_addr(h));
+            th_append(exp[C_SLL_ETYPE], 256, "0x%04x", pc_sll2_protocol(h));
+            th_append(exp[C_SLL_IFX], 256, "%u", (unsigned)pc_sll2_ifindex(h));
             break;
         case PC_P_NULL:
-            append(exp[C_PROTOS], 256, "null");
-            append(exp[C_NULL_FAM], 256, "%u", (unsigned)pc_null_family(h, d->linktype));
+            th_append(exp[C_PROTOS], 256, "null");
+            th_append(exp[C_NULL_FAM], 256, "%u", (unsigned)pc_null_family(h, d->linktype));
             break;
         case PC_P_IPV4:
-            append(exp[C_PROTOS], 256, "ip");
-            pc_fmt_ip4(pc_ipv4_src(h), a);
-            append(exp[C_IP_SRC], 256, "%s", a);
-            pc_fmt_ip4(pc_ipv4_dst(h), a);
-            append(exp[C_IP_DST], 256, "%s", a);
-            append(exp[C_IP_CS], 256, "%s", ts_status(l->csum));
+            th_append(exp[C_PROTOS], 256, "ip");
+            th_append_ip4(exp[C_IP_SRC], 256, pc_ipv4_src(h));
+            th_append_ip4(exp[C_IP_DST], 256, pc_ipv4_dst(h));
+            th_append(exp[C_IP_CS], 256, "%s", th_ts_csum_status(l->csum));
             break;
         case PC_P_IPV6:
-            append(exp[C_PROTOS], 256, "ipv6");
-            pc_fmt_ip6(pc_ipv6_src(h), a);
-            append(exp[C_IP6_SRC], 256, "%s", a);
-            pc_fmt_ip6(pc_ipv6_dst(h), a);
-            append(exp[C_IP6_DST], 256, "%s", a);
+            th_append(exp[C_PROTOS], 256, "ipv6");
+            th_append_ip6(exp[C_IP6_SRC], 256, pc_ipv6_src(h));
+            th_append_ip6(exp[C_IP6_DST], 256, pc_ipv6_dst(h));
             break;
         case PC_P_UDP:
-            append(exp[C_PROTOS], 256, "udp");
-            append(exp[C_UDP_SP], 256, "%u", pc_udp_sport(h));
-            append(exp[C_UDP_DP], 256, "%u", pc_udp_dport(h));
-            append(exp[C_UDP_CS], 256, "%s", ts_status(l->csum));
+            th_append(exp[C_PROTOS], 256, "udp");
+            th_append(exp[C_UDP_SP], 256, "%u", pc_udp_sport(h));
+            th_append(exp[C_UDP_DP], 256, "%u", pc_udp_dport(h));
+            th_append(exp[C_UDP_CS], 256, "%s", th_ts_csum_status(l->csum));
             break;
         case PC_P_TCP:
-            append(exp[C_PROTOS], 256, "tcp");
-            append(exp[C_TCP_SP], 256, "%u", pc_tcp_sport(h));
-            append(exp[C_TCP_DP], 256, "%u", pc_tcp_dport(h));
-            append(exp[C_TCP_CS], 256, "%s", ts_status(l->csum));
+            th_append(exp[C_PROTOS], 256, "tcp");
+            th_append(exp[C_TCP_SP], 256, "%u", pc_tcp_sport(h));
+            th_append(exp[C_TCP_DP], 256, "%u", pc_tcp_dport(h));
+            th_append(exp[C_TCP_CS], 256, "%s", th_ts_csum_status(l->csum));
             break;
         case PC_P_PAYLOAD:
-            if (l->plen) append(exp[C_PROTOS], 256, "data");
+            if (l->plen) th_append(exp[C_PROTOS], 256, "data");
             break;
         default: break;
         }
     }
-    for (char *p = exp[C_PROTOS]; *p; p++)
-        if (*p == '|') *p = ':';
+    th_protos_colons(exp[C_PROTOS]);
 }
 
 struct ts_result { size_t frames, fields, trailers; };
@@ -1743,16 +1474,19 @@ static struct ts_result tshark_compare(const char *tshark, const char *dir, cons
 {
     char path[160];
     snprintf(path, sizeof path, "%s/%s.pcap", dir, name);
-    write_pcap(path, linktype, fr);
-    char *text;
-    size_t nrows;
-    char **rows = run_tshark(tshark, dir, path, heur, TCOLS, NCOL, &nrows, &text);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, linktype, PC_TSPREC_NS);
+    for (size_t i = 0; i < fr->n; i++) th_pcapw_put(&pw, fr->b[i], (uint32_t)fr->len[i]);
+    th_pcapw_close(&pw);
+    th_tshark_fields(&g_rows, tshark, dir, path, heur, TH_TS_CHECKSUMS TH_TS_NO_SEQ, TCOLS, NCOL);
+    char **rows = g_rows.row;
+    size_t nrows = g_rows.n;
     cr_assert_eq(nrows, fr->n, "%s: tshark saw %zu frames, pktcraft wrote %zu", name, nrows, fr->n);
     struct ts_result res = { .frames = fr->n };
     static char exp[NCOL][256];
     for (size_t i = 0; i < fr->n; i++) {
         char *cols[NCOL];
-        split_cols(rows[i], cols, NCOL, i + 1);
+        th_split_cols(rows[i], cols, NCOL, i + 1);
         struct pc_decoded d;
         int rc = decode(&d, fr->b[i], (size_t)fr->len[i], linktype);
         cr_assert_eq(rc, 0, "%s frame %zu: pktcraft decoder: %s", name, i + 1, pc_strerror(rc));
@@ -1765,10 +1499,9 @@ static struct ts_result tshark_compare(const char *tshark, const char *dir, cons
         cr_assert_eq(ts_trailer, pc_trailer, "%s frame %zu: trailer tshark %d, pktcraft %d", name, i + 1, ts_trailer,
                      pc_trailer);
         res.trailers += (size_t)pc_trailer;
-        expert_clean(cols[C_MAL], cols[C_SEV], cols[C_MSG], i + 1);
+        th_expert_clean(cols[C_MAL], cols[C_SEV], cols[C_MSG], i + 1);
     }
-    free(rows);
-    free(text);
+    th_rows_free(&g_rows);
     return res;
 }
 
@@ -1791,11 +1524,8 @@ static void free_frames(struct frames *fr)
  * the same IPv4 and UDP, good checksums and the same trailers. */
 Test(link, tshark_vlan_qinq_arp_agree)
 {
-    const char *tshark = require_tshark();
-    const char *dir = th_tmpdir(g_dir);
-    load_taken_udp(tshark, dir);
     static char heur[16384];
-    heuristics_off(tshark, dir, heur, sizeof heur);
+    const char *tshark = th_tshark_setup(g_dir, &g_ports, heur, sizeof heur, NULL), *dir = g_dir;
     struct pc_rng r;
     pc_rng_seed(&r, UINT64_C(0x11A4C0DE0004));
     struct frames fr;
@@ -1895,11 +1625,8 @@ static int random_link_frame(struct pc_rng *r, int linktype, uint8_t *b, size_t 
  * same header fields and reach the same IPv4, IPv6 or ARP layer. */
 Test(link, tshark_cooked_and_loopback_agree)
 {
-    const char *tshark = require_tshark();
-    const char *dir = th_tmpdir(g_dir);
-    load_taken_udp(tshark, dir);
     static char heur[16384];
-    heuristics_off(tshark, dir, heur, sizeof heur);
+    const char *tshark = th_tshark_setup(g_dir, &g_ports, heur, sizeof heur, NULL), *dir = g_dir;
     struct pc_rng r;
     pc_rng_seed(&r, UINT64_C(0x11A4C0DE0005));
     static const struct { const char *name; int lt; } types[] = {
@@ -1968,22 +1695,21 @@ static struct corpus_stats corpus_check(const char *rel, int want_linktype, uint
     cr_assert_eq(st.packets, want_packets, "%s: %zu packets", rel, st.packets);
     pc_reader_close(rd);
 
-    const char *tshark = require_tshark();
-    const char *dir = th_tmpdir(g_dir);
+    const char *tshark = th_tshark_setup(g_dir, NULL, NULL, 0, NULL), *dir = g_dir;
     static const char *const CF[] = { "sll.pkttype", "sll.hatype", "sll.halen", "sll.src.eth", "sll.etype",
                                       "sll.ifindex", "null.family", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
                                       "tcp.srcport", "tcp.dstport", "tcp.checksum.status", "_ws.malformed" };
     static const int map[] = { C_SLL_PKT, C_SLL_HAT, C_SLL_HALEN, C_SLL_SRC, C_SLL_ETYPE, C_SLL_IFX, C_NULL_FAM,
                                C_IP_SRC, C_IP_DST, C_IP6_SRC, C_IP6_DST, C_TCP_SP, C_TCP_DP, C_TCP_CS };
     enum { NCF = sizeof CF / sizeof CF[0] };
-    char *text;
-    size_t nrows;
-    char **rows = run_tshark(tshark, dir, path, "", CF, NCF, &nrows, &text);
+    th_tshark_fields(&g_rows, tshark, dir, path, NULL, TH_TS_CHECKSUMS TH_TS_NO_SEQ, CF, NCF);
+    char **rows = g_rows.row;
+    size_t nrows = g_rows.n;
     cr_assert_eq(nrows, st.packets, "%s: tshark saw %zu packets", rel, nrows);
     static char exp[NCOL][256];
     for (size_t i = 0; i < nrows; i++) {
         char *cols[NCF];
-        split_cols(rows[i], cols, NCF, i + 1);
+        th_split_cols(rows[i], cols, NCF, i + 1);
         expected_cols(&d[i], exp);
         for (size_t c = 0; c + 1 < NCF; c++)
             cr_assert_str_eq(cols[c], exp[map[c]], "%s packet %zu field %s: tshark \"%s\", pktcraft \"%s\"", rel, i + 1,
@@ -1996,8 +1722,7 @@ static struct corpus_stats corpus_check(const char *rel, int want_linktype, uint
             cr_assert_str_empty(cols[NCF - 1], "%s packet %zu: tshark calls it malformed", rel, i + 1);
         else st.bad_tcp++;
     }
-    free(rows);
-    free(text);
+    th_rows_free(&g_rows);
     for (size_t i = 0; i < st.packets; i++) free(copy[i]);
     return st;
 }

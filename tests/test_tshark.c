@@ -15,14 +15,13 @@
 
 #include <pktcraft/pktcraft.h>
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#include "oracle.h"
 
 /* ------------------------------------------------------------ the fields */
 
@@ -93,24 +92,6 @@ static const char *const field_name[NF] = { TS_FIELDS(TS_NAME) };
 
 #define FW 256 /* one expected value; the longest is a list of IP option types */
 
-/* Expert severities as tshark prints _ws.expert.severity (PI_* in epan). */
-#define SEV_CHAT 0x00200000u
-#define SEV_NOTE 0x00400000u
-#define SEV_WARN 0x00600000u
-#define SEV_ERROR 0x00800000u
-
-/* tshark's checksum status values: Bad, Good, Unverified, Not present. */
-static const char *ts_status(int st)
-{
-    switch (st) {
-    case PC_CSUM_GOOD: return "1";
-    case PC_CSUM_BAD: return "0";
-    case PC_CSUM_UNVERIFIED: return "2";
-    case PC_CSUM_ZERO: return "3";
-    default: return "";
-    }
-}
-
 /* --------------------------------------------------- per-test state */
 
 struct spec;
@@ -131,25 +112,8 @@ static struct {
     struct frame *fr;
     size_t n;
     struct spec *spec; /* random tests: what each frame was built from */
-    char *out;      /* tshark's stdout, split in place */
-    char **lines;
-    size_t nlines;
+    struct th_rows rows; /* tshark's stdout, split in place */
 } G;
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static void ts_setup(void)
 {
@@ -159,70 +123,15 @@ static void ts_setup(void)
 static void ts_teardown(void)
 {
     /* PKTCRAFT_TSHARK_KEEP=1 leaves the captures for a look by hand. */
-    const char *keep = getenv("PKTCRAFT_TSHARK_KEEP");
-    if (G.dir[0] && keep && *keep && strcmp(keep, "0")) cr_log_info("tshark: kept %s", G.dir);
-    else if (G.dir[0]) rm_tree(G.dir);
+    th_tshark_cleanup(G.dir, &G.rows);
     free(G.fr);
     free(G.spec);
-    free(G.out);
-    free(G.lines);
     memset(&G, 0, sizeof G);
 }
 
 TestSuite(tshark, .init = ts_setup, .fini = ts_teardown, .timeout = 600);
 
 /* --------------------------------------------------------- tshark itself */
-
-static const char *find_tshark(void)
-{
-    static char path[4096];
-    const char *env = getenv("PATH");
-    if (!env || !*env) env = "/usr/local/bin:/usr/bin:/bin";
-    while (1) {
-        const char *colon = strchr(env, ':');
-        size_t n = colon ? (size_t)(colon - env) : strlen(env);
-        if (n == 0) snprintf(path, sizeof path, "./tshark");
-        else snprintf(path, sizeof path, "%.*s/tshark", (int)n, env);
-        if (access(path, X_OK) == 0) return path;
-        if (!colon) return NULL;
-        env = colon + 1;
-    }
-}
-
-static const char *require_tshark(void)
-{
-    const char *p = find_tshark();
-    if (!p) cr_assert_fail("tshark not found: install it with scripts/deps.sh (Debian package tshark)");
-    return p;
-}
-
-static void make_dir(void)
-{
-    snprintf(G.dir, sizeof G.dir, "/tmp/pc-tshark-XXXXXX");
-    cr_assert_not_null(mkdtemp(G.dir), "mkdtemp failed");
-}
-
-/* Run a shell command and return all of its standard output (malloc'd). */
-static char *slurp_cmd(const char *cmd, int *status)
-{
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f, "popen failed: %s", cmd);
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap);
-    cr_assert_not_null(b);
-    size_t got;
-    while ((got = fread(b + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) {
-            char *nb = realloc(b, cap *= 2);
-            cr_assert_not_null(nb);
-            b = nb;
-        }
-    }
-    b[len] = 0;
-    *status = pclose(f);
-    return b;
-}
 
 /* Ports tshark hands to a dissector by number, and the protocols with a
  * heuristic dissector on TCP or UDP: random payload bytes taken for some
@@ -231,124 +140,26 @@ static char *slurp_cmd(const char *cmd, int *status)
  * of the installed tshark, so they follow its version: generated ports
  * avoid the first, every tshark run disables the second (-G lists the
  * protocol, not the heuristic's short name, so the protocol goes). */
-static uint8_t taken_tcp[65536 / 8], taken_udp[65536 / 8];
+static struct th_ports TP;
 static char heur_args[16384];
 
-static int port_taken(const uint8_t *set, unsigned p) { return set[p / 8] >> (p % 8) & 1; }
-
-static void load_tshark_tables(const char *tshark)
+/* tshark, a scratch directory in G.dir, and both lists. */
+static const char *ts_begin(void)
 {
-    memset(taken_tcp, 0, sizeof taken_tcp);
-    memset(taken_udp, 0, sizeof taken_udp);
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G decodes 2>/dev/null", G.dir, tshark);
-    int st;
-    char *out = slurp_cmd(cmd, &st);
-    size_t nt = 0, nu = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        uint8_t *set = NULL;
-        if (!strncmp(line, "tcp.port\t", 9)) set = taken_tcp;
-        else if (!strncmp(line, "udp.port\t", 9)) set = taken_udp;
-        if (!set) continue;
-        unsigned long p = strtoul(line + 9, NULL, 10);
-        if (p < 65536) {
-            set[p / 8] |= (uint8_t)(1u << (p % 8));
-            if (set == taken_tcp) nt++;
-            else nu++;
-        }
-    }
-    free(out);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G decodes failed");
-    cr_assert(nt > 0 && nu > 0, "tshark -G decodes listed no tcp.port/udp.port entries");
-
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G heuristic-decodes 2>/dev/null", G.dir, tshark);
-    out = slurp_cmd(cmd, &st);
-    size_t len = 0, nh = 0;
-    heur_args[0] = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        /* table, short name, enabled (T/F) */
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t2 || strcmp(t2 + 1, "T") != 0) continue;
-        *t1 = *t2 = 0;
-        if (strcmp(line, "tcp") && strcmp(line, "udp")) continue;
-        const char *name = t1 + 1;
-        /* Never the protocols under test (none of them is a heuristic). */
-        static const char *const keep[] = { "frame", "eth", "ethertype", "ip", "tcp", "udp", "icmp", "data" };
-        int needed = 0;
-        for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) needed |= !strcmp(name, keep[i]);
-        if (needed) continue;
-        cr_assert_eq(strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"), strlen(name),
-                     "odd heuristic dissector name \"%s\"", name);
-        int k = snprintf(heur_args + len, sizeof heur_args - len, " --disable-protocol %s", name);
-        cr_assert_lt((size_t)k, sizeof heur_args - len, "too many heuristic dissectors");
-        len += (size_t)k;
-        nh++;
-    }
-    free(out);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G heuristic-decodes failed");
-    cr_assert_gt(nh, 0, "tshark -G heuristic-decodes listed no enabled tcp/udp heuristics");
+    /* Never the protocols under test (none of them is a heuristic). */
+    static const char *const keep[] = { "frame", "eth", "ethertype", "ip", "tcp", "udp", "icmp", "data", NULL };
+    return th_tshark_setup(G.dir, &TP, heur_args, sizeof heur_args, keep);
 }
 
-/* Dissect path with every field of TS_FIELDS; rows end up in G.lines. */
+/* Dissect path with every field of TS_FIELDS; rows end up in G.rows. */
 static void run_tshark(const char *tshark, const char *path)
 {
-    static char cmd[32768];
-    int k = snprintf(cmd, sizeof cmd,
-                     "WIRESHARK_CONFIG_DIR='%s' '%s' -n -r '%s'%s"
-                     " -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE"
-                     " -o tcp.analyze_sequence_numbers:FALSE -o tcp.relative_sequence_numbers:FALSE"
-                     " -T fields -E header=n -E quote=n -E separator=/t -E occurrence=a -E 'aggregator=|'",
-                     G.dir, tshark, path, heur_args);
-    for (int i = 0; i < NF; i++) k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e %s", field_name[i]);
-    snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>'%s/tshark.err'", G.dir);
-    cr_assert_lt((size_t)k + 64, sizeof cmd);
-
-    int st;
-    free(G.out);
-    G.out = slurp_cmd(cmd, &st);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        char ep[128], msg[1024] = "";
-        snprintf(ep, sizeof ep, "%s/tshark.err", G.dir);
-        FILE *f = fopen(ep, "r");
-        if (f) {
-            size_t n = fread(msg, 1, sizeof msg - 1, f);
-            msg[n] = 0;
-            fclose(f);
-        }
-        cr_assert_fail("tshark failed (status 0x%x) on %s: %s", (unsigned)st, path, msg);
-    }
-    size_t cap = 1024;
-    free(G.lines);
-    G.lines = malloc(cap * sizeof *G.lines);
-    G.nlines = 0;
-    for (char *p = G.out; *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        if (G.nlines == cap) {
-            char **nlp = realloc(G.lines, (cap *= 2) * sizeof *G.lines);
-            cr_assert_not_null(nlp);
-            G.lines = nlp;
-        }
-        G.lines[G.nlines++] = p;
-        if (!nl) break;
-        p = nl + 1;
-    }
+    th_tshark_fields(&G.rows, tshark, G.dir, path, heur_args,
+                     TH_TS_CHECKSUMS TH_TS_NO_SEQ " -o tcp.relative_sequence_numbers:FALSE", field_name, NF);
 }
 
 /* Split row i into NF columns (in place). */
-static void row_cols(size_t i, char *cols[NF])
-{
-    char *p = G.lines[i];
-    int n = 0;
-    cols[n++] = p;
-    for (; *p; p++) {
-        if (*p != '\t') continue;
-        *p = 0;
-        cr_assert_lt(n, NF, "tshark row %zu has more than %d columns", i + 1, NF);
-        cols[n++] = p + 1;
-    }
-    cr_assert_eq(n, NF, "tshark row %zu has %d columns, expected %d", i + 1, n, NF);
-}
+static void row_cols(size_t i, char *cols[NF]) { th_split_cols(G.rows.row[i], cols, NF, i + 1); }
 
 /* ---------------------------------------------------- random packet specs */
 
@@ -378,13 +189,7 @@ static void rbytes(struct pc_rng *r, uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++) p[i] = (uint8_t)pc_rng_next(r);
 }
 
-static uint16_t pick_port(struct pc_rng *r, const uint8_t *taken)
-{
-    for (;;) {
-        unsigned p = 40000 + rnd(r, 20001);
-        if (!port_taken(taken, p)) return (uint16_t)p;
-    }
-}
+static uint16_t pick_port(struct pc_rng *r, const uint8_t *taken) { return th_port_pick(r, taken, NULL, 20001); }
 
 /* Valid IPv4 options only: NOPs, Router Alert (94 04 00 00) and Record
  * Route with a pointer at a slot boundary, recorded slots filled. */
@@ -479,8 +284,8 @@ static void random_spec(struct pc_rng *r, struct spec *s, int l4)
     s->l4 = l4;
     switch (l4) {
     case L_TCP:
-        s->tcp.sport = pick_port(r, taken_tcp);
-        s->tcp.dport = pick_port(r, taken_tcp);
+        s->tcp.sport = pick_port(r, TP.tcp);
+        s->tcp.dport = pick_port(r, TP.tcp);
         s->tcp.seq = r32(r);
         s->tcp.ack = r32(r);
         s->tcp.flags = (uint16_t)rnd(r, 0x200);
@@ -490,8 +295,8 @@ static void random_spec(struct pc_rng *r, struct spec *s, int l4)
         s->plen = rnd(r, 4) == 0 ? 0 : rnd(r, MAXPAY + 1);
         break;
     case L_UDP:
-        s->udp.sport = pick_port(r, taken_udp);
-        s->udp.dport = pick_port(r, taken_udp);
+        s->udp.sport = pick_port(r, TP.udp);
+        s->udp.dport = pick_port(r, TP.udp);
         s->plen = rnd(r, MAXPAY + 1);
         break;
     default:
@@ -561,19 +366,12 @@ static void ts_string(pc_time_ns ts, int prec, char *out, size_t cap)
  * every record against what was written (the bytes tshark will see). */
 static void write_pcap(const char *path, int prec)
 {
-    struct pc_writer_opts o = { .linktype = PC_LINK_ETHERNET, .tsprec = prec };
-    struct pc_err e;
-    struct pc_writer *w = pc_writer_open(path, &o, &e);
-    cr_assert_not_null(w, "pc_writer_open: %s", e.msg);
-    for (size_t i = 0; i < G.n; i++) {
-        int rc = pc_writer_write(w, G.fr[i].ts, G.fr[i].data, G.fr[i].len, G.fr[i].len);
-        if (rc) {
-            pc_writer_abort(w);
-            cr_assert_fail("pc_writer_write packet %zu: %s", i + 1, pc_strerror(rc));
-        }
-    }
-    cr_assert_eq(pc_writer_close(w, &e), 0, "pc_writer_close: %s", e.msg);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, PC_LINK_ETHERNET, prec);
+    for (size_t i = 0; i < G.n; i++) th_pcapw_write(&pw, G.fr[i].ts, G.fr[i].data, G.fr[i].len);
+    th_pcapw_close(&pw);
 
+    struct pc_err e;
     struct pc_reader *rd = pc_reader_open(path, &e);
     cr_assert_not_null(rd, "pc_reader_open: %s", e.msg);
     struct pc_pkthdr h;
@@ -608,16 +406,7 @@ static void setf(char exp[NF][FW], int f, const char *fmt, ...)
 }
 
 /* Append to a '|'-aggregated list, as tshark prints repeated fields. */
-__attribute__((format(printf, 3, 4)))
-static void addf(char exp[NF][FW], int f, const char *fmt, ...)
-{
-    size_t n = strlen(exp[f]);
-    if (n && n < FW - 1) exp[f][n++] = '|';
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(exp[f] + n, FW - n, fmt, ap);
-    va_end(ap);
-}
+#define addf(exp, f, ...) th_append((exp)[f], FW, __VA_ARGS__)
 
 static void set_mac(char exp[NF][FW], int f, const uint8_t *m)
 {
@@ -765,7 +554,7 @@ static const char *expect_row(const uint8_t *p, uint32_t len, size_t num, const 
     setf(exp, F_IP_TTL, "%u", pc_ipv4_ttl(h));
     setf(exp, F_IP_PROTO, "%u", pc_ipv4_proto(h));
     setf(exp, F_IP_CSUM, "0x%04x", pc_ipv4_csum(h));
-    setf(exp, F_IP_CSUM_ST, "%s", ts_status(d->l[d->l3].csum));
+    setf(exp, F_IP_CSUM_ST, "%s", th_ts_csum_status(d->l[d->l3].csum));
     set_ip(exp, F_IP_SRC, pc_ipv4_src(h));
     set_ip(exp, F_IP_DST, pc_ipv4_dst(h));
     /* IPv4 options (pktcraft has no option walker: walked here).  tshark
@@ -797,7 +586,7 @@ static const char *expect_row(const uint8_t *p, uint32_t len, size_t num, const 
         setf(exp, F_TCP_FLAGS, "0x%04x", (unsigned)(pc_tcp_flags(t) | (((t[12] >> 1) & 7u) << 9)));
         setf(exp, F_TCP_WIN, "%u", pc_tcp_win(t));
         setf(exp, F_TCP_CSUM, "0x%04x", pc_tcp_csum(t));
-        setf(exp, F_TCP_CSUM_ST, "%s", ts_status(l4->csum));
+        setf(exp, F_TCP_CSUM_ST, "%s", th_ts_csum_status(l4->csum));
         setf(exp, F_TCP_URP, "%u", pc_tcp_urp(t));
         setf(exp, F_TCP_LEN, "%" PRIu32, l4->plen);
         uint32_t olen = l4->hlen - PC_TCP_HLEN;
@@ -817,14 +606,14 @@ static const char *expect_row(const uint8_t *p, uint32_t len, size_t num, const 
         setf(exp, F_UDP_DPORT, "%u", pc_udp_dport(t));
         setf(exp, F_UDP_LEN, "%" PRIu32, l4->plen + PC_UDP_HLEN);
         setf(exp, F_UDP_CSUM, "0x%04x", pc_udp_csum(t));
-        setf(exp, F_UDP_CSUM_ST, "%s", ts_status(l4->csum));
+        setf(exp, F_UDP_CSUM_ST, "%s", th_ts_csum_status(l4->csum));
         break;
     case PC_P_ICMP:
         l4n = "icmp";
         setf(exp, F_ICMP_TYPE, "%u", pc_icmp_type(t));
         setf(exp, F_ICMP_CODE, "%u", pc_icmp_code(t));
         setf(exp, F_ICMP_CSUM, "0x%04x", pc_icmp_csum(t));
-        setf(exp, F_ICMP_CSUM_ST, "%s", ts_status(l4->csum));
+        setf(exp, F_ICMP_CSUM_ST, "%s", th_ts_csum_status(l4->csum));
         if (pc_icmp_type(t) == PC_ICMP_ECHO || pc_icmp_type(t) == PC_ICMP_ECHOREPLY) {
             setf(exp, F_ICMP_ID, "%u", pc_icmp_id(t));
             setf(exp, F_ICMP_SEQ, "%u", pc_icmp_seq(t));
@@ -909,29 +698,26 @@ static int scan_expert(struct stats *st, size_t num, char *cols[NF], const char 
         if (!st->malformed++ && !st->first_problem[0])
             snprintf(st->first_problem, sizeof st->first_problem, "packet %zu malformed: %s", num, cols[F_MSG]);
     }
-    const char *sv = cols[F_SEV], *msg = cols[F_MSG];
-    while (*sv) {
-        unsigned long sev = strtoul(sv, NULL, 10);
-        size_t ml = strcspn(msg, "|");
+    struct th_expert it = { cols[F_SEV], cols[F_MSG] };
+    unsigned long sev;
+    const char *msg;
+    size_t ml;
+    while (th_expert_next(&it, &sev, &msg, &ml)) {
         if (count_prefix && !strncmp(msg, count_prefix, strlen(count_prefix))) {
             counted++;
             if (match) snprintf(match, matchcap, "%.*s", (int)ml, msg);
         }
-        if (sev >= SEV_ERROR) {
+        if (sev >= TH_SEV_ERROR) {
             if (!(allow_prefix && !strncmp(msg, allow_prefix, strlen(allow_prefix)))) {
                 if (!st->errors++ && !st->first_problem[0])
                     snprintf(st->first_problem, sizeof st->first_problem, "packet %zu expert error: %.*s", num,
                              (int)ml, msg);
             }
         } else {
-            if (sev >= SEV_WARN) st->warnings++;
+            if (sev >= TH_SEV_WARN) st->warnings++;
             else st->notes++;
             note_kind(st, sev, msg, ml);
         }
-        sv += strcspn(sv, "|");
-        if (*sv) sv++;
-        msg += ml;
-        if (*msg) msg++;
     }
     return counted;
 }
@@ -946,7 +732,7 @@ static void log_stats(const char *tag, const struct stats *st)
                 st->warnings, st->notes);
     for (size_t k = 0; k < st->nkinds; k++)
         cr_log_info("tshark %s:   %5zu x %s: %s", tag, st->kinds[k].count,
-                    st->kinds[k].sev >= SEV_WARN ? "warning" : st->kinds[k].sev >= SEV_NOTE ? "note" : "chat",
+                    st->kinds[k].sev >= TH_SEV_WARN ? "warning" : st->kinds[k].sev >= TH_SEV_NOTE ? "note" : "chat",
                     st->kinds[k].msg);
 }
 
@@ -1002,15 +788,13 @@ static void gen_random(uint64_t seed, size_t n)
 
 static void random_vs_tshark(const char *tag, uint64_t seed, size_t n, int prec)
 {
-    const char *tshark = require_tshark();
-    make_dir();
-    load_tshark_tables(tshark);
+    const char *tshark = ts_begin();
     gen_random(seed, n);
     char path[128];
     snprintf(path, sizeof path, "%s/%s.pcap", G.dir, tag);
     write_pcap(path, prec);
     run_tshark(tshark, path);
-    cr_assert_eq(G.nlines, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.nlines, G.n);
+    cr_assert_eq(G.rows.n, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.rows.n, G.n);
 
     struct stats st = { 0 };
     size_t per[3] = { 0 }, with_ipopt = 0, with_tcpopt = 0, with_sack = 0, padded = 0;
@@ -1074,9 +858,7 @@ static const int status_col[] = { [L_IP] = F_IP_CSUM_ST, [L_TCP] = F_TCP_CSUM_ST
  * every other checksum good. */
 Test(tshark, corrupt_checksum_is_the_only_bad_one)
 {
-    const char *tshark = require_tshark();
-    make_dir();
-    load_tshark_tables(tshark);
+    const char *tshark = ts_begin();
     const size_t per = 40;
     G.n = 4 * per;
     G.fr = calloc(G.n, sizeof *G.fr);
@@ -1112,7 +894,7 @@ Test(tshark, corrupt_checksum_is_the_only_bad_one)
     snprintf(path, sizeof path, "%s/corrupt.pcap", G.dir);
     write_pcap(path, PC_TSPREC_NS);
     run_tshark(tshark, path);
-    cr_assert_eq(G.nlines, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.nlines, G.n);
+    cr_assert_eq(G.rows.n, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.rows.n, G.n);
 
     struct stats st = { 0 };
     static char exp[NF][FW];
@@ -1158,9 +940,7 @@ Test(tshark, corrupt_checksum_is_the_only_bad_one)
  * decoder PC_CSUM_ZERO, and nothing else in the packet suffers. */
 Test(tshark, udp_checksum_zero_is_not_present)
 {
-    const char *tshark = require_tshark();
-    make_dir();
-    load_tshark_tables(tshark);
+    const char *tshark = ts_begin();
     G.n = 100;
     G.fr = calloc(G.n, sizeof *G.fr);
     cr_assert_not_null(G.fr);
@@ -1177,7 +957,7 @@ Test(tshark, udp_checksum_zero_is_not_present)
     snprintf(path, sizeof path, "%s/udp0.pcap", G.dir);
     write_pcap(path, PC_TSPREC_NS);
     run_tshark(tshark, path);
-    cr_assert_eq(G.nlines, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.nlines, G.n);
+    cr_assert_eq(G.rows.n, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.rows.n, G.n);
 
     struct stats st = { 0 };
     static char exp[NF][FW];
@@ -1208,9 +988,7 @@ Test(tshark, udp_checksum_zero_is_not_present)
  * the first payload word otherwise): the sum then becomes 0xFFFF. */
 Test(tshark, zero_sum_checksums_are_good)
 {
-    const char *tshark = require_tshark();
-    make_dir();
-    load_tshark_tables(tshark);
+    const char *tshark = ts_begin();
     const size_t per = 10;
     G.n = 4 * per;
     G.fr = calloc(G.n, sizeof *G.fr);
@@ -1241,7 +1019,7 @@ Test(tshark, zero_sum_checksums_are_good)
     snprintf(path, sizeof path, "%s/zerosum.pcap", G.dir);
     write_pcap(path, PC_TSPREC_NS);
     run_tshark(tshark, path);
-    cr_assert_eq(G.nlines, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.nlines, G.n);
+    cr_assert_eq(G.rows.n, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.rows.n, G.n);
 
     struct stats st = { 0 };
     static char exp[NF][FW];
@@ -1270,9 +1048,7 @@ Test(tshark, zero_sum_checksums_are_good)
  * call them malformed too. */
 Test(tshark, oracle_flags_malformed_frames)
 {
-    const char *tshark = require_tshark();
-    make_dir();
-    load_tshark_tables(tshark);
+    const char *tshark = ts_begin();
     G.n = 2;
     G.fr = calloc(G.n, sizeof *G.fr);
     cr_assert_not_null(G.fr);
@@ -1294,7 +1070,7 @@ Test(tshark, oracle_flags_malformed_frames)
     snprintf(path, sizeof path, "%s/malformed.pcap", G.dir);
     write_pcap(path, PC_TSPREC_US);
     run_tshark(tshark, path);
-    cr_assert_eq(G.nlines, G.n);
+    cr_assert_eq(G.rows.n, G.n);
     for (size_t i = 0; i < G.n; i++) {
         char *cols[NF];
         row_cols(i, cols);

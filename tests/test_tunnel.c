@@ -7,9 +7,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include <libnet.h>
-
-#include "helpers.h"
+#include "oracle.h"
 #include "pktcraft/fmt.h"
 #include "pktcraft/tunnel.h"
 
@@ -51,25 +49,7 @@ static const char *OPT_LSRR = /* LSRR 10.1.1.1, 10.2.2.2, EOL; over UDP without 
 static const uint8_t MAC1[6] = { 2, 0, 0, 0, 0, 1 }, MAC2[6] = { 2, 0, 0, 0, 0, 2 };
 static const uint8_t A1[4] = { 10, 0, 0, 1 }, A2[4] = { 10, 0, 0, 2 };
 
-static uint8_t *poisoned(uint8_t *buf, size_t n) { memset(buf, 0xA5, n); return buf; }
-
-static void expect_hex(const uint8_t *got, int len, const char *hex)
-{
-    static uint8_t want[2048];
-    size_t n = th_unhex(hex, want, sizeof want);
-    static char g[4200];
-    th_hex(got, len > 0 ? (size_t)len : 0, g);
-    cr_assert_eq((size_t)len, n, "length %d, want %zu\n got %s\nwant %s", len, n, g, hex);
-    cr_assert(memcmp(got, want, n) == 0, "bytes differ\n got %s\nwant %s", g, hex);
-}
-
-static void push_eth2(struct pc_pkt *pk, const uint8_t *src, const uint8_t *dst)
-{
-    struct pc_eth e = { 0 };
-    memcpy(e.dst, dst, 6);
-    memcpy(e.src, src, 6);
-    pc_push_eth(pk, &e); /* errors are sticky: finalize reports them */
-}
+static void push_eth2(struct pc_pkt *pk, const uint8_t *src, const uint8_t *dst) { th_push_eth(pk, dst, src, 0); }
 
 static void push_ip(struct pc_pkt *pk, const uint8_t *src, const uint8_t *dst, uint16_t id, uint8_t ttl,
                     const uint8_t *opts, size_t optlen)
@@ -108,40 +88,40 @@ Test(ipv4_options, encoders_match_scapy)
     size_t n = 0;
     static const uint8_t rr[2][4] = { { 1, 2, 3, 4 }, { 5, 6, 7, 8 } };
     ADD(o, n, pc_ipv4_opt_rr(o, sizeof o, rr, 2, 5));
-    expect_hex(buf, build_opt_udp(poisoned(buf, sizeof buf), sizeof buf, 0x10, o, n, 1), OPT_RR);
+    th_expect_hex(buf, build_opt_udp(th_poison(buf, sizeof buf), sizeof buf, 0x10, o, n, 1), OPT_RR);
 
     n = 0;
     static const uint32_t ts1[] = { 0x01020304 };
     ADD(o, n, pc_ipv4_opt_ra(o + n, sizeof o - n, 0));
     ADD(o, n, pc_ipv4_opt_nop(o + n, sizeof o - n));
     ADD(o, n, pc_ipv4_opt_ts(o + n, sizeof o - n, &(struct pc_ipv4_tsopt){ .flag = PC_IPOPT_TS_ONLY, .filled = 1, .ts = ts1 }));
-    expect_hex(buf, build_opt_udp(poisoned(buf, sizeof buf), sizeof buf, 0x11, o, n, 1), OPT_RA_TS0);
+    th_expect_hex(buf, build_opt_udp(th_poison(buf, sizeof buf), sizeof buf, 0x11, o, n, 1), OPT_RA_TS0);
 
     n = 0;
     static const uint8_t a9[1][4] = { { 9, 9, 9, 9 } };
     static const uint32_t ts2[] = { 0x0a0b0c0d };
     ADD(o, n, pc_ipv4_opt_ts(o, sizeof o, &(struct pc_ipv4_tsopt){ .flag = PC_IPOPT_TS_ADDR, .filled = 1, .ts = ts2, .addrs = a9 }));
     struct pc_pkt pk;
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth2(&pk, MAC1, MAC2);
     push_ip(&pk, A1, A2, 0x12, 64, o, n);
     pc_push_tcp(&pk, &(struct pc_tcp){ .sport = 1, .dport = 2, .flags = PC_TCP_SYN, .win = 8192 });
-    expect_hex(buf, pc_pkt_finalize(&pk), OPT_TS1);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), OPT_TS1);
 
     n = 0;
     static const uint8_t a8[1][4] = { { 8, 8, 4, 4 } };
     ADD(o, n, pc_ipv4_opt_ts(o, sizeof o, &(struct pc_ipv4_tsopt){ .flag = PC_IPOPT_TS_PRESPEC, .overflow = 2, .slots = 1, .addrs = a8 }));
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth2(&pk, MAC1, MAC2);
     push_ip(&pk, A1, A2, 0x13, 64, o, n);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = PC_ICMP_ECHO });
-    expect_hex(buf, pc_pkt_finalize(&pk), OPT_TS3);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), OPT_TS3);
 
     n = 0;
     static const uint8_t hops[2][4] = { { 10, 1, 1, 1 }, { 10, 2, 2, 2 } };
     ADD(o, n, pc_ipv4_opt_srr(o, sizeof o, PC_IPOPT_LSRR, hops, 2));
     ADD(o, n, pc_ipv4_opt_eol(o + n, sizeof o - n));
-    expect_hex(buf, build_opt_udp(poisoned(buf, sizeof buf), sizeof buf, 0x14, o, n, 0), OPT_LSRR);
+    th_expect_hex(buf, build_opt_udp(th_poison(buf, sizeof buf), sizeof buf, 0x14, o, n, 0), OPT_LSRR);
 }
 
 Test(ipv4_options, encoder_limits_and_errors)
@@ -412,18 +392,18 @@ Test(gre, build_matches_scapy)
     static uint8_t buf[512];
     struct pc_pkt pk;
     static const uint8_t i1[4] = { 192, 168, 0, 1 }, i2[4] = { 192, 168, 0, 2 };
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth2(&pk, MAC1, MAC2);
     push_ip(&pk, A1, A2, 1, 64, NULL, 0);
     cr_assert_eq(pc_push_gre(&pk, &(struct pc_gre){ .has_csum = true, .has_key = true, .key = 1, .has_seq = true, .seq = 2 }), 0);
     push_ip(&pk, i1, i2, 7, 32, NULL, 0);
     pc_push_udp(&pk, &(struct pc_udp){ .sport = 1000, .dport = 2000 });
     pc_push_payload(&pk, "hello", 5);
-    expect_hex(buf, pc_pkt_finalize(&pk), GRE_CKS_IP);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), GRE_CKS_IP);
 
     static const uint8_t m3[6] = { 2, 0, 0, 0, 0, 3 }, m4[6] = { 2, 0, 0, 0, 0, 4 };
     static const uint8_t j1[4] = { 192, 168, 1, 1 }, j2[4] = { 192, 168, 1, 2 };
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth2(&pk, MAC1, MAC2);
     push_ip(&pk, A1, A2, 2, 64, NULL, 0);
     pc_push_gre(&pk, &(struct pc_gre){ .has_key = true, .key = 0xdeadbeef });
@@ -431,16 +411,16 @@ Test(gre, build_matches_scapy)
     push_ip(&pk, j1, j2, 9, 1, NULL, 0);
     pc_push_icmp(&pk, &(struct pc_icmp){ .type = PC_ICMP_ECHO, .id = 0x42, .seq = 3 });
     pc_push_payload(&pk, "abcdefgh", 8);
-    expect_hex(buf, pc_pkt_finalize(&pk), GRE_KEY_ETH);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), GRE_KEY_ETH);
 
     static const uint8_t k1[4] = { 172, 16, 0, 1 }, k2[4] = { 172, 16, 0, 2 };
-    pc_pkt_init(&pk, poisoned(buf, sizeof buf), sizeof buf);
+    pc_pkt_init(&pk, th_poison(buf, sizeof buf), sizeof buf);
     push_eth2(&pk, MAC1, MAC2);
     push_ip(&pk, A1, A2, 3, 64, NULL, 0);
     pc_push_gre(&pk, &(struct pc_gre){ 0 });
     push_ip(&pk, k1, k2, 4, 5, NULL, 0);
     pc_push_tcp(&pk, &(struct pc_tcp){ .sport = 40000, .dport = 80, .seq = 1, .flags = PC_TCP_SYN, .win = 8192 });
-    expect_hex(buf, pc_pkt_finalize(&pk), GRE_PLAIN);
+    th_expect_hex(buf, pc_pkt_finalize(&pk), GRE_PLAIN);
 }
 
 Test(gre, decode_known_reaches_inner_l4)
@@ -548,7 +528,7 @@ Test(gre, pinned_and_corrupt_fields)
     cr_assert_eq(pc_ipv4_proto(buf + 14), PC_IPPROTO_GRE);
     /* Every byte written, none left from the poison. */
     static const struct pc_gre all = { .has_csum = true, .has_key = true, .has_seq = true, .key = 7, .seq = 9 };
-    n = build_gre(poisoned(buf, sizeof buf), sizeof buf, &all, 0);
+    n = build_gre(th_poison(buf, sizeof buf), sizeof buf, &all, 0);
     for (int i = 0; i < n; i++) cr_assert_neq(buf[i], 0xA5, "byte %d left unwritten", i);
 }
 
@@ -687,8 +667,8 @@ static int build_vxlan(uint8_t *buf, size_t cap, const struct pc_vxlan *v)
 Test(vxlan, build_matches_scapy)
 {
     static uint8_t buf[512];
-    expect_hex(buf, build_vxlan(poisoned(buf, sizeof buf), sizeof buf, &(struct pc_vxlan){ .vni = 42 }), VXLAN_HEX);
-    expect_hex(buf, build_vxlan(poisoned(buf, sizeof buf), sizeof buf, &(struct pc_vxlan){ .vni = 42, .flags = 0x08 }), VXLAN_HEX);
+    th_expect_hex(buf, build_vxlan(th_poison(buf, sizeof buf), sizeof buf, &(struct pc_vxlan){ .vni = 42 }), VXLAN_HEX);
+    th_expect_hex(buf, build_vxlan(th_poison(buf, sizeof buf), sizeof buf, &(struct pc_vxlan){ .vni = 42, .flags = 0x08 }), VXLAN_HEX);
     int n = build_vxlan(buf, sizeof buf, &(struct pc_vxlan){ .vni = PC_VXLAN_VNI_MAX, .flags = 0x88 });
     cr_assert_gt(n, 0);
     cr_assert_eq(pc_vxlan_vni(buf + 42), 0xFFFFFF);
@@ -1022,7 +1002,7 @@ Test(tunnel, random_round_trip)
     int counts[2] = { 0 }, pinned = 0, corrupt = 0;
     for (int k = 0; k < 5000; k++) {
         random_tspec(&r, &s, 0);
-        int n = build_tspec(&s, poisoned(buf, sizeof buf), sizeof buf);
+        int n = build_tspec(&s, th_poison(buf, sizeof buf), sizeof buf);
         cr_assert_gt(n, 0, "packet %d: %s", k, pc_strerror(n));
         check_tspec(&s, buf, n, k);
         counts[s.kind]++;
@@ -1037,213 +1017,38 @@ Test(tunnel, random_round_trip)
 
 /* ================================================================ tshark */
 
-static const char *find_tshark(void)
-{
-    static char path[4096];
-    const char *env = getenv("PATH");
-    if (!env || !*env) env = "/usr/local/bin:/usr/bin:/bin";
-    for (;;) {
-        const char *colon = strchr(env, ':');
-        size_t n = colon ? (size_t)(colon - env) : strlen(env);
-        snprintf(path, sizeof path, "%.*s/tshark", (int)n, n ? env : ".");
-        if (access(path, X_OK) == 0) return path;
-        if (!colon) return NULL;
-        env = colon + 1;
-    }
-}
-
-static const char *require_tshark(void)
-{
-    const char *p = find_tshark();
-    if (!p) cr_assert_fail("tshark not found: install it with scripts/deps.sh (Debian package tshark)");
-    return p;
-}
-
-static char *slurp_cmd(const char *cmd, int *status)
-{
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f, "popen failed: %s", cmd);
-    size_t cap = 1 << 16, len = 0, got;
-    char *b = malloc(cap);
-    while ((got = fread(b + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len - 1 == 0) b = realloc(b, cap *= 2);
-    }
-    b[len] = 0;
-    *status = pclose(f);
-    return b;
-}
-
-/* Heuristic dissectors on TCP/UDP take random payloads for their protocol
- * and call them malformed: disable every enabled one (listed by the
- * installed tshark), as tests/test_tshark.c does. */
-static void heuristics_off(const char *tshark, const char *dir, char *out, size_t cap)
-{
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G heuristic-decodes 2>/dev/null", dir, tshark);
-    int st;
-    char *txt = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G heuristic-decodes failed");
-    size_t len = 0;
-    out[0] = 0;
-    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t2 || strcmp(t2 + 1, "T") != 0) continue;
-        *t1 = *t2 = 0;
-        if (strcmp(line, "tcp") && strcmp(line, "udp")) continue;
-        const char *name = t1 + 1;
-        cr_assert_eq(strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"), strlen(name));
-        int k = snprintf(out + len, cap - len, " --disable-protocol %s", name);
-        cr_assert_lt((size_t)k, cap - len);
-        len += (size_t)k;
-    }
-    free(txt);
-}
-
 /* Ports the installed tshark hands to a dissector by number: random
  * payloads there get dissected as that protocol (IRC, say), which says
  * nothing about pktcraft, so the oracle test steers clear of them. */
-static uint8_t taken_tcp[65536 / 8], taken_udp[65536 / 8];
-
-static void load_taken_ports(const char *tshark, const char *dir)
-{
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "WIRESHARK_CONFIG_DIR='%s' '%s' -G decodes 2>/dev/null", dir, tshark);
-    int st;
-    char *txt = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark -G decodes failed");
-    memset(taken_tcp, 0, sizeof taken_tcp);
-    memset(taken_udp, 0, sizeof taken_udp);
-    size_t n = 0;
-    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
-        uint8_t *set = !strncmp(line, "tcp.port\t", 9) ? taken_tcp : !strncmp(line, "udp.port\t", 9) ? taken_udp : NULL;
-        if (!set) continue;
-        unsigned long p = strtoul(line + 9, NULL, 10);
-        if (p < 65536) {
-            set[p / 8] |= (uint8_t)(1u << (p % 8));
-            n++;
-        }
-    }
-    free(txt);
-    cr_assert_gt(n, 0, "tshark -G decodes listed no ports");
-}
-
-static uint16_t free_port(struct pc_rng *r, const uint8_t *set, uint16_t p)
-{
-    while (set[p / 8] >> (p % 8) & 1) p = (uint16_t)(40000 + rnd(r, 20000));
-    return p;
-}
+static struct th_ports g_ports;
 
 /* Write frames to a pcap with pktcraft's writer. */
 static void write_frames(const char *path, uint8_t (*fr)[1024], const int *len, size_t n)
 {
-    struct pc_writer_opts o = { .linktype = PC_LINK_ETHERNET, .tsprec = PC_TSPREC_NS };
-    struct pc_err e;
-    struct pc_writer *w = pc_writer_open(path, &o, &e);
-    cr_assert_not_null(w, "pc_writer_open: %s", e.msg);
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(pc_writer_write(w, INT64_C(1700000000) * PC_NS_PER_SEC + (pc_time_ns)i * 1000, fr[i],
-                                     (uint32_t)len[i], (uint32_t)len[i]), 0);
-    cr_assert_eq(pc_writer_close(w, &e), 0, "pc_writer_close: %s", e.msg);
+    struct th_pcapw pw;
+    th_pcapw_open(&pw, path, PC_LINK_ETHERNET, PC_TSPREC_NS);
+    for (size_t i = 0; i < n; i++) th_pcapw_put(&pw, fr[i], (uint32_t)len[i]);
+    th_pcapw_close(&pw);
 }
 
 /* tshark output and the scratch directory live here so that the suite's
  * fini frees them even when an assertion ends a test early. */
-static struct { char *text; char **rows; char dir[64]; } TS;
+static struct { struct th_rows rows; char dir[64]; } TS;
 
 static void ts_fini(void)
 {
-    free(TS.text);
-    free(TS.rows);
-    if (TS.dir[0]) th_rmdir(TS.dir);
-    memset(&TS, 0, sizeof TS);
+    th_tshark_cleanup(TS.dir, &TS.rows);
 }
 TestSuite(tunnel_tshark, .fini = ts_fini, .timeout = 600);
 
 /* Run tshark over path printing fields (tab-separated, '|' between
- * repeats); returns the rows (malloc'd text, split in place). */
-static char **run_tshark(const char *tshark, const char *dir, const char *path, const char *extra,
+ * repeats); returns the rows (TS.rows, split in place). */
+static char **run_tshark(const char *tshark, const char *dir, const char *path, const char *heur,
                          const char *const *fields, size_t nf, size_t *nrows)
 {
-    free(TS.text);
-    free(TS.rows);
-    TS.rows = NULL;
-    char **text = &TS.text;
-    static char cmd[32768];
-    int k = snprintf(cmd, sizeof cmd,
-                     "WIRESHARK_CONFIG_DIR='%s' '%s' -n -r '%s' %s -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE"
-                     " -o udp.check_checksum:TRUE -o tcp.analyze_sequence_numbers:FALSE"
-                     " -T fields -E header=n -E quote=n -E separator=/t -E occurrence=a -E 'aggregator=|'",
-                     dir, tshark, path, extra);
-    for (size_t i = 0; i < nf; i++) k += snprintf(cmd + k, sizeof cmd - (size_t)k, " -e %s", fields[i]);
-    snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>'%s/tshark.err'", dir);
-    int st;
-    *text = slurp_cmd(cmd, &st);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tshark failed on %s (see %s/tshark.err)", path, dir);
-    size_t cap = 64, n = 0;
-    char **rows = TS.rows = malloc(cap * sizeof *rows);
-    for (char *p = *text; *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        if (n == cap) rows = TS.rows = realloc(rows, (cap *= 2) * sizeof *rows);
-        rows[n++] = p;
-        if (!nl) break;
-        p = nl + 1;
-    }
-    *nrows = n;
-    return TS.rows = rows;
-}
-
-static void split_cols(char *row, char **cols, size_t nf, size_t rownum)
-{
-    size_t n = 0;
-    cols[n++] = row;
-    for (char *p = row; *p; p++)
-        if (*p == '\t') {
-            *p = 0;
-            cr_assert_lt(n, nf, "row %zu: too many columns", rownum);
-            cols[n++] = p + 1;
-        }
-    cr_assert_eq(n, nf, "row %zu: %zu columns, expected %zu", rownum, n, nf);
-}
-
-#define SEV_ERROR 0x00800000ul
-
-/* No malformed packet and no expert error; returns the worst severity. */
-static unsigned long expert_clean(const char *malformed, const char *sev, const char *msg, size_t row)
-{
-    cr_assert_str_empty(malformed, "frame %zu malformed: %s", row, msg);
-    unsigned long worst = 0;
-    for (const char *p = sev; *p;) {
-        unsigned long v = strtoul(p, NULL, 10);
-        if (v > worst) worst = v;
-        p += strcspn(p, "|");
-        if (*p) p++;
-    }
-    cr_assert_lt(worst, SEV_ERROR, "frame %zu: expert error: %s", row, msg);
-    return worst;
-}
-
-static void append(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *dst, size_t cap, const char *fmt, ...)
-{
-    size_t n = strlen(dst);
-    if (n && n < cap - 1) dst[n++] = '|';
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst + n, cap - n, fmt, ap);
-    va_end(ap);
-}
-
-static const char *ts_status(int st)
-{
-    switch (st) {
-    case PC_CSUM_GOOD: return "1";
-    case PC_CSUM_BAD: return "0";
-    case PC_CSUM_UNVERIFIED: return "2";
-    case PC_CSUM_ZERO: return "3";
-    default: return "";
-    }
+    th_tshark_fields(&TS.rows, tshark, dir, path, heur, TH_TS_CHECKSUMS TH_TS_NO_SEQ, fields, nf);
+    *nrows = TS.rows.n;
+    return TS.rows.row;
 }
 
 #define NTS 600
@@ -1266,69 +1071,60 @@ static void expected_cols(const struct pc_decoded *d, char exp[NCOL][256])
     for (int i = 0; i < d->n; i++) {
         const uint8_t *h = pc_layer_hdr(d, i);
         const struct pc_layer *l = &d->l[i];
-        char a[32];
         switch (l->proto) {
         case PC_P_ETH:
-            append(exp[C_PROTOS], 256, "eth:ethertype");
-            pc_fmt_mac(pc_eth_src(h), a);
-            append(exp[C_ETH_SRC], 256, "%s", a);
+            th_append(exp[C_PROTOS], 256, "eth:ethertype");
+            th_append_mac(exp[C_ETH_SRC], 256, pc_eth_src(h));
             break;
         case PC_P_IPV4:
-            append(exp[C_PROTOS], 256, "ip");
-            pc_fmt_ip4(pc_ipv4_src(h), a);
-            append(exp[C_IP_SRC], 256, "%s", a);
-            pc_fmt_ip4(pc_ipv4_dst(h), a);
-            append(exp[C_IP_DST], 256, "%s", a);
-            append(exp[C_IP_CSUM_ST], 256, "%s", ts_status(l->csum));
+            th_append(exp[C_PROTOS], 256, "ip");
+            th_append_ip4(exp[C_IP_SRC], 256, pc_ipv4_src(h));
+            th_append_ip4(exp[C_IP_DST], 256, pc_ipv4_dst(h));
+            th_append(exp[C_IP_CSUM_ST], 256, "%s", th_ts_csum_status(l->csum));
             break;
         case PC_P_GRE:
-            append(exp[C_PROTOS], 256, "gre");
-            append(exp[C_GRE_FV], 256, "0x%04x", pc_gre_flags(h));
-            append(exp[C_GRE_PROTO], 256, "0x%04x", pc_gre_proto(h));
-            if (pc_gre_flags(h) & PC_GRE_F_KEY) append(exp[C_GRE_KEY], 256, "0x%08x", (unsigned)pc_gre_key(h));
-            if (pc_gre_flags(h) & PC_GRE_F_SEQ) append(exp[C_GRE_SEQ], 256, "%u", (unsigned)pc_gre_seq(h));
+            th_append(exp[C_PROTOS], 256, "gre");
+            th_append(exp[C_GRE_FV], 256, "0x%04x", pc_gre_flags(h));
+            th_append(exp[C_GRE_PROTO], 256, "0x%04x", pc_gre_proto(h));
+            if (pc_gre_flags(h) & PC_GRE_F_KEY) th_append(exp[C_GRE_KEY], 256, "0x%08x", (unsigned)pc_gre_key(h));
+            if (pc_gre_flags(h) & PC_GRE_F_SEQ) th_append(exp[C_GRE_SEQ], 256, "%u", (unsigned)pc_gre_seq(h));
             if (pc_gre_flags(h) & PC_GRE_F_CSUM) {
-                append(exp[C_GRE_CSUM], 256, "0x%04x", pc_gre_csum(h));
-                append(exp[C_GRE_CSUM_ST], 256, "%s", ts_status(l->csum));
+                th_append(exp[C_GRE_CSUM], 256, "0x%04x", pc_gre_csum(h));
+                th_append(exp[C_GRE_CSUM_ST], 256, "%s", th_ts_csum_status(l->csum));
             }
             break;
         case PC_P_VXLAN:
-            append(exp[C_PROTOS], 256, "vxlan");
-            append(exp[C_VNI], 256, "%u", (unsigned)pc_vxlan_vni(h));
-            append(exp[C_VXI], 256, "%s", (pc_vxlan_flags(h) & PC_VXLAN_FLAG_I) ? "1" : "0");
+            th_append(exp[C_PROTOS], 256, "vxlan");
+            th_append(exp[C_VNI], 256, "%u", (unsigned)pc_vxlan_vni(h));
+            th_append(exp[C_VXI], 256, "%s", (pc_vxlan_flags(h) & PC_VXLAN_FLAG_I) ? "1" : "0");
             break;
         case PC_P_UDP:
-            append(exp[C_PROTOS], 256, "udp");
-            append(exp[C_UDP_SPORT], 256, "%u", pc_udp_sport(h));
-            append(exp[C_UDP_CSUM_ST], 256, "%s", ts_status(l->csum));
+            th_append(exp[C_PROTOS], 256, "udp");
+            th_append(exp[C_UDP_SPORT], 256, "%u", pc_udp_sport(h));
+            th_append(exp[C_UDP_CSUM_ST], 256, "%s", th_ts_csum_status(l->csum));
             break;
         case PC_P_TCP:
-            append(exp[C_PROTOS], 256, "tcp");
-            append(exp[C_TCP_SPORT], 256, "%u", pc_tcp_sport(h));
-            append(exp[C_TCP_CSUM_ST], 256, "%s", ts_status(l->csum));
+            th_append(exp[C_PROTOS], 256, "tcp");
+            th_append(exp[C_TCP_SPORT], 256, "%u", pc_tcp_sport(h));
+            th_append(exp[C_TCP_CSUM_ST], 256, "%s", th_ts_csum_status(l->csum));
             break;
         case PC_P_ICMP:
-            append(exp[C_PROTOS], 256, "icmp");
-            append(exp[C_ICMP_CSUM_ST], 256, "%s", ts_status(l->csum));
+            th_append(exp[C_PROTOS], 256, "icmp");
+            th_append(exp[C_ICMP_CSUM_ST], 256, "%s", th_ts_csum_status(l->csum));
             break;
         case PC_P_PAYLOAD:
-            if (l->plen) append(exp[C_PROTOS], 256, "data");
+            if (l->plen) th_append(exp[C_PROTOS], 256, "data");
             break;
         default: break;
         }
     }
-    /* tshark joins protocols with ':', not '|'. */
-    for (char *p = exp[C_PROTOS]; *p; p++)
-        if (*p == '|') *p = ':';
+    th_protos_colons(exp[C_PROTOS]);
 }
 
 Test(tunnel_tshark, random_gre_and_vxlan_agree, .timeout = 600)
 {
-    const char *tshark = require_tshark();
-    const char *dir = th_tmpdir(TS.dir);
     static char heur[16384];
-    heuristics_off(tshark, dir, heur, sizeof heur);
-    load_taken_ports(tshark, dir);
+    const char *tshark = th_tshark_setup(TS.dir, &g_ports, heur, sizeof heur, NULL), *dir = TS.dir;
     static uint8_t fr[NTS][1024];
     static int len[NTS];
     static struct tspec s[NTS];
@@ -1337,9 +1133,9 @@ Test(tunnel_tshark, random_gre_and_vxlan_agree, .timeout = 600)
     size_t withcsum = 0, withkey = 0, vx = 0, corrupt = 0;
     for (size_t i = 0; i < NTS; i++) {
         random_tspec(&r, &s[i], 1);
-        const uint8_t *set = s[i].l4 == PC_P_TCP ? taken_tcp : taken_udp;
-        s[i].sport = free_port(&r, set, s[i].sport);
-        s[i].dport = free_port(&r, set, s[i].dport);
+        const uint8_t *set = s[i].l4 == PC_P_TCP ? g_ports.tcp : g_ports.udp;
+        s[i].sport = th_port_avoid(&r, set, NULL, 20000, s[i].sport);
+        s[i].dport = th_port_avoid(&r, set, NULL, 20000, s[i].dport);
         /* One in ten GRE checksums is corrupt: tshark must agree it is bad. */
         if (s[i].kind == T_GRE && s[i].gre.has_csum && rnd(&r, 10) == 0) {
             s[i].gre.csum = PC_CORRUPT;
@@ -1361,7 +1157,7 @@ Test(tunnel_tshark, random_gre_and_vxlan_agree, .timeout = 600)
     static char exp[NCOL][256];
     for (size_t i = 0; i < NTS; i++) {
         char *cols[NCOL];
-        split_cols(rows[i], cols, NCOL, i + 1);
+        th_split_cols(rows[i], cols, NCOL, i + 1);
         struct pc_decoded d;
         int rc = pc_decode(&d, fr[i], (uint32_t)len[i], (uint32_t)len[i], PC_LINK_ETHERNET);
         cr_assert_eq(rc, 0, "frame %zu: pktcraft decoder: %s", i + 1, pc_strerror(rc));
@@ -1371,7 +1167,7 @@ Test(tunnel_tshark, random_gre_and_vxlan_agree, .timeout = 600)
                              cols[c], exp[c]);
         /* A corrupt GRE checksum is the one expert error allowed. */
         int bad = s[i].gre.csum.mode == PC_FCORRUPT;
-        if (!bad) expert_clean(cols[C_MAL], cols[C_SEV], cols[C_MSG], i + 1);
+        if (!bad) th_expert_clean(cols[C_MAL], cols[C_SEV], cols[C_MSG], i + 1);
         else cr_assert(strstr(cols[C_MSG], "Bad checksum") || strstr(cols[C_MSG], "Incorrect"), "frame %zu: %s", i + 1, cols[C_MSG]);
     }
     cr_log_info("tshark tunnels: %d frames (%zu VXLAN, %zu GRE with checksum of which %zu corrupt, %zu with key), "
@@ -1432,22 +1228,21 @@ struct oexp { char c[NOCOL][256]; };
 static void oexp_cb(void *ctx, uint8_t type, const uint8_t *o, uint8_t len)
 {
     struct oexp *e = ctx;
-    append(e->c[O_TYPE], 256, "%u", type);
+    th_append(e->c[O_TYPE], 256, "%u", type);
     if (type == PC_IPOPT_EOL || type == PC_IPOPT_NOP) return;
-    append(e->c[O_LEN], 256, "%u", len);
+    th_append(e->c[O_LEN], 256, "%u", len);
     if (type == PC_IPOPT_RR || type == PC_IPOPT_LSRR || type == PC_IPOPT_SSRR || type == PC_IPOPT_TS)
-        append(e->c[O_PTR], 256, "%u", o[2]);
-    if (type == PC_IPOPT_RA) append(e->c[O_RA], 256, "%u", pc_get16(o + 2));
+        th_append(e->c[O_PTR], 256, "%u", o[2]);
+    if (type == PC_IPOPT_RA) th_append(e->c[O_RA], 256, "%u", pc_get16(o + 2));
     if (type == PC_IPOPT_TS) {
-        append(e->c[O_FLAG], 256, "0x%02x", o[3] & 0xF);
-        append(e->c[O_OFLW], 256, "%u", o[3] >> 4);
+        th_append(e->c[O_FLAG], 256, "0x%02x", o[3] & 0xF);
+        th_append(e->c[O_OFLW], 256, "%u", o[3] >> 4);
     }
 }
 
 Test(tunnel_tshark, ipv4_options_shown_without_problems, .timeout = 600)
 {
-    const char *tshark = require_tshark();
-    const char *dir = th_tmpdir(TS.dir);
+    const char *tshark = th_tshark_setup(TS.dir, NULL, NULL, 0, NULL), *dir = TS.dir;
     static uint8_t fr[NOPT][1024];
     static int len[NOPT];
     struct pc_rng r;
@@ -1462,12 +1257,12 @@ Test(tunnel_tshark, ipv4_options_shown_without_problems, .timeout = 600)
     snprintf(path, sizeof path, "%s/opts.pcap", dir);
     write_frames(path, fr, len, NOPT);
     size_t nrows;
-    char **rows = run_tshark(tshark, dir, path, "", OCOLS, NOCOL, &nrows);
+    char **rows = run_tshark(tshark, dir, path, NULL, OCOLS, NOCOL, &nrows);
     cr_assert_eq(nrows, NOPT);
     size_t nopts = 0, warnings = 0;
     for (size_t i = 0; i < NOPT; i++) {
         char *cols[NOCOL];
-        split_cols(rows[i], cols, NOCOL, i + 1);
+        th_split_cols(rows[i], cols, NOCOL, i + 1);
         struct pc_decoded d;
         cr_assert_eq(pc_decode(&d, fr[i], (uint32_t)len[i], (uint32_t)len[i], PC_LINK_ETHERNET), 0, "frame %zu", i + 1);
         struct oexp e;
@@ -1476,8 +1271,8 @@ Test(tunnel_tshark, ipv4_options_shown_without_problems, .timeout = 600)
         int cnt = pc_ipv4_opts_walk(pc_ipv4_opts(h), pc_ipv4_optlen(h), oexp_cb, &e);
         cr_assert_geq(cnt, 0);
         nopts += (size_t)cnt;
-        snprintf(e.c[O_IPCS], 256, "%s", ts_status(d.l[1].csum));
-        snprintf(e.c[O_UDPCS], 256, "%s", ts_status(d.l[2].csum));
+        snprintf(e.c[O_IPCS], 256, "%s", th_ts_csum_status(d.l[1].csum));
+        snprintf(e.c[O_UDPCS], 256, "%s", th_ts_csum_status(d.l[2].csum));
         static char hex[2200];
         th_hex(fr[i], (size_t)len[i], hex);
         for (int c = 0; c < O_MAL; c++)
@@ -1485,20 +1280,17 @@ Test(tunnel_tshark, ipv4_options_shown_without_problems, .timeout = 600)
                              cols[c], e.c[c], hex);
         /* Valid options: not even a warning (odd pointers or lengths would
          * be one), except tshark's advice about runs of NOPs. */
-        expert_clean(cols[O_MAL], cols[O_SEV], cols[O_MSG], i + 1);
-        const char *sv = cols[O_SEV], *msg = cols[O_MSG];
-        while (*sv) {
-            size_t ml = strcspn(msg, "|");
-            if (strtoul(sv, NULL, 10) >= 0x00600000ul) {
+        th_expert_clean(cols[O_MAL], cols[O_SEV], cols[O_MSG], i + 1);
+        struct th_expert it = { cols[O_SEV], cols[O_MSG] };
+        unsigned long sev;
+        const char *msg;
+        size_t ml;
+        while (th_expert_next(&it, &sev, &msg, &ml))
+            if (sev >= TH_SEV_WARN) {
                 int nops = ml > 14 && strstr(msg, "NOP in a row") && strstr(msg, "NOP in a row") < msg + ml;
                 cr_assert(nops, "frame %zu: tshark warns: %.*s", i + 1, (int)ml, msg);
                 warnings++;
             }
-            sv += strcspn(sv, "|");
-            if (*sv) sv++;
-            msg += ml;
-            if (*msg) msg++;
-        }
     }
     cr_log_info("tshark ipv4 options: %d frames, %zu options, none malformed, no expert error, no warning but "
                 "%zu about runs of NOPs", NOPT, nopts, warnings);
@@ -1507,8 +1299,7 @@ Test(tunnel_tshark, ipv4_options_shown_without_problems, .timeout = 600)
 /* The bad lists above: tshark must complain about every one too. */
 Test(tunnel_tshark, bad_option_lengths_flagged_by_tshark_too, .timeout = 300)
 {
-    const char *tshark = require_tshark();
-    const char *dir = th_tmpdir(TS.dir);
+    const char *tshark = th_tshark_setup(TS.dir, NULL, NULL, 0, NULL), *dir = TS.dir;
     enum { NB = sizeof BAD_OPTS / sizeof BAD_OPTS[0] };
     static uint8_t fr[NB][1024];
     static int len[NB];
@@ -1517,11 +1308,11 @@ Test(tunnel_tshark, bad_option_lengths_flagged_by_tshark_too, .timeout = 300)
     snprintf(path, sizeof path, "%s/bad.pcap", dir);
     write_frames(path, fr, len, NB);
     size_t nrows;
-    char **rows = run_tshark(tshark, dir, path, "", OCOLS, NOCOL, &nrows);
+    char **rows = run_tshark(tshark, dir, path, NULL, OCOLS, NOCOL, &nrows);
     cr_assert_eq(nrows, NB);
     for (size_t i = 0; i < NB; i++) {
         char *cols[NOCOL];
-        split_cols(rows[i], cols, NOCOL, i + 1);
+        th_split_cols(rows[i], cols, NOCOL, i + 1);
         cr_assert(cols[O_MAL][0] || cols[O_SEV][0], "%s: tshark saw nothing wrong", BAD_OPTS[i].name);
         cr_log_info("tshark on \"%s\": %s", BAD_OPTS[i].name, cols[O_MSG]);
     }
@@ -1530,61 +1321,15 @@ Test(tunnel_tshark, bad_option_lengths_flagged_by_tshark_too, .timeout = 300)
 /* ================================================================ libnet */
 
 static libnet_t *g_ln;
-static void ln_close(void)
-{
-    if (g_ln) libnet_destroy(g_ln);
-    g_ln = NULL;
-}
+static void ln_close(void) { th_ln_close(&g_ln); }
 TestSuite(tunnel_libnet, .fini = ln_close);
-
-static libnet_t *ln_open(void)
-{
-    char eb[LIBNET_ERRBUF_SIZE];
-    eb[0] = 0;
-    g_ln = libnet_init(LIBNET_NONE, NULL, eb);
-    cr_assert_not_null(g_ln, "libnet_init(LIBNET_NONE) failed (%s): a failure, not a skip", eb);
-    return g_ln;
-}
-
-static void ln_ok(libnet_t *l, libnet_ptag_t t, const char *fn)
-{
-    cr_assert_neq(t, -1, "%s failed: %s", fn, libnet_geterror(l));
-}
-
-static size_t ln_take(libnet_t *l, uint8_t *out, size_t cap)
-{
-    uint8_t *p = NULL;
-    uint32_t n = 0;
-    cr_assert_eq(libnet_pblock_coalesce(l, &p, &n), 1, "libnet_pblock_coalesce: %s", libnet_geterror(l));
-    cr_assert_leq(n, cap);
-    memcpy(out, p, n);
-    libnet_adv_free_packet(l, p);
-    libnet_clear_packet(l);
-    return n;
-}
-
-static uint32_t addr_u32(const uint8_t a[4])
-{
-    uint32_t v;
-    memcpy(&v, a, 4);
-    return v;
-}
-
-static void expect_same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn, const char *what, int k)
-{
-    if (an == bn && !memcmp(a, b, an)) return;
-    static char ha[4200], hb[4200];
-    th_hex(a, an < 2000 ? an : 2000, ha);
-    th_hex(b, bn < 2000 ? bn : 2000, hb);
-    cr_assert_fail("%s %d: pktcraft and libnet differ\npktcraft %s\nlibnet   %s", what, k, ha, hb);
-}
 
 /* Ethernet/IPv4+options/UDP: the option bytes come from pktcraft's
  * encoders, libnet_build_ipv4_options pads them its way, and the frames
  * (IHL, total length, header checksum included) must be identical. */
 Test(tunnel_libnet, ipv4_options_byte_identity)
 {
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     struct pc_rng r;
     pc_rng_seed(&r, UINT64_C(0x7E11E1000004));
     static uint8_t pcb[1024], lnb[1024];
@@ -1603,12 +1348,12 @@ Test(tunnel_libnet, ipv4_options_byte_identity)
         int n = pc_pkt_finalize(&pk);
         cr_assert_gt(n, 0);
         size_t iphl = 20 + ((on + 3) & ~(size_t)3);
-        ln_ok(l, libnet_build_udp(1234, 5678, (uint16_t)(8 + pn), 0, pn ? pay : NULL, (uint32_t)pn, l, 0), "udp");
-        if (on) ln_ok(l, libnet_build_ipv4_options(o, (uint32_t)on, l, 0), "libnet_build_ipv4_options");
-        ln_ok(l, libnet_build_ipv4((uint16_t)(iphl + 8 + pn), 0, id, 0, 64, IPPROTO_UDP, 0, addr_u32(A1), addr_u32(A2),
-                                   NULL, 0, l, 0), "ipv4");
-        ln_ok(l, libnet_build_ethernet(MAC2, MAC1, ETHERTYPE_IP, NULL, 0, l, 0), "ethernet");
-        size_t ln = ln_take(l, lnb, sizeof lnb);
+        th_ln_ok(l, libnet_build_udp(1234, 5678, (uint16_t)(8 + pn), 0, pn ? pay : NULL, (uint32_t)pn, l, 0), "udp");
+        if (on) th_ln_ok(l, libnet_build_ipv4_options(o, (uint32_t)on, l, 0), "libnet_build_ipv4_options");
+        th_ln_ok(l, libnet_build_ipv4((uint16_t)(iphl + 8 + pn), 0, id, 0, 64, IPPROTO_UDP, 0, th_ln_ip4(A1), th_ln_ip4(A2),
+                                      NULL, 0, l, 0), "ipv4");
+        th_ln_ok(l, libnet_build_ethernet(MAC2, MAC1, ETHERTYPE_IP, NULL, 0, l, 0), "ethernet");
+        size_t ln = th_ln_take(l, lnb, sizeof lnb);
         /* Two known divergences, checked exactly and then set aside:
          * libnet 1.1.6 writes a zero-sum UDP checksum as 0 (RFC 768 wants
          * 0xFFFF, which pktcraft writes), and it sums the header's
@@ -1625,7 +1370,7 @@ Test(tunnel_libnet, ipv4_options_byte_identity)
             memcpy(lu + 6, pu + 6, 2);
         }
         if (ln == (size_t)n && pc_udp_csum(pu) == 0xFFFF && pc_udp_csum(lu) == 0) pc_put16(lu + 6, 0xFFFF);
-        expect_same(pcb, (size_t)n, lnb, ln, "ipv4 options", k);
+        th_ln_expect_same(pcb, (size_t)n, lnb, ln, "ipv4 options %d", k);
     }
     cr_log_info("libnet ipv4 options: 2000 frames identical (%d with a source route: udp sum set aside)", srr);
     cr_assert_gt(srr, 100);
@@ -1636,7 +1381,7 @@ Test(tunnel_libnet, ipv4_options_byte_identity)
  * number, checksum left for libnet to fill. */
 Test(tunnel_libnet, gre_byte_identity)
 {
-    libnet_t *l = ln_open();
+    libnet_t *l = th_ln_open(&g_ln);
     struct pc_rng r;
     pc_rng_seed(&r, UINT64_C(0x7E11E1000005));
     static uint8_t pcb[1024], lnb[1024], inner[1024];
@@ -1656,12 +1401,12 @@ Test(tunnel_libnet, gre_byte_identity)
         uint16_t fv = (uint16_t)((s.gre.has_csum ? GRE_CSUM : 0) | (s.gre.has_key ? GRE_KEY : 0) |
                                  (s.gre.has_seq ? GRE_SEQ : 0));
         uint16_t type = s.inner == IN_ETH_IP4 ? PC_ETHERTYPE_TEB : PC_ETHERTYPE_IPV4;
-        ln_ok(l, libnet_build_gre(fv, type, 0, 0, s.gre.key, s.gre.seq, (uint16_t)(ghl + in_len), inner, in_len, l, 0),
-              "libnet_build_gre");
-        ln_ok(l, libnet_build_ipv4((uint16_t)(20 + ghl + in_len), 0, s.oid, 0, s.ottl, IPPROTO_GRE, 0,
-                                   addr_u32(s.oip[0]), addr_u32(s.oip[1]), NULL, 0, l, 0), "ipv4");
-        ln_ok(l, libnet_build_ethernet(s.omac[1], s.omac[0], ETHERTYPE_IP, NULL, 0, l, 0), "ethernet");
-        size_t ln = ln_take(l, lnb, sizeof lnb);
-        expect_same(pcb, (size_t)n, lnb, ln, "gre", k);
+        th_ln_ok(l, libnet_build_gre(fv, type, 0, 0, s.gre.key, s.gre.seq, (uint16_t)(ghl + in_len), inner, in_len, l, 0),
+                 "libnet_build_gre");
+        th_ln_ok(l, libnet_build_ipv4((uint16_t)(20 + ghl + in_len), 0, s.oid, 0, s.ottl, IPPROTO_GRE, 0,
+                                      th_ln_ip4(s.oip[0]), th_ln_ip4(s.oip[1]), NULL, 0, l, 0), "ipv4");
+        th_ln_ok(l, libnet_build_ethernet(s.omac[1], s.omac[0], ETHERTYPE_IP, NULL, 0, l, 0), "ethernet");
+        size_t ln = th_ln_take(l, lnb, sizeof lnb);
+        th_ln_expect_same(pcb, (size_t)n, lnb, ln, "gre %d", k);
     }
 }

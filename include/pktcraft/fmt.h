@@ -33,8 +33,10 @@ void pc_fmt_kobj_open(struct pc_fmt *f, const char *key);
 void pc_fmt_kobj_close(struct pc_fmt *f);
 void pc_fmt_karr_open(struct pc_fmt *f, const char *key);
 void pc_fmt_karr_close(struct pc_fmt *f);
-/* A raw JSON array element or member value already formatted. */
+/* A raw JSON array element, or member with its key, already formatted
+ * (a number, say). */
 void pc_fmt_raw(struct pc_fmt *f, const char *s);
+void pc_fmt_kraw(struct pc_fmt *f, const char *key, const char *s);
 
 /* Address helpers. */
 void pc_fmt_mac(const uint8_t *m, char out[18]);
