@@ -1,5 +1,6 @@
 /* Capture-file helpers shared by convert, merge, info and the crafting
  * commands. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,4 +37,46 @@ void cli_fmt_iso(pc_time_ns ts, char out[48])
     char d[32];
     strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, 48, "%s.%09lldZ", d, (long long)ns);
+}
+
+int iface_map_get(struct iface_map *m, struct pc_reader *r, struct pc_writer *w, uint32_t i)
+{
+    if (i >= m->n) {
+        uint32_t n = pc_reader_ninterfaces(r);
+        if (i >= n) return PC_EINVAL;
+        uint32_t *p = realloc(m->out, n * sizeof *p);
+        if (!p) return PC_ENOMEM;
+        memset(p + m->n, 0, (n - m->n) * sizeof *p);
+        m->out = p;
+        m->n = n;
+    }
+    for (uint32_t k = 0; k <= i; k++) {
+        if (m->out[k]) continue;
+        struct pc_iface_spec s;
+        cli_iface_spec(pc_reader_interface(r, k), &s);
+        int idx = pc_writer_add_interface(w, &s);
+        if (idx < 0) return idx;
+        m->out[k] = (uint32_t)idx + 1;
+    }
+    return (int)(m->out[i] - 1);
+}
+
+void iface_map_free(struct iface_map *m)
+{
+    free(m->out);
+    m->out = NULL;
+    m->n = 0;
+}
+
+const char *pcap_misfit(const struct pc_pkthdr *h, int format, int lt0, bool *drop)
+{
+    *drop = false;
+    if (h->linktype != lt0) {
+        *drop = true;
+        return "its link type differs from the first packet's; pcap holds one link type";
+    }
+    if (h->ncomments) return "has a comment, which pcap cannot hold";
+    if (h->flags) return "has flags (direction), which pcap cannot hold";
+    if (format == PC_FORMAT_PCAP_US && h->ts % 1000) return "its timestamp has nanoseconds that microsecond pcap would lose";
+    return NULL;
 }

@@ -11,4 +11,20 @@ void cli_iface_spec(const struct pc_iface *in, struct pc_iface_spec *out);
 /* Seconds.nanoseconds and ISO 8601 UTC with nanoseconds. */
 void cli_fmt_iso(pc_time_ns ts, char out[48]);
 
+/* Input interface -> output interface of a pcapng writer.  The IDBs of
+ * every input interface up to the one asked for are added in input order,
+ * so a copy keeps the input's interface numbering. */
+struct iface_map {
+    uint32_t *out;  /* output index + 1; 0 while not added */
+    uint32_t n;
+};
+/* The output interface, or a negative PC_E* code. */
+int iface_map_get(struct iface_map *m, struct pc_reader *r, struct pc_writer *w, uint32_t i);
+void iface_map_free(struct iface_map *m);
+
+/* Why a packet cannot go into a pcap output of format (PC_FORMAT_PCAP_*)
+ * whose link type is lt0: a text for the message, or NULL when it fits.
+ * *drop is set when the only lossy remedy is to leave the packet out. */
+const char *pcap_misfit(const struct pc_pkthdr *h, int format, int lt0, bool *drop);
+
 #endif

@@ -12,8 +12,7 @@ struct conv {
     bool lossy, quiet;
     struct pc_reader *r;
     struct pc_writer *w;
-    uint32_t *map;          /* input interface -> output interface + 1 (0: not yet) */
-    uint32_t nmap;
+    struct iface_map map;
     uint64_t n, dropped, cut_ns, dropped_comments;
 };
 
@@ -98,48 +97,28 @@ static void open_out(struct conv *c)
     if (!c->w) cli_runtime_error("%s", err.msg);
 }
 
-/* The output interface of input interface i, adding the IDBs of every
- * interface up to i so the output keeps the input's order. */
 static uint32_t out_iface(struct conv *c, uint32_t i)
 {
     if (c->format != PC_FORMAT_PCAPNG) return 0;
-    if (i >= c->nmap) {
-        uint32_t n = pc_reader_ninterfaces(c->r);
-        c->map = realloc(c->map, n * sizeof *c->map);
-        if (!c->map) cli_runtime_error("out of memory");
-        memset(c->map + c->nmap, 0, (n - c->nmap) * sizeof *c->map);
-        c->nmap = n;
-    }
-    for (uint32_t k = 0; k <= i; k++) {
-        if (c->map[k]) continue;
-        struct pc_iface_spec s;
-        cli_iface_spec(pc_reader_interface(c->r, k), &s);
-        int idx = pc_writer_add_interface(c->w, &s);
-        if (idx < 0) refuse(c, "%s: packet %llu: cannot add interface: %s", pc_strerror(idx));
-        c->map[k] = (uint32_t)idx + 1;
-    }
-    return c->map[i] - 1;
+    int idx = iface_map_get(&c->map, c->r, c->w, i);
+    if (idx < 0) refuse(c, "%s: packet %llu: cannot add interface: %s", pc_strerror(idx));
+    return (uint32_t)idx;
 }
 
-/* What a pcap output cannot hold; returns false when the packet is dropped. */
+/* What a pcap output cannot hold: refused, or with --lossy dropped (other
+ * link types), left out (comments, flags) or cut (nanoseconds). */
 static bool fit_pcap(struct conv *c, const struct pc_pkthdr *h, struct pc_wpacket *p, int linktype0)
 {
-    if (h->linktype != linktype0) {
-        if (!c->lossy) refuse(c, "%s: packet %llu: %s; pcap holds one link type (use -F pcapng, or --lossy to drop such packets)", "its link type differs from the first packet's");
-        c->dropped++;
-        return false;
-    }
-    if (h->ncomments || h->flags) {
-        if (!c->lossy) refuse(c, "%s: packet %llu: %s, which pcap cannot hold (use -F pcapng, or --lossy to leave it out)", h->ncomments ? "has a comment" : "has flags (direction)");
-        c->dropped_comments++;
-        p->comment = NULL;
-        p->comment_len = 0;
-        p->flags = 0;
-    }
-    if (c->format == PC_FORMAT_PCAP_US && h->ts % 1000) {
-        if (!c->lossy) refuse(c, "%s: packet %llu: %s (use -F nsecpcap or pcapng, or --lossy to cut them)", "its timestamp has nanoseconds that microsecond pcap would lose");
-        c->cut_ns++;
-    }
+    bool drop;
+    const char *why = pcap_misfit(h, c->format, linktype0, &drop);
+    if (!why) return true;
+    if (!c->lossy) refuse(c, "%s: packet %llu: %s (use -F pcapng or nsecpcap, or --lossy)", why);
+    if (drop) { c->dropped++; return false; }
+    if (h->ncomments || h->flags) c->dropped_comments++;
+    else c->cut_ns++;
+    p->comment = NULL;
+    p->comment_len = 0;
+    p->flags = 0;
     return true;
 }
 
@@ -189,6 +168,6 @@ int cmd_convert(int argc, char **argv)
         cli_warn("%s: --lossy: %llu packets of other link types dropped, %llu comments or flags left out, %llu timestamps cut to microseconds",
                  c.in, (unsigned long long)c.dropped, (unsigned long long)c.dropped_comments, (unsigned long long)c.cut_ns);
     pc_reader_close(c.r);
-    free(c.map);
+    iface_map_free(&c.map);
     return EXIT_OK;
 }

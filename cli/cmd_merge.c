@@ -11,8 +11,7 @@ struct input {
     struct pc_pkthdr h;
     const uint8_t *data;
     bool live;              /* h/data hold the next packet */
-    uint32_t *map;          /* input interface -> output interface + 1 */
-    uint32_t nmap;
+    struct iface_map map;
 };
 
 struct merge {
@@ -110,40 +109,24 @@ static void open_output(struct merge *m)
     if (!m->w) fail(m, "%s%s", err.msg, "");
 }
 
-/* pcapng: one output interface per input interface, in first-use order. */
 static uint32_t out_iface(struct merge *m, struct input *in)
 {
     if (m->format != PC_FORMAT_PCAPNG) return 0;
-    uint32_t i = in->h.ifindex;
-    if (i >= in->nmap) {
-        uint32_t n = pc_reader_ninterfaces(in->r);
-        in->map = realloc(in->map, n * sizeof *in->map);
-        if (!in->map) fail(m, "%s%s", "out of memory", "");
-        memset(in->map + in->nmap, 0, (n - in->nmap) * sizeof *in->map);
-        in->nmap = n;
-    }
-    if (!in->map[i]) {
-        struct pc_iface_spec s;
-        cli_iface_spec(pc_reader_interface(in->r, i), &s);
-        int idx = pc_writer_add_interface(m->w, &s);
-        if (idx < 0) fail(m, "%s: cannot add an interface: %s", in->path, pc_strerror(idx));
-        in->map[i] = (uint32_t)idx + 1;
-    }
-    return in->map[i] - 1;
+    int idx = iface_map_get(&in->map, in->r, m->w, in->h.ifindex);
+    if (idx < 0) fail(m, "%s: cannot add an interface: %s", in->path, pc_strerror(idx));
+    return (uint32_t)idx;
 }
 
 /* pcap output: what does not fit is refused, or dropped with --lossy. */
 static bool fit_pcap(struct merge *m, struct input *in, struct pc_wpacket *p, int lt0)
 {
-    const char *why = NULL;
-    if (in->h.linktype != lt0) why = "a link type other than the first packet's";
-    else if (in->h.ncomments || in->h.flags) why = "a comment or flags";
-    else if (m->format == PC_FORMAT_PCAP_US && in->h.ts % 1000) why = "a timestamp with nanoseconds";
+    bool drop;
+    const char *why = pcap_misfit(&in->h, m->format, lt0, &drop);
     if (!why) return true;
-    if (!m->lossy) fail(m, "%s: a packet has %s, which this pcap output cannot hold (use -F pcapng, or --lossy)", in->path, why);
-    if (in->h.linktype != lt0) { m->dropped++; return false; }
+    if (!m->lossy) fail(m, "%s: a packet: %s (use -F pcapng, or --lossy)", in->path, why);
+    if (drop) { m->dropped++; return false; }
     p->comment = NULL;
-        p->comment_len = 0;
+    p->comment_len = 0;
     p->flags = 0;
     return true;
 }
@@ -179,7 +162,7 @@ int cmd_merge(int argc, char **argv)
         cli_warn("--lossy: %llu packets of other link types dropped", (unsigned long long)m.dropped);
     for (int k = 0; k < m.n; k++) {
         pc_reader_close(m.in[k].r);
-        free(m.in[k].map);
+        iface_map_free(&m.in[k].map);
     }
     free(m.in);
     return EXIT_OK;
