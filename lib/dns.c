@@ -60,11 +60,23 @@ static void sk_puts(struct sink *s, const char *t)
     while (*t) sk_putc(s, *t++);
 }
 
+/* Digits by hand: the decoder's validating walk formats every name and
+ * value it checks (into a counting sink), so printf here was its hot spot. */
 static void sk_uint(struct sink *s, unsigned long v)
 {
     char b[24];
-    snprintf(b, sizeof b, "%lu", v);
-    sk_puts(s, b);
+    int n = 0;
+    do { b[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    while (n) sk_putc(s, b[--n]);
+}
+
+/* \DDD, as dig escapes a byte. */
+static void sk_ddd(struct sink *s, uint8_t c)
+{
+    sk_putc(s, '\\');
+    sk_putc(s, (char)('0' + c / 100));
+    sk_putc(s, (char)('0' + c / 10 % 10));
+    sk_putc(s, (char)('0' + c % 10));
 }
 
 /* Text length, or PC_ENOSPC when a real buffer was too small. */
@@ -78,25 +90,18 @@ static int sk_result(const struct sink *s)
 /* One byte of a label as dig writes it. */
 static void put_label_byte(struct sink *s, uint8_t c)
 {
-    if (c <= 0x20 || c >= 0x7F) {
-        char b[6];
-        snprintf(b, sizeof b, "\\%03u", c);
-        sk_puts(s, b);
-        return;
+    if (c <= 0x20 || c >= 0x7F) { sk_ddd(s, c); return; }
+    switch (c) {
+    case '"': case '.': case '(': case ')': case ';': case '\\': case '@': case '$': sk_putc(s, '\\'); break;
+    default: break;
     }
-    if (strchr("\".();\\@$", c)) sk_putc(s, '\\');
     sk_putc(s, (char)c);
 }
 
 /* One byte of a quoted character-string (TXT, CAA value). */
 static void put_string_byte(struct sink *s, uint8_t c)
 {
-    if (c < 0x20 || c >= 0x7F) {
-        char b[6];
-        snprintf(b, sizeof b, "\\%03u", c);
-        sk_puts(s, b);
-        return;
-    }
+    if (c < 0x20 || c >= 0x7F) { sk_ddd(s, c); return; }
     if (c == '"' || c == '\\') sk_putc(s, '\\');
     sk_putc(s, (char)c);
 }
