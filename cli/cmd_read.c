@@ -378,30 +378,66 @@ static void print_json(FILE *out, uint64_t n, const struct pc_pkthdr *h, const s
 
 /* ---- main loop ---- */
 
-struct filter { pcap_t *p; struct bpf_program prog; int linktype; bool on; };
+/* A BPF program is compiled for one link type; a pcapng file can mix
+ * them, so one program per link type seen, compiled on first use. */
+#define MAX_FILTER_LINKS 16
 
-static void filter_setup(struct filter *flt, const char *expr, int linktype)
+struct filter {
+    const char *expr;
+    int n;
+    struct { int linktype; pcap_t *p; struct bpf_program prog; } c[MAX_FILTER_LINKS];
+};
+
+/* libpcap compiles for a DLT_ value, which differs from the LINKTYPE_
+ * number stored in files for a few old types. */
+static int linktype_to_dlt(int lt)
 {
-    flt->on = expr[0] != 0;
-    flt->linktype = linktype;
-    if (!flt->on) return;
-    flt->p = pcap_open_dead(linktype, 262144);
-    if (!flt->p || pcap_compile(flt->p, &flt->prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
-        cli_usage_error("filter '%s': %s", expr, flt->p ? pcap_geterr(flt->p) : "cannot compile");
+    switch (lt) {
+    case 100: return DLT_ATM_RFC1483;
+    case 101: return DLT_RAW;
+    case 102: return DLT_SLIP_BSDOS;
+    case 103: return DLT_PPP_BSDOS;
+    default: return lt;
+    }
 }
 
-static bool filter_match(const struct filter *flt, const struct pc_pkthdr *h, const uint8_t *data)
+static struct bpf_program *filter_for(struct filter *flt, int linktype)
 {
-    if (!flt->on) return true;
+    for (int k = 0; k < flt->n; k++)
+        if (flt->c[k].linktype == linktype) return &flt->c[k].prog;
+    if (flt->n == MAX_FILTER_LINKS) cli_runtime_error("filter: more than %d link types in one file", MAX_FILTER_LINKS);
+    int k = flt->n;
+    flt->c[k].linktype = linktype;
+    flt->c[k].p = pcap_open_dead(linktype_to_dlt(linktype), 262144);
+    if (!flt->c[k].p || pcap_compile(flt->c[k].p, &flt->c[k].prog, flt->expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
+        cli_usage_error("filter '%s' (link type %d): %s", flt->expr, linktype,
+                        flt->c[k].p ? pcap_geterr(flt->c[k].p) : "cannot compile");
+    flt->n++;
+    return &flt->c[k].prog;
+}
+
+/* Compile for the file's first link type at once, so a bad expression is a
+ * usage error before any output. */
+static void filter_setup(struct filter *flt, const char *expr, int linktype)
+{
+    flt->expr = expr;
+    flt->n = 0;
+    if (expr[0]) filter_for(flt, linktype >= 0 ? linktype : PC_LINK_ETHERNET);
+}
+
+static bool filter_match(struct filter *flt, const struct pc_pkthdr *h, const uint8_t *data)
+{
+    if (!flt->expr[0]) return true;
     struct pcap_pkthdr ph = { .caplen = h->caplen, .len = h->len };
-    return pcap_offline_filter(&flt->prog, &ph, data) != 0;
+    return pcap_offline_filter(filter_for(flt, h->linktype), &ph, data) != 0;
 }
 
 static void filter_free(struct filter *flt)
 {
-    if (!flt->on) return;
-    pcap_freecode(&flt->prog);
-    pcap_close(flt->p);
+    for (int k = 0; k < flt->n; k++) {
+        pcap_freecode(&flt->c[k].prog);
+        pcap_close(flt->c[k].p);
+    }
 }
 
 int cmd_read(int argc, char **argv)

@@ -210,6 +210,29 @@ Test(cli, stdout_stdin_and_append)
     cr_assert_eq(st.st_size, 24 + 5 * (16 + 54), "a refused append must leave the file as it was");
 }
 
+/* A pcapng mixing link types: the filter is compiled for each (Ethernet
+ * and raw IP here, whose DLT number differs from its LINKTYPE number). */
+Test(cli, read_filter_per_link_type)
+{
+    char a[512];
+    snprintf(a, sizeof a, "raw --linktype raw --hex 4500001c0001000040117cce7f0000017f00000100010002000801d9 --start 2 -o %s/r.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    snprintf(a, sizeof a, "udp --src 10.0.0.1 --dst 10.0.0.2 --dport 2 --start 1 -o %s/e.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+    snprintf(a, sizeof a, "merge %s/e.pcap %s/r.pcap -o %s/two.pcapng", dir, dir, dir);
+    cr_assert_eq(cli(a), 0);
+    snprintf(a, sizeof a, "read %s/two.pcapng udp dst port 2", dir);
+    cr_assert_eq(cli(a), 0);
+    char *out = file_text("out");
+    cr_assert(strstr(out, "10.0.0.2.2: UDP") && strstr(out, "127.0.0.1.2: UDP"), "%s", out);
+    free(out);
+    snprintf(a, sizeof a, "read %s/r.pcap host 10.9.9.9", dir);
+    cr_assert_eq(cli(a), 0);
+    out = file_text("out");
+    cr_assert_str_eq(out, "");
+    free(out);
+}
+
 Test(cli, read_filter_and_count)
 {
     char a[512];
