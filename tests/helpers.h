@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,15 @@ static inline uint16_t th_ref_fold(uint32_t s)
 {
     while (s >> 16) s = (s & 0xFFFFu) + (s >> 16);
     return (uint16_t)s;
+}
+
+/* Write n bytes to a new file, or fail the test naming it. */
+static inline void th_put_file(const char *path, const void *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
+    if (n) cr_assert_eq(fwrite(b, 1, n, f), n);
+    cr_assert_eq(fclose(f), 0);
 }
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "pktcraft/pcap.h"
+#include "helpers.h"
 
 /* ------------------------------------------------------------- fixture */
 
@@ -66,13 +67,6 @@ static const char *tpath(const char *name)
     return b;
 }
 
-static void put_file(const char *path, const void *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(b, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
 
 static uint8_t *get_file(const char *path, size_t *n)
 {
@@ -361,7 +355,7 @@ static void check_be_file(bool ns)
     fb_rec(&f, 1000000000u, 123456u, 4, 100, d1, 4);
     fb_rec(&f, 1000000001u, ns ? 999999999u : 999999u, 0, 0, NULL, 0);
     fb_rec(&f, 7u, ns ? 1500000000u : 1500000u, 1, 1, d1, 1); /* out-of-range fraction taken as given */
-    put_file(tpath("be.pcap"), f.b, f.n);
+    th_put_file(tpath("be.pcap"), f.b, f.n);
 
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("be.pcap"), &err);
@@ -457,7 +451,7 @@ Test(pcap, append_creates_missing_file)
 
 Test(pcap, append_to_empty_file_writes_header)
 {
-    put_file(tpath("z.pcap"), "", 0);
+    th_put_file(tpath("z.pcap"), "", 0);
     struct pc_writer_opts o = opts(1, PC_TSPREC_US);
     o.append = true;
     write_pkts(tpath("z.pcap"), &o, k_pkts, K_N);
@@ -484,7 +478,7 @@ Test(pcap, append_big_endian_file_keeps_its_order)
     struct fb f = { .big = true };
     fb_hdr(&f, PC_PCAP_MAGIC_US, 65535, 1);
     fb_rec(&f, 1000000000u, 123456u, 4, 100, d1, 4);
-    put_file(tpath("be.pcap"), f.b, f.n);
+    th_put_file(tpath("be.pcap"), f.b, f.n);
 
     struct pc_writer_opts o = opts(1, PC_TSPREC_US);
     o.append = true;
@@ -542,21 +536,21 @@ Test(pcap, append_to_non_pcap_fails)
 {
     const char *path = tpath("x.pcap");
     char msg[512];
-    put_file(path, "hello, world, this is not a capture file", 40);
+    th_put_file(path, "hello, world, this is not a capture file", 40);
     snprintf(msg, sizeof msg, "%s: cannot append: not a pcap file (magic 0x68656c6c at offset 0)", path);
     expect_append_error(path, opts(1, PC_TSPREC_US), PC_EFORMAT, msg);
 
     /* A pcapng is appended to when it reads to its end (test_pcapng.c);
      * this one is not even a whole Section Header Block. */
     static const uint8_t ng[28] = { 0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a };
-    put_file(path, ng, sizeof ng);
+    th_put_file(path, ng, sizeof ng);
     snprintf(msg, sizeof msg,
              "%s: cannot append: block at byte offset 0: trailing block length 0 differs from the leading 28; "
              "0 packets read",
              path);
     expect_append_error(path, opts(1, PC_TSPREC_US), PC_EMALFORMED, msg);
 
-    put_file(path, "\xd4\xc3\xb2\xa1\x02\x00", 6);
+    th_put_file(path, "\xd4\xc3\xb2\xa1\x02\x00", 6);
     snprintf(msg, sizeof msg, "%s: cannot append: file too short for a pcap header (got 6 of 24 bytes)", path);
     expect_append_error(path, opts(1, PC_TSPREC_US), PC_ETRUNC, msg);
 }
@@ -759,7 +753,7 @@ Test(pcap, every_truncation_point)
     const char *cut = tpath("cut.pcap");
     char msg[512];
     for (size_t n = 0; n <= total; n++) {
-        put_file(cut, b, n);
+        th_put_file(cut, b, n);
         if (n < 24) {
             snprintf(msg, sizeof msg, "%s: file too short for a pcap header (got %zu of 24 bytes)", cut, n);
             expect_open_error(cut, PC_ETRUNC, msg);
@@ -815,7 +809,7 @@ Test(pcap, caplen_over_snaplen_is_accepted)
     fb_hdr(&f, PC_PCAP_MAGIC_US, 64, 1);
     fb_rec(&f, 1, 0, 4, 4, d, 4);
     fb_rec(&f, 2, 0, 65, 65, d, 65);
-    put_file(tpath("x.pcap"), f.b, f.n);
+    th_put_file(tpath("x.pcap"), f.b, f.n);
 
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("x.pcap"), &err);
@@ -839,7 +833,7 @@ static void check_caplen_over_max(uint32_t snaplen)
     struct fb f = { .big = true };
     fb_hdr(&f, PC_PCAP_MAGIC_NS, snaplen, 1);
     fb_rec(&f, 1, 0, PC_PCAP_MAX_CAPLEN + 1, PC_PCAP_MAX_CAPLEN + 1, NULL, 0);
-    put_file(tpath("big.pcap"), f.b, f.n);
+    th_put_file(tpath("big.pcap"), f.b, f.n);
 
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("big.pcap"), &err);
@@ -865,22 +859,22 @@ Test(pcap, not_a_pcap)
     char msg[512];
     const char *path = tpath("x.pcap");
     uint8_t junk[24] = { 0x12, 0x34, 0x56, 0x78 };
-    put_file(path, junk, sizeof junk);
+    th_put_file(path, junk, sizeof junk);
     snprintf(msg, sizeof msg, "%s: not a pcap file (magic 0x12345678 at offset 0)", path);
     expect_open_error(path, PC_EFORMAT, msg);
 
-    put_file(path, "hello worl", 10);
+    th_put_file(path, "hello worl", 10);
     snprintf(msg, sizeof msg, "%s: not a pcap file (magic 0x68656c6c at offset 0)", path);
     expect_open_error(path, PC_EFORMAT, msg);
 
-    put_file(path, "", 0);
+    th_put_file(path, "", 0);
     snprintf(msg, sizeof msg, "%s: file too short for a pcap header (got 0 of 24 bytes)", path);
     expect_open_error(path, PC_ETRUNC, msg);
 
     struct fb f = { .big = false };
     fb_hdr(&f, PC_PCAP_MAGIC_US, 0, 1);
     pc_put16le(f.b + 4, 3);
-    put_file(path, f.b, f.n);
+    th_put_file(path, f.b, f.n);
     snprintf(msg, sizeof msg, "%s: unsupported pcap version 3.4", path);
     expect_open_error(path, PC_EUNSUPP, msg);
 
@@ -895,7 +889,7 @@ Test(pcap, pcapng_is_read_by_the_same_reader)
     static const uint8_t ng[28] = { 0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1c, 0, 0, 0 };
     const char *path = tpath("x.pcapng");
-    put_file(path, ng, sizeof ng);
+    th_put_file(path, ng, sizeof ng);
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(path, &err);
     cr_assert_not_null(r, "%s", err.msg);

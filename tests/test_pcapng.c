@@ -46,13 +46,6 @@ static const char *tpath(const char *name)
     return b;
 }
 
-static void put_file(const char *path, const void *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
-    if (n) cr_assert_eq(fwrite(b, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
 
 static uint8_t *get_file(const char *path, size_t *n)
 {
@@ -1155,7 +1148,7 @@ Test(pcapng, pcapng_copy_keeps_every_comment_interface_and_timestamp)
     nb_optstr(&f, PC_NG_OPT_COMMENT, "third, with a comma");
     nb_optend(&f);
     nb_end(&f, at);
-    put_file(tpath("m.pcapng"), f.b, f.n);
+    th_put_file(tpath("m.pcapng"), f.b, f.n);
     nb_free(&f);
     cr_assert_eq(copy_capture(tpath("m.pcapng"), tpath("c.pcapng"), PC_FORMAT_PCAPNG, 0), 0);
     cr_assert_eq(expect_same_packets(tpath("m.pcapng"), tpath("c.pcapng"), false), K_MULTI_N + 1);
@@ -1246,7 +1239,7 @@ Test(pcapng, sections_byte_orders_and_packet_kinds)
 {
     struct nb f;
     build_multi(&f);
-    put_file(tpath("m.pcapng"), f.b, f.n);
+    th_put_file(tpath("m.pcapng"), f.b, f.n);
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("m.pcapng"), &err);
     cr_assert_not_null(r, "%s", err.msg);
@@ -1303,7 +1296,7 @@ Test(pcapng, simple_and_obsolete_packet_blocks)
     nb_shb(&f, false, NULL);
     nb_idb(&f, 0, 0, NULL, -1); /* snaplen 0: no limit */
     nb_spb(&f, 63, k_pkt, 64);
-    put_file(tpath("s.pcapng"), f.b, f.n);
+    th_put_file(tpath("s.pcapng"), f.b, f.n);
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("s.pcapng"), &err);
     cr_assert_not_null(r, "%s", err.msg);
@@ -1376,7 +1369,7 @@ Test(pcapng, interface_options_and_packet_options)
     nb_opt(&f, 0x8001, "\x01\x02", 2);
     nb_optend(&f);
     nb_end(&f, at);
-    put_file(tpath("o.pcapng"), f.b, f.n);
+    th_put_file(tpath("o.pcapng"), f.b, f.n);
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("o.pcapng"), &err);
     cr_assert_not_null(r, "%s", err.msg);
@@ -1442,7 +1435,7 @@ Test(pcapng, block_callback_sees_every_other_block)
     nb_raw_block(&f, 0x12345678u, "abcd", 4);
     nb_raw_block(&f, PC_NG_DSB, "\x4b\x53\x4c\x54\x00\x00\x00\x00", 8);
     nb_raw_block(&f, PC_NG_DCB, "\0\0\0\0", 4);
-    put_file(tpath("m.pcapng"), f.b, f.n);
+    th_put_file(tpath("m.pcapng"), f.b, f.n);
     struct seen s = { .stop_at = -1 };
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("m.pcapng"), &err);
@@ -1496,7 +1489,7 @@ Test(pcapng, blocks_over_a_megabyte_grow_the_buffer_up_to_the_limit)
     nb_epb(&f, 0, 1, k_pkt, 60, 60, NULL, 0);
     nb_raw_block(&f, PC_NG_NRB, big, (3u << 20) + 4);
     nb_epb(&f, 0, 2, k_pkt, 60, 60, NULL, 0);
-    put_file(tpath("b.pcapng"), f.b, f.n);
+    th_put_file(tpath("b.pcapng"), f.b, f.n);
     struct seen s = { .stop_at = -1 };
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("b.pcapng"), &err);
@@ -1526,7 +1519,7 @@ Test(pcapng, blocks_over_a_megabyte_grow_the_buffer_up_to_the_limit)
     nb_u32(&f, 0x00000BAD);
     nb_u32(&f, PC_NG_MAX_BLOCK + 4);
     nb_bytes(&f, big, 64);
-    put_file(tpath("b.pcapng"), f.b, f.n);
+    th_put_file(tpath("b.pcapng"), f.b, f.n);
     r = pc_reader_open(tpath("b.pcapng"), &err);
     cr_assert_eq(pc_reader_next(r, &h, &d), 1);
     cr_assert_eq(pc_reader_next(r, &h, &d), PC_ELIMIT);
@@ -1613,7 +1606,7 @@ Test(pcapng, append_to_pcapng)
     size_t n;
     uint8_t *b = get_file(src, &n);
     const char *be = tpath("be.pcapng");
-    put_file(be, b, n);
+    th_put_file(be, b, n);
     append_pkts(be, (struct pc_writer_opts){ .linktype = 1 }, NULL, 3, INT64_C(1700000000000000000));
     size_t n2;
     uint8_t *b2 = get_file(be, &n2);
@@ -1633,7 +1626,7 @@ Test(pcapng, append_to_pcapng)
     pc_put32le(f.b + 16, (uint32_t)seclen);
     pc_put32le(f.b + 20, 0);
     const char *sl = tpath("sl.pcapng");
-    put_file(sl, f.b, f.n);
+    th_put_file(sl, f.b, f.n);
     append_pkts(sl, (struct pc_writer_opts){ .linktype = 1 }, NULL, 2, 50);
     struct pc_reader *r = pc_reader_open(sl, &err);
     cr_assert_not_null(r);
@@ -1690,7 +1683,7 @@ Test(pcapng, append_refusals_leave_the_file_alone)
     expect_append_refused(tpath("r.pcapng.gz"), o, PC_EUNSUPP, "cannot append to a gzip-compressed file");
     size_t n;
     uint8_t *b = get_file(tpath("r.pcapng"), &n);
-    put_file(tpath("cut.pcapng"), b, n - 5);
+    th_put_file(tpath("cut.pcapng"), b, n - 5);
     free(b);
     expect_append_refused(tpath("cut.pcapng"), o, PC_ETRUNC, "cannot append to a damaged file: block at byte offset");
 }
@@ -1920,7 +1913,7 @@ Test(pcapng, corrupt_file_catalogue)
     struct bad c[64];
     size_t n = build_catalogue(c);
     for (size_t i = 0; i < n; i++) {
-        put_file(tpath("bad"), c[i].b, c[i].n);
+        th_put_file(tpath("bad"), c[i].b, c[i].n);
         check_bad(&c[i], tpath("bad"));
         /* The same through gzip: same code and count, the offset is the
          * uncompressed one and says so. */
@@ -1948,7 +1941,7 @@ Test(pcapng, corrupt_files_give_exit_code_1)
     size_t n = build_catalogue(c);
     for (size_t i = 0; i < n; i++) {
         if (c[i].code == 0) continue;
-        put_file(tpath("bad"), c[i].b, c[i].n);
+        th_put_file(tpath("bad"), c[i].b, c[i].n);
         int st = th_sh("'%s' read '%s' >/dev/null 2>'%s'", th_cli(), tpath("bad"), tpath("err"));
         cr_assert_eq(st, 1, "%s: exit %d", c[i].name, st);
         size_t k;
@@ -1970,7 +1963,7 @@ Test(pcapng, cut_at_every_byte)
     build_multi(&f);
     const char *path = tpath("cut.pcapng");
     for (size_t n = 0; n <= f.n; n++) {
-        put_file(path, f.b, n);
+        th_put_file(path, f.b, n);
         size_t complete = 0, pk = 0;
         bool boundary = n == 0;
         long long cut_block = -1;
@@ -2008,12 +2001,12 @@ Test(pcapng, cut_at_every_byte)
     }
     /* gzip-compressed and cut at every compressed byte: always an error
      * (the gzip trailer is missing), after correct packets only. */
-    put_file(path, f.b, f.n);
+    th_put_file(path, f.b, f.n);
     gzip_file(path, tpath("cut.gz"));
     size_t zn;
     uint8_t *z = get_file(tpath("cut.gz"), &zn);
     for (size_t n = 0; n < zn; n++) {
-        put_file(tpath("cutz.gz"), z, n);
+        th_put_file(tpath("cutz.gz"), z, n);
         struct pc_err err;
         struct pc_reader *r = pc_reader_open(tpath("cutz.gz"), &err);
         if (!r) {
@@ -2214,7 +2207,7 @@ static void encap_map(const struct clist *l, int *map)
             nb_shb(&f, false, NULL);
             for (int i = from; i < nlt; i++) nb_idb(&f, (uint16_t)lts[i], 0, NULL, -1);
             for (int i = from; i < nlt; i++) nb_epb(&f, (uint32_t)(i - from), 1, k_pkt, 64, 64, NULL, 0);
-            put_file(tpath("encap.pcapng"), f.b, f.n);
+            th_put_file(tpath("encap.pcapng"), f.b, f.n);
             nb_free(&f);
             char cmd[PATH_MAX];
             snprintf(cmd, sizeof cmd, "tshark -r '%s' -T fields -e frame.encap_type 2>/dev/null", tpath("encap.pcapng"));
@@ -2526,7 +2519,7 @@ Test(reader, gzip_of_each_format_and_stdin)
     snprintf(be, sizeof be, "%s/pcapplusplus/Tests/Pcap++Test/PcapExamples/microsecs_big_endian.pcap", corpus_dir());
     struct nb f;
     build_multi(&f);
-    put_file(tpath("m.pcapng"), f.b, f.n);
+    th_put_file(tpath("m.pcapng"), f.b, f.n);
     nb_free(&f);
     char in[4][PATH_MAX]; /* tpath() buffers rotate: keep copies */
     snprintf(in[0], PATH_MAX, "%s", tpath("us.pcap"));
@@ -2560,7 +2553,7 @@ Test(reader, gzip_errors_name_the_compressed_offset)
 {
     struct nb f;
     build_multi(&f);
-    put_file(tpath("m.pcapng"), f.b, f.n);
+    th_put_file(tpath("m.pcapng"), f.b, f.n);
     nb_free(&f);
     gzip_file(tpath("m.pcapng"), tpath("m.gz"));
     size_t zn;
@@ -2574,7 +2567,7 @@ Test(reader, gzip_errors_name_the_compressed_offset)
     uint8_t *y = malloc(zn + 64);
     memcpy(y, z, zn);
     y[zn - 8] ^= 0xFF;
-    put_file(tpath("crc.gz"), y, zn);
+    th_put_file(tpath("crc.gz"), y, zn);
     struct pc_reader *r = pc_reader_open(tpath("crc.gz"), &err);
     cr_assert_not_null(r, "%s", err.msg);
     for (k = 0; (rc = pc_reader_next(r, &h, NULL)) == 1; k++) {}
@@ -2588,7 +2581,7 @@ Test(reader, gzip_errors_name_the_compressed_offset)
     /* A bad header: refused at open. */
     memcpy(y, z, zn);
     y[2] = 7; /* compression method */
-    put_file(tpath("hdr.gz"), y, zn);
+    th_put_file(tpath("hdr.gz"), y, zn);
     cr_assert_null(pc_reader_open(tpath("hdr.gz"), &err));
     cr_assert_eq(err.code, PC_EMALFORMED);
     cr_assert(strstr(err.msg, "gzip data error at compressed byte offset"), "%s", err.msg);
@@ -2597,7 +2590,7 @@ Test(reader, gzip_errors_name_the_compressed_offset)
     /* Trailing garbage after a complete stream. */
     memcpy(y, z, zn);
     memcpy(y + zn, "garbage!", 8);
-    put_file(tpath("tail.gz"), y, zn + 8);
+    th_put_file(tpath("tail.gz"), y, zn + 8);
     r = pc_reader_open(tpath("tail.gz"), &err);
     for (k = 0; (rc = pc_reader_next(r, &h, NULL)) == 1; k++) {}
     cr_assert_eq(k, K_MULTI_N);
@@ -2610,8 +2603,8 @@ Test(reader, gzip_errors_name_the_compressed_offset)
      * reads them. */
     size_t n;
     uint8_t *plain = get_file(tpath("m.pcapng"), &n);
-    put_file(tpath("a"), plain, 101);
-    put_file(tpath("b"), plain + 101, n - 101);
+    th_put_file(tpath("a"), plain, 101);
+    th_put_file(tpath("b"), plain + 101, n - 101);
     gzip_file(tpath("a"), tpath("a.gz"));
     gzip_file(tpath("b"), tpath("b.gz"));
     cr_assert_eq(th_sh("cat '%s' '%s' > '%s'", tpath("a.gz"), tpath("b.gz"), tpath("ab.gz")), 0);
@@ -2630,7 +2623,7 @@ Test(reader, pipe_with_short_reads)
     struct nb f;
     build_multi(&f);
     for (int gz = 0; gz < 2; gz++) {
-        put_file(tpath("m.pcapng"), f.b, f.n);
+        th_put_file(tpath("m.pcapng"), f.b, f.n);
         if (gz) gzip_file(tpath("m.pcapng"), tpath("m.pcapng"));
         size_t total;
         uint8_t *b = get_file(tpath("m.pcapng"), &total);
@@ -2678,7 +2671,7 @@ Test(reader, pcap_link_type_field_with_fcs_bits)
     nb_u32(&p, 0x24000001u);
     nb_bytes(&p, "\1\0\0\0\0\0\0\0\x40\0\0\0\x40\0\0\0", 16);
     nb_bytes(&p, k_pkt, 64);
-    put_file(tpath("fcs.pcap"), p.b, p.n);
+    th_put_file(tpath("fcs.pcap"), p.b, p.n);
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(tpath("fcs.pcap"), &err);
     cr_assert_not_null(r);

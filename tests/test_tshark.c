@@ -786,26 +786,41 @@ static void gen_random(uint64_t seed, size_t n)
     }
 }
 
-static void random_vs_tshark(const char *tag, uint64_t seed, size_t n, int prec)
+/* Write G's frames, run tshark on them, and insist it saw each one. */
+static void tshark_frames(const char *tshark, const char *tag, int prec)
 {
-    const char *tshark = ts_begin();
-    gen_random(seed, n);
     char path[128];
     snprintf(path, sizeof path, "%s/%s.pcap", G.dir, tag);
     write_pcap(path, prec);
     run_tshark(tshark, path);
     cr_assert_eq(G.rows.n, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.rows.n, G.n);
+}
+
+/* Frame i: tshark's columns, what our decoder expects in them (exp, d),
+ * and the field-by-field comparison recorded in st. */
+static void check_frame(struct stats *st, size_t i, int prec, char exp[NF][FW], char **cols, struct pc_decoded *d)
+{
+    char tstr[40];
+    row_cols(i, cols);
+    ts_string(G.fr[i].ts, prec, tstr, sizeof tstr);
+    const char *why = expect_row(G.fr[i].data, G.fr[i].len, i + 1, tstr, d, exp);
+    cr_assert_null(why, "packet %zu: pktcraft decoder: %s", i + 1, why);
+    compare_row(st, i + 1, cols, exp);
+}
+
+static void random_vs_tshark(const char *tag, uint64_t seed, size_t n, int prec)
+{
+    const char *tshark = ts_begin();
+    gen_random(seed, n);
+    tshark_frames(tshark, tag, prec);
 
     struct stats st = { 0 };
     size_t per[3] = { 0 }, with_ipopt = 0, with_tcpopt = 0, with_sack = 0, padded = 0;
     static char exp[NF][FW], sexp[NF][FW];
     for (size_t i = 0; i < G.n; i++) {
-        char *cols[NF], tstr[40];
-        row_cols(i, cols);
-        ts_string(G.fr[i].ts, prec, tstr, sizeof tstr);
+        char *cols[NF];
         struct pc_decoded d;
-        const char *why = expect_row(G.fr[i].data, G.fr[i].len, i + 1, tstr, &d, exp);
-        cr_assert_null(why, "packet %zu: pktcraft decoder: %s", i + 1, why);
+        check_frame(&st, i, prec, exp, cols, &d);
         for (int k = 0; k < d.n; k++)
             if (d.l[k].csum != PC_CSUM_NA && d.l[k].csum != PC_CSUM_GOOD && !st.decoder_bad++)
                 snprintf(st.first_decoder_bad, sizeof st.first_decoder_bad, "packet %zu %s checksum %s", i + 1,
@@ -817,7 +832,6 @@ static void random_vs_tshark(const char *tag, uint64_t seed, size_t n, int prec)
         with_tcpopt += exp[F_TCP_OPTKIND][0] != 0;
         with_sack += exp[F_TCP_SACK_LE][0] != 0;
         padded += (d.l[d.l2].flags & PC_LF_TRAILER) != 0;
-        compare_row(&st, i + 1, cols, exp);
         scan_expert(&st, i + 1, cols, NULL, NULL, NULL, 0);
     }
     cr_log_info("tshark %s: %zu tcp, %zu udp, %zu icmp; %zu with IPv4 options, %zu with TCP options "
@@ -890,23 +904,15 @@ Test(tshark, corrupt_checksum_is_the_only_bad_one)
                   "packet %zu: PC_CORRUPT on %s changed more than its checksum", i + 1, lname[target]);
         cr_assert_neq(pc_get16(f->data + co), f->correct);
     }
-    char path[128];
-    snprintf(path, sizeof path, "%s/corrupt.pcap", G.dir);
-    write_pcap(path, PC_TSPREC_NS);
-    run_tshark(tshark, path);
-    cr_assert_eq(G.rows.n, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.rows.n, G.n);
+    tshark_frames(tshark, "corrupt", PC_TSPREC_NS);
 
     struct stats st = { 0 };
     static char exp[NF][FW];
     for (size_t i = 0; i < G.n; i++) {
         const struct frame *f = &G.fr[i];
-        char *cols[NF], tstr[40], msg[256] = "", want[64];
-        row_cols(i, cols);
-        ts_string(f->ts, PC_TSPREC_NS, tstr, sizeof tstr);
+        char *cols[NF], msg[256] = "", want[64];
         struct pc_decoded d;
-        const char *why = expect_row(f->data, f->len, i + 1, tstr, &d, exp);
-        cr_assert_null(why, "packet %zu: pktcraft decoder: %s", i + 1, why);
-        compare_row(&st, i + 1, cols, exp);
+        check_frame(&st, i, PC_TSPREC_NS, exp, cols, &d);
         int nbad = scan_expert(&st, i + 1, cols, "Bad checksum", "Bad checksum", msg, sizeof msg);
 
         /* The oracle's own verdict, independent of our decoder. */
@@ -953,22 +959,14 @@ Test(tshark, udp_checksum_zero_is_not_present)
         G.fr[i].len = build(&s, G.fr[i].data);
         G.fr[i].ts = INT64_C(1500000000) * PC_NS_PER_SEC + (pc_time_ns)i * 7919;
     }
-    char path[128];
-    snprintf(path, sizeof path, "%s/udp0.pcap", G.dir);
-    write_pcap(path, PC_TSPREC_NS);
-    run_tshark(tshark, path);
-    cr_assert_eq(G.rows.n, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.rows.n, G.n);
+    tshark_frames(tshark, "udp0", PC_TSPREC_NS);
 
     struct stats st = { 0 };
     static char exp[NF][FW];
     for (size_t i = 0; i < G.n; i++) {
-        char *cols[NF], tstr[40];
-        row_cols(i, cols);
-        ts_string(G.fr[i].ts, PC_TSPREC_NS, tstr, sizeof tstr);
+        char *cols[NF];
         struct pc_decoded d;
-        const char *why = expect_row(G.fr[i].data, G.fr[i].len, i + 1, tstr, &d, exp);
-        cr_assert_null(why, "packet %zu: pktcraft decoder: %s", i + 1, why);
-        compare_row(&st, i + 1, cols, exp);
+        check_frame(&st, i, PC_TSPREC_NS, exp, cols, &d);
         scan_expert(&st, i + 1, cols, NULL, NULL, NULL, 0);
         cr_assert_eq(d.l[d.l4].csum, PC_CSUM_ZERO, "packet %zu: pktcraft decoder says %s", i + 1,
                      pc_csum_status_name(d.l[d.l4].csum));
@@ -1015,22 +1013,14 @@ Test(tshark, zero_sum_checksums_are_good)
         cr_assert_eq(got, target == L_UDP ? 0xFFFF : 0x0000, "packet %zu: %s checksum of a zero sum written as 0x%04x",
                      i + 1, lname[target], got);
     }
-    char path[128];
-    snprintf(path, sizeof path, "%s/zerosum.pcap", G.dir);
-    write_pcap(path, PC_TSPREC_NS);
-    run_tshark(tshark, path);
-    cr_assert_eq(G.rows.n, G.n, "tshark saw %zu frames, pktcraft wrote %zu", G.rows.n, G.n);
+    tshark_frames(tshark, "zerosum", PC_TSPREC_NS);
 
     struct stats st = { 0 };
     static char exp[NF][FW];
     for (size_t i = 0; i < G.n; i++) {
-        char *cols[NF], tstr[40];
-        row_cols(i, cols);
-        ts_string(G.fr[i].ts, PC_TSPREC_NS, tstr, sizeof tstr);
+        char *cols[NF];
         struct pc_decoded d;
-        const char *why = expect_row(G.fr[i].data, G.fr[i].len, i + 1, tstr, &d, exp);
-        cr_assert_null(why, "packet %zu: pktcraft decoder: %s", i + 1, why);
-        compare_row(&st, i + 1, cols, exp);
+        check_frame(&st, i, PC_TSPREC_NS, exp, cols, &d);
         scan_expert(&st, i + 1, cols, NULL, NULL, NULL, 0);
         const char *c = cols[status_col[G.fr[i].target]];
         cr_assert_str_eq(c, "1", "packet %zu: tshark %s checksum status \"%s\" for a zero-sum checksum", i + 1,
