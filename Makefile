@@ -16,15 +16,17 @@ AR := gcc-ar
 SAN_CFLAGS := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SAN_LDFLAGS := -fsanitize=address,undefined
 
-LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_SRC := $(sort $(wildcard lib/*/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-HDRS := $(wildcard include/pktcraft/*.h) $(wildcard lib/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
+HDRS := $(wildcard include/pktcraft/*.h include/pktcraft/*/*.h) $(wildcard lib/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
 LDLIBS := -lpcap -lz
 TEST_LDLIBS := -lcriterion -lnet -lpcap -lz
 
-R := build/rel
-S := build/asan
+# BUILD lets several trees coexist (a helper, a CI rehearsal): make BUILD=b2
+BUILD ?= build
+R := $(BUILD)/rel
+S := $(BUILD)/asan
 
 REL_LIB_OBJ := $(LIB_SRC:lib/%.c=$(R)/lib/%.o)
 SAN_LIB_OBJ := $(LIB_SRC:lib/%.c=$(S)/lib/%.o)
@@ -32,21 +34,26 @@ REL_CLI_OBJ := $(CLI_SRC:cli/%.c=$(R)/cli/%.o)
 SAN_CLI_OBJ := $(CLI_SRC:cli/%.c=$(S)/cli/%.o)
 SAN_TEST_OBJ := $(TEST_SRC:tests/%.c=$(S)/tests/%.o)
 
-.PHONY: all deps demo test check-release install clean bench golden-regen
+.PHONY: all deps demo demo-run test test-run install clean bench golden-regen
 all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench
 
 deps:
 	@scripts/deps.sh
 
-$(R)/lib/%.o: lib/%.c $(HDRS) | $(R)/lib
+$(R)/lib/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) -c $< -o $@
-$(R)/cli/%.o: cli/%.c $(HDRS) | $(R)/cli
+$(R)/cli/%.o: cli/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) -c $< -o $@
-$(S)/lib/%.o: lib/%.c $(HDRS) | $(S)/lib
+$(S)/lib/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
-$(S)/cli/%.o: cli/%.c $(HDRS) | $(S)/cli
+$(S)/cli/%.o: cli/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
-$(S)/tests/%.o: tests/%.c $(HDRS) | $(S)/tests
+$(S)/tests/%.o: tests/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 
 $(R)/libpktcraft.a: $(REL_LIB_OBJ)
@@ -65,17 +72,20 @@ $(S)/pktcraft: $(SAN_CLI_OBJ) $(S)/libpktcraft.a
 $(S)/pktcraft-tests: $(SAN_TEST_OBJ) $(S)/libpktcraft.a
 	$(CC) $(SAN_LDFLAGS) -o $@ $(SAN_TEST_OBJ) $(S)/libpktcraft.a $(TEST_LDLIBS)
 
-$(R)/lib $(R)/cli $(S)/lib $(S)/cli $(S)/tests:
-	mkdir -p $@
-
 # The whole suite runs against the sanitized library and CLI; the release
 # tree is built too so that -O2 warnings fail the build as well.
-test: deps all $(S)/pktcraft $(S)/pktcraft-tests
+# deps first, then everything else (so make -j never compiles before the
+# headers are installed).
+test: deps
+	@$(MAKE) --no-print-directory test-run
+test-run: all $(S)/pktcraft $(S)/pktcraft-tests
 	PKTCRAFT=$(CURDIR)/$(S)/pktcraft PKTCRAFT_ROOT=$(CURDIR) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
 	$(S)/pktcraft-tests --jobs 2
 
-demo: deps $(R)/pktcraft
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+demo-run: $(R)/pktcraft
 	$(R)/pktcraft syn --src 192.168.1.1 --dst 192.168.1.2 -o out.pcap
 	@echo "--- pktcraft read out.pcap"
 	@$(R)/pktcraft read out.pcap
@@ -96,7 +106,8 @@ install: all
 	ln -sf libpktcraft.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libpktcraft.so.0
 	ln -sf libpktcraft.so.0 $(DESTDIR)$(PREFIX)/lib/libpktcraft.so
 	install -m 644 include/pktcraft/*.h $(DESTDIR)$(PREFIX)/include/pktcraft/
+	for d in include/pktcraft/*/; do install -d $(DESTDIR)$(PREFIX)/$$d && install -m 644 $$d*.h $(DESTDIR)$(PREFIX)/$$d; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pktcraft.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pktcraft.pc
 
 clean:
-	rm -rf build out.pcap
+	rm -rf $(BUILD) out.pcap

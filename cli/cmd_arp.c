@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "craft.h"
-#include "pktcraft/arp.h"
+#include "pktcraft/wire/arp.h"
 
 enum { O_OP = OPT_COMMON_END, O_SHA, O_THA };
 

@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "craft.h"
-#include "pktcraft/dns.h"
+#include "pktcraft/wire/dns.h"
 
 #define MAX_RR 32
 #define MAX_TOK 16

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "craft.h"
-#include "pktcraft/icmp6.h"
-#include "pktcraft/ipv6.h"
+#include "pktcraft/wire/icmp6.h"
+#include "pktcraft/wire/ipv6.h"
 
 struct name_num { const char *name; int num; };
 

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "capfile.h"
-#include "pktcraft/fmt.h"
+#include "pktcraft/core/fmt.h"
 
 struct stats {
     uint64_t packets, data_bytes, cap_bytes, comments, out_of_order, untimed;

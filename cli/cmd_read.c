@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pktcraft/fmt.h"
+#include "pktcraft/core/fmt.h"
 
 enum fmt { FMT_TEXT, FMT_JSONL, FMT_JSON };
 

@@ -7,11 +7,11 @@
 
 #include "capfile.h"
 #include "craft.h"
-#include "pktcraft/arp.h"
-#include "pktcraft/frag.h"
-#include "pktcraft/ipv6.h"
-#include "pktcraft/tunnel.h"
-#include "pktcraft/vlan.h"
+#include "pktcraft/wire/arp.h"
+#include "pktcraft/wire/frag.h"
+#include "pktcraft/wire/ipv6.h"
+#include "pktcraft/wire/tunnel.h"
+#include "pktcraft/wire/vlan.h"
 
 void craft_help_common(bool ip)
 {

@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "craft.h"
-#include "pktcraft/arp.h"
-#include "pktcraft/dns.h"
-#include "pktcraft/icmp6.h"
-#include "pktcraft/ipv6.h"
-#include "pktcraft/vlan.h"
+#include "pktcraft/wire/arp.h"
+#include "pktcraft/wire/dns.h"
+#include "pktcraft/wire/icmp6.h"
+#include "pktcraft/wire/ipv6.h"
+#include "pktcraft/wire/vlan.h"
 
 enum ftype { FT_U8, FT_U16, FT_U32, FT_FIELD, FT_IP4, FT_IP6, FT_MAC };
 

@@ -2,8 +2,8 @@
 #ifndef PKTCRAFT_INTERNAL_H
 #define PKTCRAFT_INTERNAL_H
 
-#include "pktcraft/build.h"
-#include "pktcraft/decode.h"
+#include "pktcraft/core/build.h"
+#include "pktcraft/core/decode.h"
 
 /* The protocol registry: one row per enum pc_proto, indexed by it. */
 struct pc_walk;

@@ -3,7 +3,7 @@
  * incremental update, verification and a guard-page over-read check. */
 #include <criterion/criterion.h>
 
-#include <pktcraft/checksum.h>
+#include <pktcraft/core/checksum.h>
 
 #include <string.h>
 #include <sys/mman.h>

@@ -12,8 +12,8 @@
 #include <arpa/inet.h>
 
 #include "oracle.h"
-#include "pktcraft/dns.h"
-#include "pktcraft/fmt.h"
+#include "pktcraft/wire/dns.h"
+#include "pktcraft/core/fmt.h"
 
 /* ================================================================ fixtures */
 

@@ -10,10 +10,10 @@
 #include <criterion/logging.h>
 
 #include "oracle.h"
-#include "pktcraft/fmt.h"
-#include "pktcraft/frag.h"
-#include "pktcraft/ipv6.h"
-#include "pktcraft/vlan.h"
+#include "pktcraft/core/fmt.h"
+#include "pktcraft/wire/frag.h"
+#include "pktcraft/wire/ipv6.h"
+#include "pktcraft/wire/vlan.h"
 
 #define MAXDG 4200      /* largest test frame */
 #define MAXFR 640       /* most fragments one call may give in these tests */

@@ -11,9 +11,9 @@
 #include <arpa/inet.h>
 
 #include "oracle.h"
-#include "pktcraft/fmt.h"
-#include "pktcraft/icmp6.h"
-#include "pktcraft/ipv6.h"
+#include "pktcraft/core/fmt.h"
+#include "pktcraft/wire/icmp6.h"
+#include "pktcraft/wire/ipv6.h"
 
 static const uint8_t MAC1[6] = { 2, 0, 0, 0, 0, 1 }, MAC2[6] = { 2, 0, 0, 0, 0, 2 };
 

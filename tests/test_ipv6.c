@@ -25,8 +25,8 @@
 #include <inttypes.h>
 
 #include "oracle.h"
-#include "pktcraft/fmt.h"
-#include "pktcraft/ipv6.h"
+#include "pktcraft/core/fmt.h"
+#include "pktcraft/wire/ipv6.h"
 
 #define ETH 14
 #define V6 (ETH + PC_IPV6_HLEN)

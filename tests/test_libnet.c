@@ -30,8 +30,8 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include <pktcraft/build.h>
-#include <pktcraft/rand.h>
+#include <pktcraft/core/build.h>
+#include <pktcraft/core/rand.h>
 
 #include <stdio.h>
 #include <string.h>

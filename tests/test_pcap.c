@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pktcraft/pcap.h"
+#include "pktcraft/capture/pcap.h"
 #include "helpers.h"
 
 /* ------------------------------------------------------------- fixture */

@@ -8,8 +8,8 @@
 #include <criterion/logging.h>
 
 #include "oracle.h"
-#include "pktcraft/fmt.h"
-#include "pktcraft/tunnel.h"
+#include "pktcraft/core/fmt.h"
+#include "pktcraft/wire/tunnel.h"
 
 /* ------------------------------------------------------------ known bytes */
 
