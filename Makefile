@@ -109,5 +109,8 @@ install: all
 	for d in include/pktcraft/*/; do install -d $(DESTDIR)$(PREFIX)/$$d && install -m 644 $$d*.h $(DESTDIR)$(PREFIX)/$$d; done
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pktcraft.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pktcraft.pc
 
+# Fuzz targets and make fuzz (libFuzzer with clang).
+-include tests/fuzz/fuzz.mk
+
 clean:
 	rm -rf $(BUILD) out.pcap
