@@ -29,6 +29,13 @@ pc_time_ns cli_parse_time(const char *opt, const char *s);
 int64_t cli_parse_duration(const char *opt, const char *s);
 pc_time_ns cli_now(void);
 
+/* Standard output as the one writer (fmt.h), in sink mode over fd 1:
+ * JSON and bulk text go through it.  cli_out_flush() drains it and exits 1
+ * naming the error when output could not be written. */
+struct pc_fmt;
+struct pc_fmt *cli_out(bool json);
+void cli_out_flush(void);
+
 /* Time as "seconds.nanoseconds". */
 void cli_fmt_ts(pc_time_ns ts, char out[32]);
 

@@ -123,80 +123,78 @@ static void print_text(const char *path, off_t size, struct pc_reader *r, const 
 
 static void print_json(const char *path, off_t size, struct pc_reader *r, const struct stats *s, const char *error)
 {
-    static char buf[1 << 16];
-    struct pc_fmt f;
-    pc_fmt_init(&f, buf, sizeof buf, true);
-    pc_fmt_kobj_open(&f, NULL);
-    pc_fmt_kstr(&f, "file", path);
-    pc_fmt_kstr(&f, "format", pc_format_name(pc_reader_format(r)));
-    pc_fmt_kbool(&f, "gzip", pc_reader_gzip(r));
-    pc_fmt_kstr(&f, "byte_order", byte_order(r));
-    pc_fmt_karr_open(&f, "link_types");
+    struct pc_fmt *f = cli_out(true);
+    f->members = 0;
+    pc_fmt_kobj_open(f, NULL);
+    pc_fmt_kstr(f, "file", path);
+    pc_fmt_kstr(f, "format", pc_format_name(pc_reader_format(r)));
+    pc_fmt_kbool(f, "gzip", pc_reader_gzip(r));
+    pc_fmt_kstr(f, "byte_order", byte_order(r));
+    pc_fmt_karr_open(f, "link_types");
     for (int k = 0; k < s->nlink; k++) {
         char n[16];
         snprintf(n, sizeof n, "%u", s->linktypes[k]);
-        pc_fmt_raw(&f, n);
+        pc_fmt_raw(f, n);
     }
-    pc_fmt_karr_close(&f);
-    pc_fmt_karr_open(&f, "sections");
+    pc_fmt_karr_close(f);
+    pc_fmt_karr_open(f, "sections");
     for (uint32_t k = 0; k < pc_reader_nsections(r); k++) {
         const struct pc_shb *sh = pc_reader_section(r, k);
-        pc_fmt_kobj_open(&f, NULL);
-        if (sh->userappl) pc_fmt_kstr(&f, "application", sh->userappl);
-        if (sh->os) pc_fmt_kstr(&f, "os", sh->os);
-        if (sh->hardware) pc_fmt_kstr(&f, "hardware", sh->hardware);
-        pc_fmt_kbool(&f, "big_endian", sh->big);
-        pc_fmt_karr_open(&f, "comments");
-        for (uint32_t c = 0; c < sh->ncomments; c++) pc_fmt_kstr(&f, NULL, sh->comments[c]);
-        pc_fmt_karr_close(&f);
-        pc_fmt_kobj_close(&f);
+        pc_fmt_kobj_open(f, NULL);
+        if (sh->userappl) pc_fmt_kstr(f, "application", sh->userappl);
+        if (sh->os) pc_fmt_kstr(f, "os", sh->os);
+        if (sh->hardware) pc_fmt_kstr(f, "hardware", sh->hardware);
+        pc_fmt_kbool(f, "big_endian", sh->big);
+        pc_fmt_karr_open(f, "comments");
+        for (uint32_t c = 0; c < sh->ncomments; c++) pc_fmt_kstr(f, NULL, sh->comments[c]);
+        pc_fmt_karr_close(f);
+        pc_fmt_kobj_close(f);
     }
-    pc_fmt_karr_close(&f);
-    pc_fmt_karr_open(&f, "interfaces");
+    pc_fmt_karr_close(f);
+    pc_fmt_karr_open(f, "interfaces");
     for (uint32_t k = 0; k < pc_reader_ninterfaces(r); k++) {
         const struct pc_iface *i = pc_reader_interface(r, k);
-        pc_fmt_kobj_open(&f, NULL);
-        pc_fmt_kuint(&f, "link_type", (uint64_t)i->linktype);
-        pc_fmt_kuint(&f, "snaplen", i->snaplen);
-        pc_fmt_kuint(&f, "tsresol", i->tsresol);
-        if (i->name) pc_fmt_kstr(&f, "name", i->name);
-        if (i->description) pc_fmt_kstr(&f, "description", i->description);
-        pc_fmt_kuint(&f, "section", i->section);
-        pc_fmt_kobj_close(&f);
+        pc_fmt_kobj_open(f, NULL);
+        pc_fmt_kuint(f, "link_type", (uint64_t)i->linktype);
+        pc_fmt_kuint(f, "snaplen", i->snaplen);
+        pc_fmt_kuint(f, "tsresol", i->tsresol);
+        if (i->name) pc_fmt_kstr(f, "name", i->name);
+        if (i->description) pc_fmt_kstr(f, "description", i->description);
+        pc_fmt_kuint(f, "section", i->section);
+        pc_fmt_kobj_close(f);
     }
-    pc_fmt_karr_close(&f);
-    pc_fmt_kuint(&f, "packets", s->packets);
-    if (size >= 0) pc_fmt_kuint(&f, "file_size", (uint64_t)size);
-    pc_fmt_kuint(&f, "data_size", s->data_bytes);
-    pc_fmt_kuint(&f, "captured_size", s->cap_bytes);
+    pc_fmt_karr_close(f);
+    pc_fmt_kuint(f, "packets", s->packets);
+    if (size >= 0) pc_fmt_kuint(f, "file_size", (uint64_t)size);
+    pc_fmt_kuint(f, "data_size", s->data_bytes);
+    pc_fmt_kuint(f, "captured_size", s->cap_bytes);
     if (s->have_ts) {
         char a[48], b[48], ts[32];
         cli_fmt_ts(s->first, ts);
-        pc_fmt_kstr(&f, "first", ts);
+        pc_fmt_kstr(f, "first", ts);
         cli_fmt_ts(s->last, ts);
-        pc_fmt_kstr(&f, "last", ts);
+        pc_fmt_kstr(f, "last", ts);
         cli_fmt_iso(s->first, a);
         cli_fmt_iso(s->last, b);
-        pc_fmt_kstr(&f, "first_iso", a);
-        pc_fmt_kstr(&f, "last_iso", b);
+        pc_fmt_kstr(f, "first_iso", a);
+        pc_fmt_kstr(f, "last_iso", b);
         cli_fmt_ts(s->last - s->first, ts);
-        pc_fmt_kstr(&f, "duration", ts);
+        pc_fmt_kstr(f, "duration", ts);
         char rate[64];
         snprintf(rate, sizeof rate, "%.2f", per_sec(s->data_bytes, s->last - s->first));
-        pc_fmt_kraw(&f, "data_byte_rate", rate);
+        pc_fmt_kraw(f, "data_byte_rate", rate);
         snprintf(rate, sizeof rate, "%.2f", per_sec(s->packets, s->last - s->first));
-        pc_fmt_kraw(&f, "packet_rate", rate);
+        pc_fmt_kraw(f, "packet_rate", rate);
     } else {
-        pc_fmt_knull(&f, "first");
-        pc_fmt_knull(&f, "last");
+        pc_fmt_knull(f, "first");
+        pc_fmt_knull(f, "last");
     }
-    pc_fmt_kuint(&f, "packets_without_time", s->untimed);
-    pc_fmt_kbool(&f, "strict_time_order", !s->out_of_order);
-    pc_fmt_kuint(&f, "packet_comments", s->comments);
-    if (error) pc_fmt_kstr(&f, "error", error);
-    else pc_fmt_knull(&f, "error");
-    pc_fmt_kobj_close(&f);
-    fputs(buf, stdout);
+    pc_fmt_kuint(f, "packets_without_time", s->untimed);
+    pc_fmt_kbool(f, "strict_time_order", !s->out_of_order);
+    pc_fmt_kuint(f, "packet_comments", s->comments);
+    if (error) pc_fmt_kstr(f, "error", error);
+    else pc_fmt_knull(f, "error");
+    pc_fmt_kobj_close(f);
 }
 
 int cmd_info(int argc, char **argv)
@@ -213,8 +211,8 @@ int cmd_info(int argc, char **argv)
         else if (strcmp(optarg, "text")) cli_usage_error("--format: '%s' is not text or json", optarg);
     }
     if (optind >= argc) cli_usage_error("a FILE is required ('-' for stdin)");
-    int status = EXIT_OK;
-    if (json) fputs("[", stdout);
+    int status = EXIT_OK, shown = 0;
+    if (json) pc_fmt_putc(cli_out(true), '[');
     for (int k = optind; k < argc; k++) {
         const char *path = argv[k];
         struct pc_err err = { 0 };
@@ -226,15 +224,16 @@ int cmd_info(int argc, char **argv)
         off_t size = (strcmp(path, "-") && stat(path, &st) == 0) ? st.st_size : -1;
         const char *error = rc < 0 ? pc_reader_err(r)->msg : NULL;
         if (json) {
-            if (k > optind) fputs(",\n", stdout);
+            if (shown++) pc_fmt_put(cli_out(true), ",\n", 2);
             print_json(path, size, r, &s, error);
         } else {
-            if (k > optind) putchar('\n');
+            if (shown++) putchar('\n');
             print_text(path, size, r, &s);
         }
-        if (error) { fflush(stdout); cli_warn("%s", error); status = EXIT_RUNTIME; }
+        if (error) { fflush(stdout); cli_out_flush(); cli_warn("%s", error); status = EXIT_RUNTIME; }
         pc_reader_close(r);
     }
-    if (json) fputs("]\n", stdout);
+    if (json) pc_fmt_put(cli_out(true), "]\n", 2);
+    cli_out_flush();
     return status;
 }

@@ -198,12 +198,13 @@ static void print_tcp(FILE *out, const struct pc_decoded *d, int i)
 static bool print_layer(FILE *out, const struct pc_decoded *d, int i)
 {
     const struct pc_layer *l = &d->l[i];
-    char buf[2048];
-    struct pc_fmt f;
+    /* one growable buffer for the whole run: a layer's text has no size limit */
+    static struct pc_fmt f = { .grow = true };
     if (l->proto == PC_P_TCP && captured(d, i, PC_TCP_HLEN)) { print_tcp(out, d, i); return true; }
-    pc_fmt_init(&f, buf, sizeof buf, false);
+    pc_fmt_reset(&f);
     pc_describe_layer(d, i, &f);
     if (!f.len) return false;
+    const char *buf = f.buf;
     int k = i + 1; /* the transport layer, past any IPv6 extension headers */
     while (k < d->n && (d->l[k].proto == PC_P_IP6_HOP || d->l[k].proto == PC_P_IP6_DEST ||
                         d->l[k].proto == PC_P_IP6_ROUTING || d->l[k].proto == PC_P_IP6_FRAG))
@@ -248,28 +249,33 @@ static void print_text(FILE *out, const struct pc_pkthdr *h, const struct fields
 
 /* ---- JSON ---- */
 
-struct jctx { FILE *out; int n; };
-
 static void json_err(void *ctx, const char *kind, const char *why)
 {
-    struct jctx *j = ctx;
-    /* kind and why are the library's static ASCII texts: nothing to escape */
-    fprintf(j->out, "%s\"%s: %s\"", j->n++ ? "," : "", kind, why);
+    struct pc_fmt *o = ctx;
+    char t[320];
+    snprintf(t, sizeof t, "%s: %s", kind, why);
+    pc_fmt_kstr(o, NULL, t);
 }
 
-static void json_ip(FILE *out, const struct fields *f)
+static void json_ip(struct pc_fmt *o, const struct fields *f)
 {
+    static const char *const keys[] = { "ip_src", "ip_dst", "ip_proto", "ip_id", "ip_len", "ip_flags", "ttl" };
     char a[46], b[46];
     if (f->ip < 0) {
-        fputs(",\"ip_src\":null,\"ip_dst\":null,\"ip_proto\":null,\"ip_id\":null,\"ip_len\":null,\"ip_flags\":null,\"ttl\":null", out);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) pc_fmt_knull(o, keys[k]);
         return;
     }
     const uint8_t *h = hdr(f, f->ip);
     if (f->d->l[f->ip].proto == PC_P_IPV4) {
         pc_fmt_ip4(pc_ipv4_src(h), a);
         pc_fmt_ip4(pc_ipv4_dst(h), b);
-        fprintf(out, ",\"ip_src\":\"%s\",\"ip_dst\":\"%s\",\"ip_proto\":%u,\"ip_id\":%u,\"ip_len\":%u,\"ip_flags\":%u,\"ttl\":%u",
-                a, b, pc_ipv4_proto(h), pc_ipv4_id(h), pc_ipv4_len(h), pc_ipv4_flags(h), pc_ipv4_ttl(h));
+        pc_fmt_kstr(o, "ip_src", a);
+        pc_fmt_kstr(o, "ip_dst", b);
+        pc_fmt_kuint(o, "ip_proto", pc_ipv4_proto(h));
+        pc_fmt_kuint(o, "ip_id", pc_ipv4_id(h));
+        pc_fmt_kuint(o, "ip_len", pc_ipv4_len(h));
+        pc_fmt_kuint(o, "ip_flags", pc_ipv4_flags(h));
+        pc_fmt_kuint(o, "ttl", pc_ipv4_ttl(h));
         return;
     }
     pc_fmt_ip6(pc_ipv6_src(h), a);
@@ -281,99 +287,127 @@ static void json_ip(FILE *out, const struct fields *f)
         if (p == PC_P_IP6_HOP || p == PC_P_IP6_DEST || p == PC_P_IP6_ROUTING || p == PC_P_IP6_FRAG) continue;
         proto = pc_proto_ipproto(p);
     }
-    fprintf(out, ",\"ip_src\":\"%s\",\"ip_dst\":\"%s\",\"ip_proto\":", a, b);
-    if (proto >= 0) fprintf(out, "%d", proto);
-    else fputs("null", out);
-    fprintf(out, ",\"ip_id\":null,\"ip_len\":%u,\"ip_flags\":null,\"ttl\":%u", pc_ipv6_plen(h) + PC_IPV6_HLEN, pc_ipv6_hlim(h));
+    pc_fmt_kstr(o, "ip_src", a);
+    pc_fmt_kstr(o, "ip_dst", b);
+    if (proto >= 0) pc_fmt_kuint(o, "ip_proto", (uint64_t)proto);
+    else pc_fmt_knull(o, "ip_proto");
+    pc_fmt_knull(o, "ip_id");
+    pc_fmt_kuint(o, "ip_len", pc_ipv6_plen(h) + PC_IPV6_HLEN);
+    pc_fmt_knull(o, "ip_flags");
+    pc_fmt_kuint(o, "ttl", pc_ipv6_hlim(h));
 }
 
-static void json_l4(FILE *out, const struct fields *f)
+static void json_tcp(struct pc_fmt *o, const struct fields *f, const uint8_t *t)
+{
+    char fl[10];
+    pc_tcp_flagstr(pc_tcp_flags(t), fl);
+    struct optbuf ob = { .n = 0 };
+    uint32_t hl = f->d->l[f->l4].hlen;
+    if (hl > PC_TCP_HLEN && pc_layer_caphdr(f->d, f->l4) >= hl) pc_tcp_opts_walk(t + PC_TCP_HLEN, hl - PC_TCP_HLEN, opt_cb, &ob);
+    pc_fmt_kstr(o, "tcp_flags", fl);
+    pc_fmt_kuint(o, "seq", pc_tcp_seq(t));
+    pc_fmt_kuint(o, "ack", pc_tcp_ack(t));
+    pc_fmt_kuint(o, "win", pc_tcp_win(t));
+    pc_fmt_karr_open(o, "tcp_options");
+    char *save = NULL;
+    for (char *tok = ob.count ? strtok_r(ob.s, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
+        pc_fmt_kstr(o, NULL, tok);
+    pc_fmt_karr_close(o);
+}
+
+static void json_l4(struct pc_fmt *o, const struct fields *f)
 {
     const uint8_t *t = f->l4 >= 0 ? hdr(f, f->l4) : NULL;
-    if (has_ports(f)) fprintf(out, ",\"sport\":%u,\"dport\":%u", pc_get16(t), pc_get16(t + 2));
-    else fputs(",\"sport\":null,\"dport\":null", out);
-    if (l4proto(f) == PC_P_TCP) {
-        char fl[10];
-        pc_tcp_flagstr(pc_tcp_flags(t), fl);
-        struct optbuf ob = { .n = 0 };
-        uint32_t hl = f->d->l[f->l4].hlen;
-        if (hl > PC_TCP_HLEN && pc_layer_caphdr(f->d, f->l4) >= hl) pc_tcp_opts_walk(t + PC_TCP_HLEN, hl - PC_TCP_HLEN, opt_cb, &ob);
-        fprintf(out, ",\"tcp_flags\":\"%s\",\"seq\":%u,\"ack\":%u,\"win\":%u,\"tcp_options\":[", fl, pc_tcp_seq(t),
-                pc_tcp_ack(t), pc_tcp_win(t));
-        /* the option texts are ASCII made here: quote each */
-        char *save = NULL;
-        int k = 0;
-        for (char *tok = ob.count ? strtok_r(ob.s, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
-            fprintf(out, "%s\"%s\"", k++ ? "," : "", tok);
-        fputs("]", out);
+    if (has_ports(f)) {
+        pc_fmt_kuint(o, "sport", pc_get16(t));
+        pc_fmt_kuint(o, "dport", pc_get16(t + 2));
     } else {
-        fputs(",\"tcp_flags\":null,\"seq\":null,\"ack\":null,\"win\":null,\"tcp_options\":null", out);
+        pc_fmt_knull(o, "sport");
+        pc_fmt_knull(o, "dport");
     }
-    if (l4proto(f) == PC_P_ICMP || l4proto(f) == PC_P_ICMP6)
-        fprintf(out, ",\"icmp_type\":%u,\"icmp_code\":%u", t[0], t[1]);
-    else
-        fputs(",\"icmp_type\":null,\"icmp_code\":null", out);
+    if (l4proto(f) == PC_P_TCP) {
+        json_tcp(o, f, t);
+    } else {
+        static const char *const keys[] = { "tcp_flags", "seq", "ack", "win", "tcp_options" };
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) pc_fmt_knull(o, keys[k]);
+    }
+    if (l4proto(f) == PC_P_ICMP || l4proto(f) == PC_P_ICMP6) {
+        pc_fmt_kuint(o, "icmp_type", t[0]);
+        pc_fmt_kuint(o, "icmp_code", t[1]);
+    } else {
+        pc_fmt_knull(o, "icmp_type");
+        pc_fmt_knull(o, "icmp_code");
+    }
 }
 
-static void json_layers(FILE *out, const struct pc_decoded *d)
+static void json_layers(struct pc_fmt *o, const struct pc_decoded *d)
 {
-    static char buf[1 << 16];
-    fputs(",\"layers\":[", out);
+    pc_fmt_karr_open(o, "layers");
     for (int i = 0; i < d->n; i++) {
-        struct pc_fmt f;
-        pc_fmt_init(&f, buf, sizeof buf, true);
-        pc_describe_layer(d, i, &f);
-        fprintf(out, "%s{\"proto\":\"%s\",\"offset\":%u,\"header_len\":%u,\"data_len\":%u", i ? "," : "", pc_proto_name(d->l[i].proto),
-                d->l[i].off, d->l[i].hlen, d->l[i].plen);
-        if (d->l[i].flags & PC_LF_QUOTED) fputs(",\"quoted\":true", out);
-        if (f.len) fprintf(out, ",%s", buf);
-        fputc('}', out);
+        pc_fmt_kobj_open(o, NULL);
+        pc_fmt_kstr(o, "proto", pc_proto_name(d->l[i].proto));
+        pc_fmt_kuint(o, "offset", d->l[i].off);
+        pc_fmt_kuint(o, "header_len", d->l[i].hlen);
+        pc_fmt_kuint(o, "data_len", d->l[i].plen);
+        if (d->l[i].flags & PC_LF_QUOTED) pc_fmt_kbool(o, "quoted", true);
+        pc_describe_layer(d, i, o);
+        pc_fmt_kobj_close(o);
     }
-    fputc(']', out);
+    pc_fmt_karr_close(o);
 }
 
-/* pcapng packet comment (the first) and flags; null when absent. */
-static void json_comment(FILE *out, const struct pc_pkthdr *h)
+static void json_eth(struct pc_fmt *o, const struct fields *f)
 {
-    char buf[4096];
-    struct pc_fmt f;
-    pc_fmt_init(&f, buf, sizeof buf, true);
-    f.members = 1; /* continuing an object */
-    if (h->ncomments) pc_fmt_kbytes_str(&f, "comment", h->comment, h->comment_len);
-    else pc_fmt_knull(&f, "comment");
-    pc_fmt_kuint(&f, "flags", h->flags);
-    fputs(buf, out);
+    if (f->eth < 0) {
+        pc_fmt_knull(o, "eth_src");
+        pc_fmt_knull(o, "eth_dst");
+        pc_fmt_knull(o, "ethertype");
+        return;
+    }
+    char a[18], b[18];
+    const uint8_t *e = hdr(f, f->eth);
+    pc_fmt_mac(pc_eth_src(e), a);
+    pc_fmt_mac(pc_eth_dst(e), b);
+    pc_fmt_kstr(o, "eth_src", a);
+    pc_fmt_kstr(o, "eth_dst", b);
+    pc_fmt_kuint(o, "ethertype", pc_eth_type(e));
 }
 
-static void print_json(FILE *out, uint64_t n, const struct pc_pkthdr *h, const struct fields *f)
+static void json_csums(struct pc_fmt *o, const struct fields *f)
 {
     const struct pc_decoded *d = f->d;
-    char ts[32], a[18], b[18];
+    if (f->ip >= 0 && d->l[f->ip].proto == PC_P_IPV4) pc_fmt_kstr(o, "ip_csum", pc_csum_status_name(d->l[f->ip].csum));
+    else pc_fmt_knull(o, "ip_csum");
+    if (f->l4 >= 0 && d->l[f->l4].csum) pc_fmt_kstr(o, "l4_csum", pc_csum_status_name(d->l[f->l4].csum));
+    else pc_fmt_knull(o, "l4_csum");
+}
+
+static void print_json(struct pc_fmt *o, uint64_t n, const struct pc_pkthdr *h, const struct fields *f)
+{
+    char ts[32];
     cli_fmt_ts(h->ts, ts);
-    fprintf(out, "{\"n\":%llu,\"ts\":\"%s\",\"caplen\":%u,\"len\":%u,\"linktype\":%d,\"ifindex\":%u", (unsigned long long)n,
-            ts, h->caplen, h->len, h->linktype, h->ifindex);
-    json_comment(out, h);
-    if (f->eth >= 0) {
-        const uint8_t *e = hdr(f, f->eth);
-        pc_fmt_mac(pc_eth_src(e), a);
-        pc_fmt_mac(pc_eth_dst(e), b);
-        fprintf(out, ",\"eth_src\":\"%s\",\"eth_dst\":\"%s\",\"ethertype\":%u", a, b, pc_eth_type(e));
-    } else {
-        fputs(",\"eth_src\":null,\"eth_dst\":null,\"ethertype\":null", out);
-    }
-    json_ip(out, f);
-    json_l4(out, f);
-    fprintf(out, ",\"payload_len\":%u", f->payload_len);
-    if (f->ip >= 0 && d->l[f->ip].proto == PC_P_IPV4) fprintf(out, ",\"ip_csum\":\"%s\"", pc_csum_status_name(d->l[f->ip].csum));
-    else fputs(",\"ip_csum\":null", out);
-    if (f->l4 >= 0 && d->l[f->l4].csum) fprintf(out, ",\"l4_csum\":\"%s\"", pc_csum_status_name(d->l[f->l4].csum));
-    else fputs(",\"l4_csum\":null", out);
-    struct jctx j = { out, 0 };
-    fputs(",\"errors\":[", out);
-    each_error(d, json_err, &j);
-    fputc(']', out);
-    json_layers(out, d);
-    fputc('}', out);
+    o->members = 0;
+    pc_fmt_kobj_open(o, NULL);
+    pc_fmt_kuint(o, "n", n);
+    pc_fmt_kstr(o, "ts", ts);
+    pc_fmt_kuint(o, "caplen", h->caplen);
+    pc_fmt_kuint(o, "len", h->len);
+    pc_fmt_kint(o, "linktype", h->linktype);
+    pc_fmt_kuint(o, "ifindex", h->ifindex);
+    /* pcapng packet comment (the first) and flags; null when absent */
+    if (h->ncomments) pc_fmt_kbytes_str(o, "comment", h->comment, h->comment_len);
+    else pc_fmt_knull(o, "comment");
+    pc_fmt_kuint(o, "flags", h->flags);
+    json_eth(o, f);
+    json_ip(o, f);
+    json_l4(o, f);
+    pc_fmt_kuint(o, "payload_len", f->payload_len);
+    json_csums(o, f);
+    pc_fmt_karr_open(o, "errors");
+    each_error(f->d, json_err, o);
+    pc_fmt_karr_close(o);
+    json_layers(o, f->d);
+    pc_fmt_kobj_close(o);
 }
 
 /* ---- main loop ---- */
@@ -449,6 +483,7 @@ int cmd_read(int argc, char **argv)
     if (!r) cli_runtime_error("%s", err.msg);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    struct pc_fmt *o = a.fmt == FMT_TEXT ? NULL : cli_out(true);
     struct filter flt;
     filter_setup(&flt, a.filter, pc_reader_linktype(r));
     struct pc_pkthdr h = { 0 };
@@ -457,7 +492,7 @@ int cmd_read(int argc, char **argv)
     struct fields f;
     uint64_t n = 0, shown = 0;
     int rc;
-    if (a.fmt == FMT_JSON) fputs("[", stdout);
+    if (o && a.fmt == FMT_JSON) pc_fmt_putc(o, '[');
     while ((!a.count || shown < a.count) && (rc = pc_reader_next(r, &h, &data)) > 0) {
         n++;
         if (!filter_match(&flt, &h, data)) continue;
@@ -465,22 +500,24 @@ int cmd_read(int argc, char **argv)
         collect(&f, &d);
         if (a.fmt == FMT_TEXT) print_text(stdout, &h, &f);
         else {
-            if (a.fmt == FMT_JSON && shown) fputs(",\n", stdout);
-            print_json(stdout, n, &h, &f);
-            if (a.fmt == FMT_JSONL) fputc('\n', stdout);
+            if (a.fmt == FMT_JSON && shown) pc_fmt_put(o, ",\n", 2);
+            print_json(o, n, &h, &f);
+            if (a.fmt == FMT_JSONL) pc_fmt_putc(o, '\n');
         }
         shown++;
     }
-    if (a.fmt == FMT_JSON) fputs("]\n", stdout);
+    if (o && a.fmt == FMT_JSON) pc_fmt_put(o, "]\n", 2);
     filter_free(&flt);
     int status = EXIT_OK;
     if (a.count && shown >= a.count) rc = 0;
     if (rc < 0) {
         fflush(stdout);
+        cli_out_flush();
         cli_warn("%s", pc_reader_err(r)->msg);
         status = EXIT_RUNTIME;
     }
     pc_reader_close(r);
+    cli_out_flush();
     if (fflush(stdout) != 0) cli_runtime_error("writing output: %s", "write error");
     return status;
 }

@@ -1,38 +1,157 @@
-/* Text and JSON description of decoded layers into caller memory. */
+/* The one text and JSON writer (see include/pktcraft/core/fmt.h). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../internal.h"
 #include "pktcraft/core/fmt.h"
 
-void pc_fmt_init(struct pc_fmt *f, char *buf, size_t cap, bool json)
+static void init_common(struct pc_fmt *f, char *buf, size_t cap, bool json)
 {
+    memset(f, 0, sizeof *f);
     f->buf = buf;
     f->cap = cap;
-    f->len = 0;
     f->json = json;
-    f->members = 0;
     if (cap) buf[0] = 0;
 }
 
+void pc_fmt_init(struct pc_fmt *f, char *buf, size_t cap, bool json) { init_common(f, buf, cap, json); }
+
+void pc_fmt_init_grow(struct pc_fmt *f, bool json)
+{
+    init_common(f, NULL, 0, json);
+    f->grow = true;
+}
+
+void pc_fmt_init_sink(struct pc_fmt *f, char *buf, size_t cap, bool json, pc_fmt_sink sink, void *ctx)
+{
+    init_common(f, buf, cap, json);
+    f->sink = sink;
+    f->ctx = ctx;
+}
+
+void pc_fmt_reset(struct pc_fmt *f)
+{
+    f->len = 0;
+    f->members = 0;
+    f->cut = false;
+    if (f->cap) f->buf[0] = 0;
+}
+
+void pc_fmt_free(struct pc_fmt *f)
+{
+    if (f->grow) free(f->buf);
+    f->buf = NULL;
+    f->cap = f->len = 0;
+}
+
+int pc_fmt_flush(struct pc_fmt *f)
+{
+    if (!f->sink || f->err) return f->err;
+    if (f->len) {
+        int rc = f->sink(f->ctx, f->buf, f->len);
+        f->total += f->len;
+        f->len = 0;
+        if (rc < 0) f->err = rc;
+    }
+    if (f->cap) f->buf[0] = 0;
+    return f->err;
+}
+
+int pc_fmt_fd_sink(void *ctx, const char *p, size_t n)
+{
+    int fd = *(const int *)ctx;
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return PC_EIO;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Make room for n more bytes plus the terminating NUL.  Returns false when
+ * the bytes cannot be taken whole (fixed buffer full, allocation or sink
+ * failure); the caller then stores what fits, if anything. */
+static bool room_slow(struct pc_fmt *f, size_t n)
+{
+    if (f->err) return false;
+    if (f->grow) {
+        size_t want = f->len + n + 1, cap = f->cap ? f->cap : 256;
+        while (cap < want) cap *= 2;
+        char *nb = realloc(f->buf, cap);
+        if (!nb) {
+            f->err = PC_ENOMEM;
+            return false;
+        }
+        f->buf = nb;
+        f->cap = cap;
+        return true;
+    }
+    if (f->sink) {
+        if (pc_fmt_flush(f)) return false;
+        return n + 1 <= f->cap;
+    }
+    f->cut = true;
+    return false;
+}
+
+static inline bool room(struct pc_fmt *f, size_t n) { return f->len + n < f->cap || room_slow(f, n); }
+
+/* Append n bytes; a sink takes a run larger than its buffer in pieces. */
 static void put(struct pc_fmt *f, const char *s, size_t n)
 {
-    if (f->len + 1 >= f->cap) return;
-    size_t room = f->cap - 1 - f->len;
-    if (n > room) n = room;
-    memcpy(f->buf + f->len, s, n);
-    f->len += n;
-    f->buf[f->len] = 0;
+    if (room(f, n)) {
+        memcpy(f->buf + f->len, s, n);
+        f->len += n;
+        f->buf[f->len] = 0;
+        return;
+    }
+    if (f->err) return;
+    if (f->sink) { /* bigger than the whole buffer: straight through */
+        int rc = f->sink(f->ctx, s, n);
+        f->total += n;
+        if (rc < 0) f->err = rc;
+        return;
+    }
+    /* fixed buffer: keep what fits (f->cut is set) */
+    if (f->len + 1 < f->cap) {
+        size_t k = f->cap - 1 - f->len;
+        memcpy(f->buf + f->len, s, k);
+        f->len += k;
+        f->buf[f->len] = 0;
+    }
 }
+
+void pc_fmt_put(struct pc_fmt *f, const char *s, size_t n) { put(f, s, n); }
+void pc_fmt_putc(struct pc_fmt *f, char c) { put(f, &c, 1); }
 
 static void vput(struct pc_fmt *f, const char *fmt, va_list ap)
 {
-    if (f->len + 1 >= f->cap) return;
-    int n = vsnprintf(f->buf + f->len, f->cap - f->len, fmt, ap);
-    if (n < 0) return;
-    f->len += (size_t)n < f->cap - f->len ? (size_t)n : f->cap - f->len - 1;
+    va_list again;
+    va_copy(again, ap);
+    size_t avail = f->cap > f->len ? f->cap - f->len : 0;
+    int n = vsnprintf(avail ? f->buf + f->len : NULL, avail, fmt, ap);
+    if (n >= 0 && (size_t)n < avail) {
+        f->len += (size_t)n;
+    } else if (n >= 0) {
+        /* Did not fit: format into scratch memory and append it whole (or,
+         * for a fixed buffer, what fits). */
+        char small[512], *tmp = (size_t)n < sizeof small ? small : malloc((size_t)n + 1);
+        if (!tmp) f->err = f->err ? f->err : PC_ENOMEM;
+        else {
+            vsnprintf(tmp, (size_t)n + 1, fmt, again);
+            if (f->cap > f->len) f->buf[f->len] = 0; /* undo the partial write */
+            put(f, tmp, (size_t)n);
+            if (tmp != small) free(tmp);
+        }
+    }
+    va_end(again);
 }
 
 void pc_fmt_text(struct pc_fmt *f, const char *fmt, ...)
@@ -44,24 +163,102 @@ void pc_fmt_text(struct pc_fmt *f, const char *fmt, ...)
     va_end(ap);
 }
 
+void pc_fmt_printf(struct pc_fmt *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vput(f, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- JSON strings ---- */
+
+/* Length of the valid UTF-8 sequence starting at s (n bytes left) whose
+ * lead byte is >= 0x80, or 0 when it is not valid (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_len(const uint8_t *s, size_t n)
+{
+    uint8_t c = s[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c >= 0xC2 && c <= 0xDF) need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < need || s[1] < lo || s[1] > hi) return 0;
+    for (size_t k = 2; k < need; k++)
+        if (s[k] < 0x80 || s[k] > 0xBF) return 0;
+    return need;
+}
+
+/* Printable ASCII other than '"' and '\\' goes out as it is. */
+static inline bool plain(uint8_t c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
+void pc_fmt_json_escape(struct pc_fmt *f, const uint8_t *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && plain(s[run])) run++;
+        if (run > i) {
+            put(f, (const char *)s + i, run - i);
+            i = run;
+            if (i == n) break;
+        }
+        uint8_t c = s[i];
+        if (c >= 0x80) {
+            size_t k = utf8_len(s + i, n - i);
+            if (k) put(f, (const char *)s + i, k);
+            else put(f, "\\ufffd", 6);
+            i += k ? k : 1;
+            continue;
+        }
+        char esc[6] = { '\\', 0 };
+        size_t en = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        default: /* other controls and DEL */
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            en = 6;
+        }
+        put(f, esc, en);
+        i++;
+    }
+}
+
 static void jstr(struct pc_fmt *f, const uint8_t *s, size_t n)
 {
     put(f, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        char esc[8];
-        if (c == '"' || c == '\\') { esc[0] = '\\'; esc[1] = (char)c; put(f, esc, 2); }
-        else if (c < 0x20 || c >= 0x7F) { snprintf(esc, sizeof esc, "\\u%04x", c); put(f, esc, 6); }
-        else put(f, (const char *)&s[i], 1);
-    }
+    pc_fmt_json_escape(f, s, n);
     put(f, "\"", 1);
 }
 
-/* Comma and "key": before a member (key NULL inside arrays). */
+/* Comma and "key": before a member (key NULL inside arrays).  Keys are the
+ * library's own ASCII names: written as they are. */
 static void member(struct pc_fmt *f, const char *key)
 {
     if (f->members++) put(f, ",", 1);
-    if (key) { jstr(f, (const uint8_t *)key, strlen(key)); put(f, ":", 1); }
+    if (key) {
+        put(f, "\"", 1);
+        put(f, key, strlen(key));
+        put(f, "\":", 2);
+    }
 }
 
 void pc_fmt_kstr(struct pc_fmt *f, const char *key, const char *val)
@@ -78,13 +275,29 @@ void pc_fmt_kbytes_str(struct pc_fmt *f, const char *key, const uint8_t *p, size
     jstr(f, p, n);
 }
 
+/* Decimal digits of v, right-aligned in b[24]; returns the first. */
+static char *udec(char b[24], uint64_t v)
+{
+    char *p = b + 24;
+    do *--p = (char)('0' + v % 10); while (v /= 10);
+    return p;
+}
+
 void pc_fmt_kuint(struct pc_fmt *f, const char *key, uint64_t v)
 {
     if (!f->json) return;
     member(f, key);
-    char b[24];
-    snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-    put(f, b, strlen(b));
+    char b[24], *p = udec(b, v);
+    put(f, p, (size_t)(b + 24 - p));
+}
+
+void pc_fmt_kint(struct pc_fmt *f, const char *key, int64_t v)
+{
+    if (!f->json) return;
+    member(f, key);
+    char b[24], *p = udec(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0) put(f, "-", 1);
+    put(f, p, (size_t)(b + 24 - p));
 }
 
 void pc_fmt_kbool(struct pc_fmt *f, const char *key, bool v)

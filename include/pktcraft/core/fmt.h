@@ -1,7 +1,22 @@
-/* Describing decoded layers as text or JSON, into caller memory.  Every
- * protocol module has a describe function; pktcraft read joins them into a
- * tcpdump-like line or a JSON "layers" array, and library users can print
- * packets the same way. */
+/* The one text and JSON writer.  Every protocol module describes its
+ * decoded layers through it, and every command writes its output through
+ * it, so escaping, separators and buffering are done in one place.
+ *
+ * Three ways to hold the output:
+ *   fixed  pc_fmt_init: caller memory; what does not fit is dropped, the
+ *          result stays NUL-terminated and f->cut says it is incomplete
+ *          (a JSON text cut this way is not valid JSON: check f->cut);
+ *   grow   pc_fmt_init_grow: a malloc'd buffer that grows as needed;
+ *          pc_fmt_free releases it;
+ *   sink   pc_fmt_init_sink: a buffer drained to a callback whenever it
+ *          fills (and by pc_fmt_flush), so output of any size streams
+ *          through constant memory and a token is never cut.
+ * Grow and sink never drop output; a failed allocation or sink write sets
+ * f->err (sticky) and later output is dropped.
+ *
+ * JSON strings are escaped per RFC 8259: '"', '\\' and control characters
+ * are escaped, valid UTF-8 passes through, and each byte of an invalid
+ * UTF-8 sequence becomes U+FFFD, so the output is always valid UTF-8. */
 #ifndef PKTCRAFT_FMT_H
 #define PKTCRAFT_FMT_H
 
@@ -10,22 +25,49 @@
 
 struct pc_decoded;
 
-/* An appender over a fixed buffer: output past cap is dropped and the
- * result stays NUL-terminated, so a describe function never overflows. */
+/* Receives n bytes of output; returns 0, or a negative PC_E* code that
+ * stops further output (f->err). */
+typedef int (*pc_fmt_sink)(void *ctx, const char *p, size_t n);
+
 struct pc_fmt {
     char *buf;
     size_t cap, len;
     bool json;       /* JSON object members, else text */
     int members;     /* JSON members written in the current object (comma logic) */
+    bool grow;       /* buf belongs to the writer and grows */
+    bool cut;        /* fixed buffer: output was dropped */
+    int err;         /* grow/sink: first failure (PC_ENOMEM or the sink's code), sticky */
+    pc_fmt_sink sink;
+    void *ctx;
+    uint64_t total;  /* bytes handed to the sink so far (sink mode) */
 };
 
 void pc_fmt_init(struct pc_fmt *f, char *buf, size_t cap, bool json);
+void pc_fmt_init_grow(struct pc_fmt *f, bool json);
+/* buf/cap: the staging buffer (a few KiB at least; 1 MiB for bulk output). */
+void pc_fmt_init_sink(struct pc_fmt *f, char *buf, size_t cap, bool json, pc_fmt_sink sink, void *ctx);
+/* Sink mode: hand over what is buffered.  Returns 0 or f->err. */
+int pc_fmt_flush(struct pc_fmt *f);
+/* Start over (length and comma state), keeping the buffer and mode. */
+void pc_fmt_reset(struct pc_fmt *f);
+/* Grow mode: release the buffer. */
+void pc_fmt_free(struct pc_fmt *f);
+/* A sink that writes to a file descriptor (ctx: pointer to the int fd),
+ * retrying short writes and EINTR; PC_EIO with errno kept on failure. */
+int pc_fmt_fd_sink(void *ctx, const char *p, size_t n);
+
+/* Bytes as they are (both modes), and one character. */
+void pc_fmt_put(struct pc_fmt *f, const char *s, size_t n);
+void pc_fmt_putc(struct pc_fmt *f, char c);
 /* Text mode: printf-style fragment.  JSON mode: ignored. */
 void pc_fmt_text(struct pc_fmt *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf-style in either mode, unescaped (the caller knows it is valid). */
+void pc_fmt_printf(struct pc_fmt *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* JSON mode: "key":value members (strings escaped).  Text mode: ignored. */
 void pc_fmt_kstr(struct pc_fmt *f, const char *key, const char *val);
 void pc_fmt_kbytes_str(struct pc_fmt *f, const char *key, const uint8_t *p, size_t n); /* bytes as an escaped JSON string */
 void pc_fmt_kuint(struct pc_fmt *f, const char *key, uint64_t v);
+void pc_fmt_kint(struct pc_fmt *f, const char *key, int64_t v);
 void pc_fmt_kbool(struct pc_fmt *f, const char *key, bool v);
 void pc_fmt_knull(struct pc_fmt *f, const char *key);
 /* Open and close nested values: key may be NULL inside arrays. */
@@ -37,6 +79,9 @@ void pc_fmt_karr_close(struct pc_fmt *f);
  * (a number, say). */
 void pc_fmt_raw(struct pc_fmt *f, const char *s);
 void pc_fmt_kraw(struct pc_fmt *f, const char *key, const char *s);
+/* n bytes as a JSON string body (no quotes), escaped as above: for callers
+ * that build one string from several pieces. */
+void pc_fmt_json_escape(struct pc_fmt *f, const uint8_t *p, size_t n);
 
 /* Address helpers. */
 void pc_fmt_mac(const uint8_t *m, char out[18]);
