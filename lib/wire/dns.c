@@ -123,7 +123,7 @@ int pc_dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t ou
     struct sink s = { out, outcap, 0 };
     if (out && outcap) out[0] = 0;
     size_t pos = off, run = off, after = 0, wire = 1; /* wire counts the root byte */
-    unsigned labels = 0;
+    unsigned labels = 0, hops = 0;
     int jumped = 0;
     const char *w = NULL;
     int rc = 0;
@@ -137,6 +137,14 @@ int pc_dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t ou
             if (t > pos) { rc = PC_EMALFORMED; w = "dns: compression pointer points forward"; break; }
             /* Back into the labels read since the last jump (or itself). */
             if (t >= run) { rc = PC_EMALFORMED; w = "dns: compression pointer loop"; break; }
+            /* Backward-only pointers cannot loop, but a chain of them can be
+             * thousands long; counting hops with labels toward the 127 a
+             * name can hold keeps every name (and so every message) linear. */
+            if (++hops + labels > PC_DNS_MAXLABELS) {
+                rc = PC_EMALFORMED;
+                w = "dns: name follows more than 127 compression pointers and labels";
+                break;
+            }
             if (!jumped) after = pos + 2;
             jumped = 1;
             pos = run = t;

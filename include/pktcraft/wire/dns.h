@@ -197,14 +197,19 @@ int pc_push_dns(struct pc_pkt *pk, const struct pc_dns *s);
  *                  inside the labels already read since the name's start or
  *                  the last jump), "dns: label type 0x40 or 0x80",
  *                  "dns: name has more than 127 labels",
- *                  "dns: name longer than 255 bytes"
+ *                  "dns: name longer than 255 bytes",
+ *                  "dns: name follows more than 127 compression pointers
+ *                  and labels"
  *   PC_ENOSPC      the name is valid but its text does not fit outcap
  * with the reason in *why (may be NULL).
  * A pointer must point strictly before the start of the label run that
  * contains it (the name's first byte, or the previous pointer's target).
  * That is stricter than "before the pointer itself", accepts every name a
  * real compressor writes (they point at earlier names, chains included)
- * and makes a loop impossible, so no hop counter is needed. */
+ * and makes a loop impossible.  A chain of backward pointers can still be
+ * thousands of hops long (each pointing just before the last), so hops
+ * count with labels toward the 127 a name can hold: a name costs at most
+ * 127 steps, and decoding a message stays linear in its size. */
 int pc_dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t outcap, size_t *next,
                 const char **why);
 
