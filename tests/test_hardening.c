@@ -142,3 +142,53 @@ Test(hardening, json_integers)
     pc_fmt_kint(&f, "d", -1);
     cr_assert_str_eq(out, "\"a\":0,\"b\":18446744073709551615,\"c\":-9223372036854775808,\"d\":-1");
 }
+
+/* ------------------------------------------------------------ DNS hops */
+
+/* A message whose bytes from offset 12 are pointers, each to the one
+ * before; the first points at a root byte.  Returns the message length. */
+static size_t pointer_chain(uint8_t *m, size_t hops)
+{
+    memset(m, 0, 12);
+    m[12] = 0; /* the root the chain ends at */
+    size_t at = 13, prev = 12;
+    for (size_t k = 0; k < hops; k++, at += 2) {
+        m[at] = (uint8_t)(0xC0 | prev >> 8);
+        m[at + 1] = (uint8_t)prev;
+        prev = at;
+    }
+    return at;
+}
+
+Test(hardening, dns_pointer_chains_are_capped_with_the_labels)
+{
+    static uint8_t m[20000];
+    char out[PC_DNS_NAME_TEXTMAX];
+    const char *why = NULL;
+    size_t next;
+    /* 127 hops: the most a name may take */
+    size_t n = pointer_chain(m, 127);
+    cr_assert_geq(pc_dns_name(m, n, n - 2, out, sizeof out, &next, &why), 0, "%s", why ? why : "");
+    cr_assert_str_eq(out, ".");
+    cr_assert_eq(next, n);
+    /* one more, and a chain of thousands: refused, whatever the length */
+    size_t lens[] = { 128, 8000 };
+    for (size_t k = 0; k < 2; k++) {
+        n = pointer_chain(m, lens[k]);
+        why = NULL;
+        cr_assert_eq(pc_dns_name(m, n, n - 2, out, sizeof out, &next, &why), PC_EMALFORMED);
+        cr_assert_str_eq(why, "dns: name follows more than 127 compression pointers and labels");
+    }
+    /* labels count too: 100 labels reached through 28 hops is one too many */
+    size_t at = 12;
+    for (int k = 0; k < 100; k++) { m[at++] = 1; m[at++] = 'a'; }
+    m[at++] = 0;
+    size_t prev = 12;
+    for (int k = 0; k < 28; k++, at += 2) {
+        m[at] = (uint8_t)(0xC0 | prev >> 8);
+        m[at + 1] = (uint8_t)prev;
+        prev = at;
+    }
+    cr_assert_eq(pc_dns_name(m, at, at - 2, out, sizeof out, &next, &why), PC_EMALFORMED);
+    cr_assert_str_eq(why, "dns: name follows more than 127 compression pointers and labels");
+}

@@ -151,7 +151,12 @@ int pc_dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t ou
             continue;
         }
         if (b & DNS_PTR) { rc = PC_EMALFORMED; w = "dns: label type 0x40 or 0x80"; break; }
-        if (++labels > PC_DNS_MAXLABELS) { rc = PC_EMALFORMED; w = "dns: name has more than 127 labels"; break; }
+        if (++labels + hops > PC_DNS_MAXLABELS) {
+            rc = PC_EMALFORMED;
+            w = hops ? "dns: name follows more than 127 compression pointers and labels"
+                     : "dns: name has more than 127 labels";
+            break;
+        }
         wire += 1u + b;
         if (wire > PC_DNS_MAXNAME) { rc = PC_EMALFORMED; w = "dns: name longer than 255 bytes"; break; }
         if (len - pos - 1 < b) { rc = PC_ETRUNC; w = "dns: name runs past the message"; break; }
