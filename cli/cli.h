@@ -36,6 +36,15 @@ struct pc_fmt;
 struct pc_fmt *cli_out(bool json);
 void cli_out_flush(void);
 
+/* --limit NAME=VALUE (pktcraft/core/limits.h): cli_limit_opt() applies
+ * one (a usage error when bad), cli_limits() is what readers are opened
+ * with, cli_limits_help() lists them for --help. */
+struct pc_limits;
+#define CLI_OPT_LIMIT 0x4c4d /* getopt code of --limit in every reading command */
+const struct pc_limits *cli_limits(void);
+void cli_limit_opt(const char *spec);
+void cli_limits_help(FILE *out);
+
 /* Time as "seconds.nanoseconds". */
 void cli_fmt_ts(pc_time_ns ts, char out[32]);
 

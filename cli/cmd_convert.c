@@ -30,20 +30,23 @@ static void help(void)
            "  -F FORMAT           pcap, nsecpcap or pcapng (default pcapng)\n"
            "      --lossy         allow the losses above\n"
            "  -q, --quiet         no loss summary\n"
+           "      --limit NAME=VALUE  change a resource limit (see below)\n"
            "  -h, --help          show this help\n\n"
            "pcapng output keeps every interface (link type, snaplen, name,\n"
            "description, resolution, offset), packet comments and flags, and the\n"
            "section's comment and application strings.\n\n"
            "Examples:\n"
            "  pktcraft convert capture.pcapng -o capture.pcap -F pcap\n"
-           "  pktcraft convert old.pcap.gz -o new.pcapng\n");
+           "  pktcraft convert old.pcap.gz -o new.pcapng\n\n");
+    cli_limits_help(stdout);
 }
 
 static void parse_args(struct conv *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "output", required_argument, 0, 'o' }, { "lossy", no_argument, 0, 'L' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "quiet", no_argument, 0, 'q' }, { "limit", required_argument, 0, CLI_OPT_LIMIT },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     memset(c, 0, sizeof *c);
     c->format = PC_FORMAT_PCAPNG;
@@ -51,6 +54,7 @@ static void parse_args(struct conv *c, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":o:w:F:qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'h': help(); exit(EXIT_OK);
+        case CLI_OPT_LIMIT: cli_limit_opt(optarg); break;
         case 'o': case 'w': c->out = optarg; break;
         case 'F': c->format = cli_parse_format("-F", optarg); break;
         case 'L': c->lossy = true; break;
@@ -135,7 +139,7 @@ int cmd_convert(int argc, char **argv)
     static struct conv c;
     parse_args(&c, argc, argv);
     struct pc_err err = { 0 };
-    c.r = pc_reader_open(c.in, &err);
+    c.r = pc_reader_open_ex(c.in, cli_limits(), &err);
     if (!c.r) cli_runtime_error("%s", err.msg);
     open_out(&c);
     check_file_comments(&c);

@@ -24,12 +24,14 @@ static void help(void)
            "timestamp, duration, average rates, comments. Reading is streaming.\n\n"
            "      --format text|json  output format (default text; json: one object per file,\n"
            "                          in an array)\n"
+           "      --limit NAME=VALUE  change a resource limit (see below)\n"
            "  -h, --help              show this help\n\n"
            "Exit status 1 when a file is unreadable or damaged (its figures up to the\n"
            "damage are still printed, with the error).\n\n"
            "Examples:\n"
            "  pktcraft info capture.pcapng\n"
-           "  pktcraft info --format json *.pcap\n");
+           "  pktcraft info --format json *.pcap\n\n");
+    cli_limits_help(stdout);
 }
 
 static void add_linktype(struct stats *s, int lt)
@@ -119,6 +121,11 @@ static void print_text(const char *path, off_t size, struct pc_reader *r, const 
     if (s->untimed) printf("Packets without time: %llu (Simple Packet Blocks: no first/last time given)\n", (unsigned long long)s->untimed);
     printf("Strict time order:   %s\n", s->out_of_order ? "False" : "True");
     printf("Packet comments:     %llu\n", (unsigned long long)s->comments);
+    const struct pc_ng_dropped *dr = pc_reader_meta_dropped(r);
+    if (dr->items || dr->cut)
+        printf("Metadata not kept:   %llu strings (%llu bytes) over --limit pcapng-meta, %llu cut to "
+               "--limit pcapng-meta-item\n",
+               (unsigned long long)dr->items, (unsigned long long)dr->bytes, (unsigned long long)dr->cut);
 }
 
 static void print_json(const char *path, off_t size, struct pc_reader *r, const struct stats *s, const char *error)
@@ -192,6 +199,12 @@ static void print_json(const char *path, off_t size, struct pc_reader *r, const 
     pc_fmt_kuint(f, "packets_without_time", s->untimed);
     pc_fmt_kbool(f, "strict_time_order", !s->out_of_order);
     pc_fmt_kuint(f, "packet_comments", s->comments);
+    const struct pc_ng_dropped *dr = pc_reader_meta_dropped(r);
+    pc_fmt_kobj_open(f, "metadata_dropped");
+    pc_fmt_kuint(f, "strings", dr->items);
+    pc_fmt_kuint(f, "bytes", dr->bytes);
+    pc_fmt_kuint(f, "cut", dr->cut);
+    pc_fmt_kobj_close(f);
     if (error) pc_fmt_kstr(f, "error", error);
     else pc_fmt_knull(f, "error");
     pc_fmt_kobj_close(f);
@@ -200,12 +213,14 @@ static void print_json(const char *path, off_t size, struct pc_reader *r, const 
 int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "format", required_argument, 0, 'f' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "format", required_argument, 0, 'f' }, { "limit", required_argument, 0, CLI_OPT_LIMIT },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     bool json = false;
     int opt;
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (opt == 'h') { help(); exit(EXIT_OK); }
+        if (opt == CLI_OPT_LIMIT) { cli_limit_opt(optarg); continue; }
         if (opt != 'f') cli_bad_option(opt, argv);
         if (!strcmp(optarg, "json")) json = true;
         else if (strcmp(optarg, "text")) cli_usage_error("--format: '%s' is not text or json", optarg);
@@ -216,7 +231,7 @@ int cmd_info(int argc, char **argv)
     for (int k = optind; k < argc; k++) {
         const char *path = argv[k];
         struct pc_err err = { 0 };
-        struct pc_reader *r = pc_reader_open(path, &err);
+        struct pc_reader *r = pc_reader_open_ex(path, cli_limits(), &err);
         if (!r) { cli_warn("%s", err.msg); status = EXIT_RUNTIME; continue; }
         struct stats s;
         int rc = scan(r, &s);

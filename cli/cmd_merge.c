@@ -36,17 +36,20 @@ static void help(void)
            "  -F FORMAT           pcapng (default), pcap or nsecpcap\n"
            "      --lossy         pcap output: drop packets of other link types, leave\n"
            "                      comments out, cut nanoseconds\n"
+           "      --limit NAME=VALUE  change a resource limit (see below)\n"
            "  -h, --help          show this help\n\n"
            "Examples:\n"
            "  pktcraft merge eth0.pcapng eth1.pcapng -o both.pcapng\n"
-           "  pktcraft merge a.pcap b.pcap -F nsecpcap -o ab.pcap\n");
+           "  pktcraft merge a.pcap b.pcap -F nsecpcap -o ab.pcap\n\n");
+    cli_limits_help(stdout);
 }
 
 static void parse_args(struct merge *m, int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "output", required_argument, 0, 'o' }, { "lossy", no_argument, 0, 'L' },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "quiet", no_argument, 0, 'q' }, { "limit", required_argument, 0, CLI_OPT_LIMIT },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     memset(m, 0, sizeof *m);
     m->format = PC_FORMAT_PCAPNG;
@@ -54,6 +57,7 @@ static void parse_args(struct merge *m, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":o:w:F:qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'h': help(); exit(EXIT_OK);
+        case CLI_OPT_LIMIT: cli_limit_opt(optarg); break;
         case 'o': case 'w': m->out = optarg; break;
         case 'F': m->format = cli_parse_format("-F", optarg); break;
         case 'L': m->lossy = true; break;
@@ -92,7 +96,7 @@ static void open_inputs(struct merge *m)
 {
     for (int k = 0; k < m->n; k++) {
         struct pc_err err = { 0 };
-        m->in[k].r = pc_reader_open(m->in[k].path, &err);
+        m->in[k].r = pc_reader_open_ex(m->in[k].path, cli_limits(), &err);
         if (!m->in[k].r) fail(m, "%s%s", err.msg, "");
         advance(m, &m->in[k]);
     }

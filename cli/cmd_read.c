@@ -25,6 +25,7 @@ static void help(void)
            "Options:\n"
            "      --format text|jsonl|json  output format (default text)\n"
            "  -c, --count N                 stop after N packets\n"
+           "      --limit NAME=VALUE        change a resource limit (see below)\n"
            "  -h, --help                    show this help\n\n"
            "JSON keys: n, ts (\"seconds.nanoseconds\"), caplen, len, linktype, ifindex,\n"
            "comment and flags (pcapng), eth_src, eth_dst,\n"
@@ -37,19 +38,22 @@ static void help(void)
            "  pktcraft read --format jsonl capture.pcap tcp port 80\n\n"
            "Exit status: 0 success, 1 unreadable or damaged file (after printing the\n"
            "packets before the damage), 2 usage error.\n");
+    putchar('\n');
+    cli_limits_help(stdout);
 }
 
 static void parse_args(struct read_args *a, int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "format", required_argument, 0, 'f' }, { "count", required_argument, 0, 'c' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "limit", required_argument, 0, CLI_OPT_LIMIT }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     memset(a, 0, sizeof *a);
     int opt;
     while ((opt = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'h': help(); exit(EXIT_OK);
+        case CLI_OPT_LIMIT: cli_limit_opt(optarg); break;
         case 'c': a->count = cli_parse_uint("--count", optarg, UINT64_MAX); break;
         case 'f':
             if (!strcmp(optarg, "text")) a->fmt = FMT_TEXT;
@@ -479,7 +483,7 @@ int cmd_read(int argc, char **argv)
     struct read_args a;
     parse_args(&a, argc, argv);
     struct pc_err err = { 0 };
-    struct pc_reader *r = pc_reader_open(a.path, &err);
+    struct pc_reader *r = pc_reader_open_ex(a.path, cli_limits(), &err);
     if (!r) cli_runtime_error("%s", err.msg);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);

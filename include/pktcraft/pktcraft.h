@@ -3,6 +3,7 @@
 #define PKTCRAFT_H
 
 #include "core/common.h"
+#include "core/limits.h"
 #include "core/checksum.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"

@@ -15,6 +15,7 @@
  * system call per packet.  gzip input is inflated into the same buffer, so
  * the code above the input layer cannot tell the difference. */
 #include "pktcraft/capture/pcap.h"
+#include "pktcraft/core/limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -945,6 +946,7 @@ struct pc_reader {
     struct pc_ng *ng;    /* pcapng decoder */
     uint64_t la_end;     /* pcapng: blocks before this offset were read ahead by open */
     struct pc_iface pcap_if; /* pcap: the one implicit interface */
+    struct pc_limits lim;
     uint8_t *buf;
 };
 
@@ -1171,6 +1173,7 @@ static int parse_pcapng_head(struct pc_reader *r, struct pc_err *err)
         set_err(err, PC_ENOMEM, 0, 0, "%s: out of memory", r->name);
         return PC_ENOMEM;
     }
+    pc_ng_set_limits(r->ng, &r->lim);
     size_t la = 0; /* look-ahead, relative to start (which stays 0) */
     for (;;) {
         struct pc_err e = { 0 };
@@ -1299,6 +1302,11 @@ static int open_input(struct pc_reader *r, struct pc_err *err)
 
 struct pc_reader *pc_reader_fdopen(int fd, const char *name, struct pc_err *err)
 {
+    return pc_reader_fdopen_ex(fd, name, NULL, err);
+}
+
+struct pc_reader *pc_reader_fdopen_ex(int fd, const char *name, const struct pc_limits *lim, struct pc_err *err)
+{
     clear_err(err);
     struct pc_err scratch;
     if (!err) err = &scratch;
@@ -1317,6 +1325,8 @@ struct pc_reader *pc_reader_fdopen(int fd, const char *name, struct pc_err *err)
     }
     r->fd = fd;
     r->cap = RBUF_SIZE;
+    if (lim) r->lim = *lim;
+    else pc_limits_default(&r->lim);
     r->offword = "byte offset";
     if (open_input(r, err) != 0) {
         pc_reader_close(r);
@@ -1327,12 +1337,17 @@ struct pc_reader *pc_reader_fdopen(int fd, const char *name, struct pc_err *err)
 
 struct pc_reader *pc_reader_open(const char *path, struct pc_err *err)
 {
+    return pc_reader_open_ex(path, NULL, err);
+}
+
+struct pc_reader *pc_reader_open_ex(const char *path, const struct pc_limits *lim, struct pc_err *err)
+{
     clear_err(err);
     if (!path) {
         set_err(err, PC_EINVAL, 0, 0, "pcap reader: missing path");
         return NULL;
     }
-    if (strcmp(path, "-") == 0) return pc_reader_fdopen(STDIN_FILENO, "<stdin>", err);
+    if (strcmp(path, "-") == 0) return pc_reader_fdopen_ex(STDIN_FILENO, "<stdin>", lim, err);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         set_err(err, PC_EIO, 0, 0, "%s: cannot open: %s", path, strerror(errno));
@@ -1340,7 +1355,7 @@ struct pc_reader *pc_reader_open(const char *path, struct pc_err *err)
     }
     /* A hint only: larger read-ahead for a front-to-back scan. */
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    struct pc_reader *r = pc_reader_fdopen(fd, path, err);
+    struct pc_reader *r = pc_reader_fdopen_ex(fd, path, lim, err);
     if (!r) {
         close(fd);
         return NULL;
@@ -1489,6 +1504,18 @@ int pc_reader_comment(const struct pc_reader *r, uint32_t i, const uint8_t **p, 
 int pc_reader_pkt_option(const struct pc_reader *r, uint16_t code, uint32_t idx, const uint8_t **val, uint16_t *len)
 {
     return r->ng ? pc_ng_pkt_option(r->ng, code, idx, val, len) : 0;
+}
+
+void pc_reader_pkt_options(const struct pc_reader *r, struct pc_ng_opts *it)
+{
+    if (r->ng) pc_ng_pkt_options(r->ng, it);
+    else pc_ng_opts_init(it, NULL, 0, false);
+}
+
+const struct pc_ng_dropped *pc_reader_meta_dropped(const struct pc_reader *r)
+{
+    static const struct pc_ng_dropped none;
+    return r->ng ? pc_ng_meta_dropped(r->ng) : &none;
 }
 
 void pc_reader_close(struct pc_reader *r)

@@ -21,6 +21,7 @@
  * allocated per packet: allocations happen only for sections and
  * interfaces (bounded by PC_NG_MAX_SECTIONS / PC_NG_MAX_INTERFACES). */
 #include "pktcraft/capture/pcapng.h"
+#include "pktcraft/core/limits.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -228,6 +229,9 @@ struct ng_sec {
 
 struct pc_ng {
     bool big;       /* the current section's byte order */
+    struct pc_limits lim;
+    uint64_t meta_used;         /* bytes of strings kept, with a per-item overhead */
+    struct pc_ng_dropped drop;  /* what the metadata limits left out */
     char *name;
     const char *offword;
     struct ng_sec **secs;
@@ -242,6 +246,14 @@ struct pc_ng {
     const uint8_t *popt;
     size_t poptn;
     bool pbig;
+    /* The option pc_ng_pkt_option returned last and where the walk stood
+     * after it, so that enumerating idx 0, 1, 2... is linear. */
+    uint16_t qcode;
+    uint32_t qidx;
+    bool qvalid;
+    struct pc_ng_opts qit;
+    const uint8_t *qval;
+    uint16_t qlen;
 };
 
 struct pc_ng *pc_ng_new(const char *name, bool gz)
@@ -254,8 +266,12 @@ struct pc_ng *pc_ng_new(const char *name, bool gz)
         return NULL;
     }
     ng->offword = gz ? "uncompressed byte offset" : "byte offset";
+    pc_limits_default(&ng->lim);
     return ng;
 }
+
+void pc_ng_set_limits(struct pc_ng *ng, const struct pc_limits *l) { ng->lim = *l; }
+const struct pc_ng_dropped *pc_ng_meta_dropped(const struct pc_ng *ng) { return &ng->drop; }
 
 static void free_sec(struct ng_sec *s)
 {
@@ -398,7 +414,7 @@ int64_t pc_ng_block_len(struct pc_ng *ng, const uint8_t *p, size_t avail, uint64
     bool big = order == 1;
     uint32_t type = g32(p, big), len = g32(p + 4, big);
     /* The common case costs three comparisons; messages only on error. */
-    if (len % 4 == 0 && len >= min_len(type) && len <= PC_NG_MAX_BLOCK) return len;
+    if (len % 4 == 0 && len >= min_len(type) && len <= ng->lim.ng_block) return len;
     char tn[40];
     type_str(tn, sizeof tn, type);
     if (len % 4 != 0)
@@ -407,8 +423,9 @@ int64_t pc_ng_block_len(struct pc_ng *ng, const uint8_t *p, size_t avail, uint64
         return ng_err(ng, err, PC_EMALFORMED, offset, "block length %u is below the minimum %u (%s)", (unsigned)len,
                       (unsigned)min_len(type), tn);
     return ng_err(ng, err, PC_ELIMIT, offset,
-                  "block length %u exceeds this reader's limit of %u bytes (%s; blocks are held whole in memory)",
-                  (unsigned)len, PC_NG_MAX_BLOCK, tn);
+                  "block length %u exceeds this reader's limit of %llu bytes (%s; blocks are held whole in memory; "
+                  "--limit pcapng-block raises it)",
+                  (unsigned)len, (unsigned long long)ng->lim.ng_block, tn);
 }
 
 int pc_ng_truncated(struct pc_ng *ng, const uint8_t *p, size_t have, size_t need, uint64_t offset, struct pc_err *err)
@@ -421,15 +438,41 @@ int pc_ng_truncated(struct pc_ng *ng, const uint8_t *p, size_t have, size_t need
     return ng_err(ng, err, PC_ETRUNC, offset, "truncated %s (the file ends %zu bytes into its %zu)", tn, have, need);
 }
 
-/* A NUL-terminated copy of an option value; *ok cleared on ENOMEM. */
-static char *dup_opt(const uint8_t *v, uint16_t n, bool *ok)
+/* What keeping one string costs against the metadata budget: its bytes
+ * plus an allowance for the allocation and the pointer to it, so that
+ * thousands of empty comments are bounded too. */
+#define META_OVERHEAD 16u
+
+/* Room in the metadata budget for one more string of n bytes? */
+static bool meta_fits(const struct pc_ng *ng, size_t n)
 {
-    char *s = malloc((size_t)n + 1);
+    return ng->meta_used + n + META_OVERHEAD <= ng->lim.ng_meta;
+}
+
+/* A NUL-terminated copy of a metadata string, within the limits: cut to
+ * ng_meta_item bytes (at a UTF-8 character boundary), or left out (NULL,
+ * *ok untouched) when the total budget is spent; both are counted in
+ * ng->drop.  *ok is cleared on ENOMEM. */
+static char *keep_str(struct pc_ng *ng, const uint8_t *v, uint16_t len, bool *ok)
+{
+    size_t n = len;
+    if (n > ng->lim.ng_meta_item) {
+        n = (size_t)ng->lim.ng_meta_item;
+        while (n > 0 && (v[n] & 0xC0) == 0x80) n--; /* do not split a character */
+    }
+    if (!meta_fits(ng, n)) {
+        ng->drop.items++;
+        ng->drop.bytes += len;
+        return NULL;
+    }
+    if (n < len) ng->drop.cut++;
+    ng->meta_used += n + META_OVERHEAD;
+    char *s = malloc(n + 1);
     if (!s) {
         *ok = false;
         return NULL;
     }
-    memcpy(s, v, n);
+    if (n) memcpy(s, v, n);
     s[n] = 0;
     return s;
 }
@@ -464,8 +507,9 @@ static int parse_shb(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offs
     if (!(major == 1 && (minor == 0 || minor == 2)))
         return ng_err(ng, err, PC_EUNSUPP, offset, "unsupported pcapng version %u.%u (1.0 and 1.2 are known)", major,
                       minor);
-    if (ng->nsecs >= PC_NG_MAX_SECTIONS)
-        return ng_err(ng, err, PC_ELIMIT, offset, "more than %u sections", PC_NG_MAX_SECTIONS);
+    if (ng->nsecs >= ng->lim.ng_sections)
+        return ng_err(ng, err, PC_ELIMIT, offset, "more than %llu sections (--limit pcapng-sections raises it)",
+                      (unsigned long long)ng->lim.ng_sections);
     /* Validate the options before anything is allocated or changed. */
     struct pc_ng_opts it;
     uint16_t code, len;
@@ -486,8 +530,12 @@ static int parse_shb(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offs
     }
     struct ng_sec *s = calloc(1, sizeof *s);
     bool ok = s != NULL;
-    if (ok && ncom) {
-        s->comments = calloc(ncom, sizeof *s->comments);
+    /* Room for the comments the budget can hold at most, not for as many
+     * as the block claims. */
+    uint64_t room = ng->meta_used < ng->lim.ng_meta ? (ng->lim.ng_meta - ng->meta_used) / META_OVERHEAD : 0;
+    uint32_t slots = ncom < room ? ncom : (uint32_t)room;
+    if (ok && slots) {
+        s->comments = calloc(slots, sizeof *s->comments);
         ok = s->comments != NULL;
     }
     if (ok) {
@@ -503,8 +551,14 @@ static int parse_shb(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offs
                                 : code == PC_NG_SHB_OS     ? &s->pub.os
                                 : code == PC_NG_SHB_USERAPPL ? &s->pub.userappl
                                                              : NULL;
-            if (code == PC_NG_OPT_COMMENT) s->comments[s->pub.ncomments++] = dup_opt(v, len, &ok);
-            else if (slot && !*slot) *slot = dup_opt(v, len, &ok); /* the first one counts */
+            if (code == PC_NG_OPT_COMMENT) {
+                char *c = NULL;
+                if (s->pub.ncomments < slots) c = keep_str(ng, v, len, &ok);
+                else ng->drop.items++, ng->drop.bytes += len;
+                if (c) s->comments[s->pub.ncomments++] = c;
+            } else if (slot && !*slot) {
+                *slot = keep_str(ng, v, len, &ok); /* the first one counts */
+            }
         }
         s->pub.comments = (const char *const *)s->comments;
     }
@@ -530,8 +584,9 @@ static void set_fast(struct ng_if *f)
 static int parse_idb(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offset, bool big, struct pc_err *err)
 {
     struct ng_sec *sec = ng->secs[ng->nsecs - 1];
-    if (ng->nifs >= PC_NG_MAX_INTERFACES)
-        return ng_err(ng, err, PC_ELIMIT, offset, "more than %u interfaces", PC_NG_MAX_INTERFACES);
+    if (ng->nifs >= ng->lim.ng_interfaces)
+        return ng_err(ng, err, PC_ELIMIT, offset, "more than %llu interfaces (--limit pcapng-interfaces raises it)",
+                      (unsigned long long)ng->lim.ng_interfaces);
     struct pc_ng_opts it;
     uint16_t code, len;
     const uint8_t *v;
@@ -562,10 +617,10 @@ static int parse_idb(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offs
             /* The first of each counts; values of the wrong size are
              * ignored, as tshark ignores them. */
             switch (code) {
-            case PC_NG_IF_NAME: if (!f->pub.name) f->pub.name = dup_opt(v, len, &ok); break;
-            case PC_NG_IF_DESCRIPTION: if (!f->pub.description) f->pub.description = dup_opt(v, len, &ok); break;
-            case PC_NG_IF_OS: if (!f->pub.os) f->pub.os = dup_opt(v, len, &ok); break;
-            case PC_NG_IF_HARDWARE: if (!f->pub.hardware) f->pub.hardware = dup_opt(v, len, &ok); break;
+            case PC_NG_IF_NAME: if (!f->pub.name) f->pub.name = keep_str(ng, v, len, &ok); break;
+            case PC_NG_IF_DESCRIPTION: if (!f->pub.description) f->pub.description = keep_str(ng, v, len, &ok); break;
+            case PC_NG_IF_OS: if (!f->pub.os) f->pub.os = keep_str(ng, v, len, &ok); break;
+            case PC_NG_IF_HARDWARE: if (!f->pub.hardware) f->pub.hardware = keep_str(ng, v, len, &ok); break;
             case PC_NG_IF_TSRESOL:
                 if (len == 1 && !got_res) f->pub.tsresol = v[0], got_res = true;
                 break;
@@ -695,6 +750,7 @@ static int parse_packet(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t o
     ng->popt = opt;
     ng->poptn = optn;
     ng->pbig = big;
+    ng->qvalid = false;
     ng->npkts++;
     return 1;
 }
@@ -778,21 +834,45 @@ int pc_ng_comment(const struct pc_ng *ng, uint32_t i, const uint8_t **p, uint32_
     return 1;
 }
 
-int pc_ng_pkt_option(const struct pc_ng *ng, uint16_t code, uint32_t idx, const uint8_t **val, uint16_t *len)
+int pc_ng_pkt_option(const struct pc_ng *ng_c, uint16_t code, uint32_t idx, const uint8_t **val, uint16_t *len)
 {
+    /* The cache is not part of the observable state: a const reader may
+     * still remember where its last lookup stopped. */
+    struct pc_ng *ng = (struct pc_ng *)ng_c;
     if (!ng->popt || !ng->poptn) return 0;
+    if (ng->qvalid && ng->qcode == code && ng->qidx == idx) {
+        *val = ng->qval;
+        *len = ng->qlen;
+        return 1;
+    }
     struct pc_ng_opts it;
+    uint32_t k = idx;
+    if (ng->qvalid && ng->qcode == code && ng->qidx < idx) {
+        it = ng->qit; /* go on from the previous match: linear enumeration */
+        k = idx - ng->qidx - 1;
+    } else {
+        pc_ng_opts_init(&it, ng->popt, ng->poptn, ng->pbig);
+    }
     uint16_t c, l;
     const uint8_t *v;
-    pc_ng_opts_init(&it, ng->popt, ng->poptn, ng->pbig);
     while (pc_ng_opt_next(&it, &c, &v, &l) == 1) {
-        if (c == code && idx-- == 0) {
-            *val = v;
-            *len = l;
-            return 1;
-        }
+        if (c != code || k-- != 0) continue;
+        *val = v;
+        *len = l;
+        ng->qvalid = true;
+        ng->qcode = code;
+        ng->qidx = idx;
+        ng->qit = it;
+        ng->qval = v;
+        ng->qlen = l;
+        return 1;
     }
     return 0;
+}
+
+void pc_ng_pkt_options(const struct pc_ng *ng, struct pc_ng_opts *it)
+{
+    pc_ng_opts_init(it, ng->popt, ng->popt ? ng->poptn : 0, ng->pbig);
 }
 
 /* -------------------------------------------------------------- encoders */

@@ -99,9 +99,13 @@ struct pc_pkthdr {
     uint64_t offset;     /* byte offset of the record (uncompressed) */
 };
 
-/* path "-" reads stdin.  Memory is bounded whatever the file size: one
- * buffer of 1 MiB that grows only for a pcapng block larger than that (up
- * to PC_NG_MAX_BLOCK), plus the interface and section tables.  gzip input
+/* path "-" reads stdin.  Memory is bounded whatever the file: one buffer
+ * of 1 MiB that grows only for a pcapng block larger than that (up to the
+ * pcapng-block limit, 16 MiB by default), the interface and section tables
+ * (at most pcapng-interfaces and pcapng-sections entries, 65,536 each by
+ * default, about 150 bytes an entry), and the strings they keep (comments,
+ * names: pcapng-meta bytes in all, 1 MiB by default; see
+ * pc_reader_meta_dropped for what that left out).  gzip input
  * (magic 1f 8b) is inflated as it streams; errors in it name the byte
  * offset in the compressed file, format errors the offset in the
  * uncompressed data ("uncompressed byte offset").  Concatenated gzip
@@ -110,6 +114,10 @@ struct pc_pkthdr {
 struct pc_reader *pc_reader_open(const char *path, struct pc_err *err);
 /* Open over an already open descriptor (not closed by the reader). */
 struct pc_reader *pc_reader_fdopen(int fd, const char *name, struct pc_err *err);
+/* The same with resource limits (core/limits.h; NULL: the defaults). */
+struct pc_limits;
+struct pc_reader *pc_reader_open_ex(const char *path, const struct pc_limits *lim, struct pc_err *err);
+struct pc_reader *pc_reader_fdopen_ex(int fd, const char *name, const struct pc_limits *lim, struct pc_err *err);
 /* Next packet: 1 and *data pointing into the reader's buffer (valid until
  * the next call), 0 at a clean end of file, or a negative PC_E* code with
  * the detail in pc_reader_err().  Errors are sticky. */

@@ -70,6 +70,8 @@
 #define PC_DIR_INBOUND 1u
 #define PC_DIR_OUTBOUND 2u
 
+/* The writer's fixed limits; the reader's are run-time (core/limits.h)
+ * with these as defaults. */
 #define PC_NG_MAX_BLOCK (16u * 1024u * 1024u)
 #define PC_NG_MAX_INTERFACES 65536u
 #define PC_NG_MAX_SECTIONS 65536u
@@ -135,11 +137,27 @@ const struct pc_shb *pc_reader_section(const struct pc_reader *r, uint32_t i);
  * that first call.  body points into the read buffer: copy what you keep. */
 void pc_reader_set_block_cb(struct pc_reader *r, pc_block_cb cb, void *ctx);
 /* The i-th opt_comment of the packet last returned (0 <= i < h.ncomments):
- * 1 with *p and *len pointing into the buffer, 0 when there is no such comment. */
+ * 1 with *p and *len pointing into the buffer, 0 when there is no such
+ * comment.  Asking for 0, 1, 2, ... in turn is linear: each call goes on
+ * from where the previous one stopped. */
 int pc_reader_comment(const struct pc_reader *r, uint32_t i, const uint8_t **p, uint32_t *len);
 /* The idx-th option with this code of the packet last returned (EPB and PB
  * options, e.g. epb_hash, epb_packetid): 1 and the value, or 0. */
 int pc_reader_pkt_option(const struct pc_reader *r, uint16_t code, uint32_t idx, const uint8_t **val, uint16_t *len);
+
+/* Every option of the packet last returned, in order: initialises it for
+ * pc_ng_opt_next() (no options for pcap). */
+struct pc_ng_opts;
+void pc_reader_pkt_options(const struct pc_reader *r, struct pc_ng_opts *it);
+
+/* What the metadata limits (core/limits.h: pcapng-meta, pcapng-meta-item)
+ * left out of the section and interface strings kept so far. */
+struct pc_ng_dropped {
+    uint64_t items;  /* strings not kept (the total budget was spent) */
+    uint64_t bytes;  /* their bytes */
+    uint64_t cut;    /* strings kept but cut to pcapng-meta-item bytes */
+};
+const struct pc_ng_dropped *pc_reader_meta_dropped(const struct pc_reader *r);
 
 /* ------------------------------------------------------------- writing */
 
@@ -257,6 +275,10 @@ uint32_t pc_ng_nsections(const struct pc_ng *ng);
 const struct pc_shb *pc_ng_section(const struct pc_ng *ng, uint32_t i);
 int pc_ng_comment(const struct pc_ng *ng, uint32_t i, const uint8_t **p, uint32_t *len);
 int pc_ng_pkt_option(const struct pc_ng *ng, uint16_t code, uint32_t idx, const uint8_t **val, uint16_t *len);
+void pc_ng_pkt_options(const struct pc_ng *ng, struct pc_ng_opts *it);
+struct pc_limits;
+void pc_ng_set_limits(struct pc_ng *ng, const struct pc_limits *l);
+const struct pc_ng_dropped *pc_ng_meta_dropped(const struct pc_ng *ng);
 
 /* Encoders for the writer, little- or big-endian (big: appending to a
  * big-endian section).  Each returns the bytes written to dst, or 0 when
