@@ -192,3 +192,238 @@ Test(hardening, dns_pointer_chains_are_capped_with_the_labels)
     cr_assert_eq(pc_dns_name(m, at, at - 2, out, sizeof out, &next, &why), PC_EMALFORMED);
     cr_assert_str_eq(why, "dns: name follows more than 127 compression pointers and labels");
 }
+
+/* ------------------------------------------------ pcapng metadata limits */
+
+static size_t ng_opt(uint8_t *p, uint16_t code, const void *v, uint16_t n)
+{
+    memcpy(p, &code, 2);
+    memcpy(p + 2, &n, 2);
+    if (n) memcpy(p + 4, v, n);
+    size_t pad = (4 - n % 4) % 4;
+    memset(p + 4 + n, 0, pad);
+    return 4 + n + pad;
+}
+
+/* A little-endian SHB with ncom comments of clen bytes each, then an IDB
+ * named by a string of nlen bytes; returns the bytes written at p. */
+static size_t ng_section(uint8_t *p, int ncom, uint16_t clen, uint16_t nlen)
+{
+    static uint8_t text[65536];
+    memset(text, 'c', sizeof text);
+    size_t at = 8;
+    uint32_t magic = 0x1A2B3C4D;
+    uint16_t ver[2] = { 1, 0 };
+    int64_t seclen = -1;
+    memcpy(p + at, &magic, 4), at += 4;
+    memcpy(p + at, ver, 4), at += 4;
+    memcpy(p + at, &seclen, 8), at += 8;
+    for (int k = 0; k < ncom; k++) at += ng_opt(p + at, 1, text, clen);
+    at += ng_opt(p + at, 0, NULL, 0);
+    uint32_t type = 0x0A0D0D0A, len = (uint32_t)(at + 4);
+    memcpy(p, &type, 4);
+    memcpy(p + 4, &len, 4);
+    memcpy(p + at, &len, 4), at += 4;
+    uint8_t *q = p + at;
+    size_t b = 8;
+    uint16_t lt = 1, res = 0;
+    uint32_t snap = 0;
+    memcpy(q + b, &lt, 2), b += 2;
+    memcpy(q + b, &res, 2), b += 2;
+    memcpy(q + b, &snap, 4), b += 4;
+    b += ng_opt(q + b, 2, text, nlen);
+    b += ng_opt(q + b, 0, NULL, 0);
+    type = 1;
+    len = (uint32_t)(b + 4);
+    memcpy(q, &type, 4);
+    memcpy(q + 4, &len, 4);
+    memcpy(q + b, &len, 4), b += 4;
+    return at + b;
+}
+
+static struct pc_reader *open_bytes(const uint8_t *p, size_t n, const struct pc_limits *lim, char path[80])
+{
+    char dir[64];
+    th_tmpdir(dir);
+    snprintf(path, 80, "%s/x.pcapng", dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(p, 1, n, f), n);
+    fclose(f);
+    struct pc_err err;
+    struct pc_reader *r = pc_reader_open_ex(path, lim, &err);
+    cr_assert_not_null(r, "%s", err.msg);
+    return r;
+}
+
+Test(hardening, pcapng_metadata_is_bounded_and_what_was_left_out_is_counted)
+{
+    enum { SECTIONS = 200, COMMENTS = 3, CLEN = 5000, NLEN = 3000 };
+    size_t cap = SECTIONS * (COMMENTS * (CLEN + 8) + NLEN + 200);
+    uint8_t *buf = malloc(cap);
+    size_t n = 0;
+    for (int s = 0; s < SECTIONS; s++) n += ng_section(buf + n, COMMENTS, CLEN, NLEN);
+    cr_assert_leq(n, cap);
+    struct pc_limits lim;
+    pc_limits_default(&lim);
+    char why[256];
+    cr_assert_eq(pc_limits_set(&lim, "pcapng-meta=64k", why, sizeof why), 0, "%s", why);
+    cr_assert_eq(pc_limits_set(&lim, "pcapng-meta-item=1000", why, sizeof why), 0, "%s", why);
+    char path[80];
+    struct pc_reader *r = open_bytes(buf, n, &lim, path);
+    struct pc_pkthdr h;
+    const uint8_t *d;
+    cr_assert_eq(pc_reader_next(r, &h, &d), 0);
+    cr_assert_eq(pc_reader_nsections(r), SECTIONS);
+    cr_assert_eq(pc_reader_ninterfaces(r), SECTIONS);
+    /* what was kept: every string at most 1000 bytes, 64 KiB in all
+     * (with the 16-byte allowance per string) */
+    uint64_t kept = 0, strings = 0;
+    for (uint32_t s = 0; s < SECTIONS; s++) {
+        const struct pc_shb *sh = pc_reader_section(r, s);
+        for (uint32_t c = 0; c < sh->ncomments; c++) {
+            size_t l = strlen(sh->comments[c]);
+            cr_assert_leq(l, 1000);
+            kept += l + 16, strings++;
+        }
+        const char *name = pc_reader_interface(r, s)->name;
+        if (name) kept += strlen(name) + 16, strings++;
+    }
+    cr_assert_leq(kept, 64 * 1024);
+    cr_assert_gt(strings, 50, "the budget is used, not refused");
+    const struct pc_ng_dropped *dr = pc_reader_meta_dropped(r);
+    cr_assert_eq(dr->items + strings, (uint64_t)SECTIONS * (COMMENTS + 1), "every string is kept or counted");
+    cr_assert_eq(dr->cut, strings, "every kept string was over 1000 bytes and so cut");
+    pc_reader_close(r);
+    *strrchr(path, '/') = 0;
+    th_rmdir(path);
+    free(buf);
+}
+
+Test(hardening, pcapng_metadata_cut_keeps_utf8_whole)
+{
+    uint8_t buf[4096];
+    size_t n = ng_section(buf, 0, 0, 0);
+    /* rewrite: one SHB with a comment of 'é' x 10 (20 bytes) cut at 5 bytes */
+    uint8_t text[20];
+    for (int k = 0; k < 10; k++) text[2 * k] = 0xC3, text[2 * k + 1] = 0xA9;
+    size_t at = 24;
+    at += ng_opt(buf + at, 1, text, sizeof text);
+    at += ng_opt(buf + at, 0, NULL, 0);
+    uint32_t len = (uint32_t)(at + 4);
+    memcpy(buf + 4, &len, 4);
+    memcpy(buf + at, &len, 4);
+    n = at + 4;
+    struct pc_limits lim;
+    pc_limits_default(&lim);
+    lim.ng_meta_item = 5;
+    char path[80];
+    struct pc_reader *r = open_bytes(buf, n, &lim, path);
+    const struct pc_shb *sh = pc_reader_section(r, 0);
+    cr_assert_eq(sh->ncomments, 1);
+    cr_assert_str_eq(sh->comments[0], "\xc3\xa9\xc3\xa9", "cut before the character that would be split");
+    cr_assert_eq(pc_reader_meta_dropped(r)->cut, 1);
+    pc_reader_close(r);
+    *strrchr(path, '/') = 0;
+    th_rmdir(path);
+}
+
+Test(hardening, limits_parse_and_refuse)
+{
+    struct pc_limits l;
+    pc_limits_default(&l);
+    cr_assert_eq(l.ng_block, 16u << 20);
+    cr_assert_eq(l.ng_meta, 1u << 20);
+    char why[512];
+    cr_assert_eq(pc_limits_set(&l, "pcapng-block=32M", why, sizeof why), 0);
+    cr_assert_eq(l.ng_block, 32u << 20);
+    cr_assert_eq(pc_limits_set(&l, "pcapng-block=32", why, sizeof why), PC_EINVAL);
+    cr_assert(strstr(why, "pcapng-block=32 is outside 64.."), "%s", why);
+    cr_assert_eq(pc_limits_set(&l, "pcapng-block", why, sizeof why), PC_EINVAL);
+    cr_assert_eq(pc_limits_set(&l, "pcapng-block=1x", why, sizeof why), PC_EINVAL);
+    cr_assert_eq(pc_limits_set(&l, "pcapng-block=99999999999999999999", why, sizeof why), PC_EINVAL);
+    cr_assert_eq(pc_limits_set(&l, "nope=1", why, sizeof why), PC_EINVAL);
+    cr_assert(strstr(why, "unknown limit 'nope' (known: pcapng-block"), "%s", why);
+}
+
+Test(hardening, pcapng_block_limit_names_itself)
+{
+    uint8_t buf[4096];
+    size_t n = ng_section(buf, 1, 2000, 10);
+    struct pc_limits lim;
+    pc_limits_default(&lim);
+    lim.ng_block = 1024;
+    char dir[64], path[80];
+    th_tmpdir(dir);
+    snprintf(path, sizeof path, "%s/b.pcapng", dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    struct pc_err err;
+    struct pc_reader *r = pc_reader_open_ex(path, &lim, &err);
+    cr_assert_null(r);
+    cr_assert_eq(err.code, PC_ELIMIT);
+    cr_assert(strstr(err.msg, "exceeds this reader's limit of 1024 bytes"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "--limit pcapng-block"), "%s", err.msg);
+    /* and through the CLI, with the option that raises it */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' info --limit pcapng-block=1k '%s' >/dev/null 2>%s/err", th_cli(), path, dir);
+    cr_assert_eq(th_sh("%s", cmd), 1);
+    snprintf(cmd, sizeof cmd, "'%s' info --limit pcapng-block=64k '%s' >/dev/null", th_cli(), path);
+    cr_assert_eq(th_sh("%s", cmd), 0);
+    cr_assert_eq(th_sh("'%s' read --limit bogus=1 '%s' >/dev/null 2>&1", th_cli(), path), 2);
+    th_rmdir(dir);
+}
+
+Test(hardening, comments_enumerate_in_order_and_out_of_order)
+{
+    enum { N = 20000 };
+    struct pc_wcomment *more = calloc(N - 1, sizeof *more);
+    char (*texts)[16] = calloc(N, 16);
+    for (int k = 0; k < N; k++) snprintf(texts[k], 16, "%d", k);
+    for (int k = 1; k < N; k++) more[k - 1] = (struct pc_wcomment){ texts[k], (uint32_t)strlen(texts[k]) };
+    char dir[64], path[80];
+    th_tmpdir(dir);
+    snprintf(path, sizeof path, "%s/c.pcapng", dir);
+    struct pc_writer_opts o = { .linktype = 1, .format = PC_FORMAT_PCAPNG };
+    struct pc_err err;
+    struct pc_writer *w = pc_writer_open(path, &o, &err);
+    cr_assert_not_null(w, "%s", err.msg);
+    uint8_t frame[60] = { 0 };
+    struct pc_wpacket p = { .ts = 1, .data = frame, .caplen = 60, .len = 60, .comment = texts[0],
+                            .comment_len = 1, .more = more, .nmore = N - 1 };
+    cr_assert_eq(pc_writer_write_ex(w, &p), 0);
+    cr_assert_eq(pc_writer_close(w, &err), 0, "%s", err.msg);
+    struct pc_reader *r = pc_reader_open(path, &err);
+    struct pc_pkthdr h;
+    const uint8_t *d, *c;
+    uint32_t cl;
+    cr_assert_eq(pc_reader_next(r, &h, &d), 1);
+    cr_assert_eq(h.ncomments, N);
+    for (uint32_t k = 0; k < N; k++) {
+        cr_assert_eq(pc_reader_comment(r, k, &c, &cl), 1);
+        cr_assert(cl == strlen(texts[k]) && !memcmp(c, texts[k], cl), "comment %u", k);
+    }
+    uint32_t order[] = { 7, 7, 3, 4, N - 1, 0, 19990, 19991 };
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        cr_assert_eq(pc_reader_comment(r, order[k], &c, &cl), 1);
+        cr_assert(cl == strlen(texts[order[k]]) && !memcmp(c, texts[order[k]], cl), "comment %u", order[k]);
+    }
+    cr_assert_eq(pc_reader_comment(r, N, &c, &cl), 0);
+    /* the iterator sees every option once, in order */
+    struct pc_ng_opts it;
+    uint16_t code, len;
+    const uint8_t *v;
+    uint32_t seen = 0;
+    pc_reader_pkt_options(r, &it);
+    while (pc_ng_opt_next(&it, &code, &v, &len) == 1)
+        if (code == PC_NG_OPT_COMMENT) {
+            cr_assert(len == strlen(texts[seen]) && !memcmp(v, texts[seen], len));
+            seen++;
+        }
+    cr_assert_eq(seen, N);
+    pc_reader_close(r);
+    th_rmdir(dir);
+    free(more);
+    free(texts);
+}
