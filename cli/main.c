@@ -51,6 +51,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name)) continue;
         cli_cmd = commands[i].name;
+        /* an interrupted write leaves no temporary file behind */
+        (void)pc_writer_cleanup_on_signals();
         opterr = 0; /* commands report bad options themselves, in our format */
         return commands[i].fn(argc - 1, argv + 1);
     }

@@ -427,3 +427,143 @@ Test(hardening, comments_enumerate_in_order_and_out_of_order)
     free(more);
     free(texts);
 }
+
+/* ------------------------------------------------------------ output targets */
+
+static int cli_to(const char *out, const char *extra, const char *errfile)
+{
+    return th_sh("'%s' syn --src 10.0.0.1 --dst 10.0.0.2 -c 3 --start 1 %s -o '%s' 2>'%s'", th_cli(), extra, out,
+                 errfile);
+}
+
+static void expect_msg(const char *errfile, const char *want)
+{
+    char *e = th_slurp_text(errfile);
+    cr_assert_not_null(e);
+    cr_assert(strstr(e, want), "expected '%s' in: %s", want, e);
+    free(e);
+}
+
+Test(hardening, output_to_a_device_is_written_straight)
+{
+    char dir[64], errf[96];
+    th_tmpdir(dir);
+    snprintf(errf, sizeof errf, "%s/err", dir);
+    cr_assert_eq(cli_to("/dev/full", "", errf), 1);
+    expect_msg(errf, "/dev/full: write failed: No space left on device");
+    cr_assert_eq(cli_to("/dev/null", "", errf), 0);
+    struct stat st;
+    cr_assert_eq(stat("/dev/null", &st), 0);
+    cr_assert(S_ISCHR(st.st_mode), "/dev/null must stay a character device");
+    cr_assert_eq(stat("/dev/full", &st), 0);
+    cr_assert(S_ISCHR(st.st_mode));
+    cr_assert_eq(cli_to("/dev/null", "--append", errf), 1);
+    expect_msg(errf, "/dev/null: cannot append: not a regular file");
+    cr_assert_eq(th_sh("ls /dev | grep -q 'null.tmp\\|full.tmp'"), 1, "no temporary file beside the devices");
+    th_rmdir(dir);
+}
+
+Test(hardening, output_to_a_fifo_reaches_its_reader)
+{
+    char dir[64], fifo[96], got[96], errf[96];
+    th_tmpdir(dir);
+    snprintf(fifo, sizeof fifo, "%s/ff", dir);
+    snprintf(got, sizeof got, "%s/got.pcap", dir);
+    snprintf(errf, sizeof errf, "%s/err", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(th_sh("cat '%s' > '%s' & '%s' syn --src 10.0.0.1 --dst 10.0.0.2 -c 3 --start 1 -o '%s' 2>'%s'; s=$?; wait; exit $s",
+                       fifo, got, th_cli(), fifo, errf), 0);
+    struct pc_err err;
+    struct pc_reader *r = pc_reader_open(got, &err);
+    cr_assert_not_null(r, "%s", err.msg);
+    struct pc_pkthdr h;
+    const uint8_t *d;
+    int n = 0;
+    while (pc_reader_next(r, &h, &d) == 1) n++;
+    cr_assert_eq(n, 3);
+    pc_reader_close(r);
+    struct stat st;
+    cr_assert_eq(stat(fifo, &st), 0);
+    cr_assert(S_ISFIFO(st.st_mode), "the FIFO stays a FIFO");
+    th_rmdir(dir);
+}
+
+Test(hardening, output_through_symlinks_directories_and_dangling_links)
+{
+    char dir[64], p[128], q[128], errf[96];
+    th_tmpdir(dir);
+    snprintf(errf, sizeof errf, "%s/err", dir);
+    /* a link to a file: the file is replaced, the link stays */
+    snprintf(p, sizeof p, "%s/real.pcap", dir);
+    snprintf(q, sizeof q, "%s/link.pcap", dir);
+    cr_assert_eq(th_sh("echo old > '%s' && ln -s real.pcap '%s'", p, q), 0);
+    cr_assert_eq(cli_to(q, "", errf), 0);
+    struct stat st;
+    cr_assert_eq(lstat(q, &st), 0);
+    cr_assert(S_ISLNK(st.st_mode), "the link is kept");
+    cr_assert_eq(stat(p, &st), 0);
+    cr_assert_eq(st.st_size, 24 + 3 * (16 + 54), "the file it points at holds the capture");
+    /* a link to nothing, and a directory: refused, nothing created */
+    snprintf(q, sizeof q, "%s/dangling.pcap", dir);
+    cr_assert_eq(th_sh("ln -s nowhere.pcap '%s'", q), 0);
+    cr_assert_eq(cli_to(q, "", errf), 1);
+    expect_msg(errf, "dangling.pcap: is a symbolic link to a file that does not exist");
+    snprintf(q, sizeof q, "%s/sub", dir);
+    cr_assert_eq(mkdir(q, 0755), 0);
+    cr_assert_eq(cli_to(q, "", errf), 1);
+    expect_msg(errf, "sub: is a directory");
+    cr_assert_eq(th_sh("ls '%s' | grep -q tmp", dir), 1, "no temporary file left");
+    th_rmdir(dir);
+}
+
+/* Start a long write, wait until its temporary file (or the append) is
+ * under way, send sig, and return the wait status. */
+static int interrupted(const char *dir, const char *out, bool append, int sig)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        signal(sig, SIG_DFL); /* as a shell's foreground job has it */
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 2);
+        const char *argv[] = { th_cli(), "syn", "--src", "10.0.0.1", "--dst", "10.0.0.2", "-c", "50000000",
+                               "--start", "1", "-o", out, append ? "--append" : NULL, NULL };
+        execv(th_cli(), (char *const *)argv);
+        _exit(127);
+    }
+    for (int tries = 0; tries < 1000; tries++) {
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+        /* under way: a temporary file, or the appended file past 1 MB */
+        if (append ? th_sh("test $(stat -c %%s '%s') -gt 1000000", out) == 0
+                   : th_sh("ls '%s' | grep -q 'tmp'", dir) == 0)
+            break;
+    }
+    kill(pid, sig);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return st;
+}
+
+Test(hardening, signals_remove_the_temporary_file_and_undo_appends)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    char dir[64], out[96];
+    th_tmpdir(dir);
+    snprintf(out, sizeof out, "%s/big.pcap", dir);
+    for (size_t k = 0; k < 3; k++) {
+        int st = interrupted(dir, out, false, sigs[k]);
+        cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == sigs[k], "signal %d: status 0x%x", sigs[k], (unsigned)st);
+        cr_assert_eq(th_sh("ls -A '%s' | grep -q .", dir), 1, "signal %d: nothing left in the directory", sigs[k]);
+    }
+    char errf[96];
+    snprintf(errf, sizeof errf, "%s/err.txt", dir);
+    cr_assert_eq(cli_to(out, "", errf), 0);
+    struct stat before, after;
+    cr_assert_eq(stat(out, &before), 0);
+    int st = interrupted(dir, out, true, SIGTERM);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+    cr_assert_eq(stat(out, &after), 0);
+    cr_assert_eq(after.st_size, before.st_size, "the append is truncated back");
+    th_rmdir(dir);
+}

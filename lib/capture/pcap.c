@@ -16,6 +16,7 @@
  * the code above the input layer cannot tell the difference. */
 #include "pktcraft/capture/pcap.h"
 #include "pktcraft/core/limits.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,6 +157,7 @@ struct wif {
 struct pc_writer {
     int fd;
     bool to_stdout;   /* fd 1: never closed, nothing to commit or undo */
+    bool direct;      /* a device, FIFO or socket: written straight, closed at the end */
     bool appending;   /* writing in place at the end of an existing file */
     bool big;         /* records in big-endian order (appending to such a file) */
     int format;       /* PC_FORMAT_PCAP_US, _NS or _PCAPNG */
@@ -165,6 +167,8 @@ struct pc_writer {
     off_t orig_size;  /* appending: size to truncate back to on failure */
     char *path;       /* final name, for messages and the rename */
     char *tmp;        /* temporary name while writing a new file, else NULL */
+    char *target;     /* the file the rename replaces (path, or a symbolic link's target) */
+    int undo;         /* slot in the signal-time undo registry, -1 when none */
     char *if_name;    /* pcapng: if_name of the implicit interface */
     struct pc_err fail; /* first write failure; sticky until close */
     struct pc_err last; /* most recent failed call */
@@ -288,21 +292,22 @@ static void writer_free(struct pc_writer *w)
     free(w->buf);
     free(w->path);
     free(w->tmp);
+    free(w->target);
     free(w->if_name);
     free(w);
 }
 
-/* Create "<path>.tmpXXXXXX" next to the target so the final rename stays
+/* Create "<target>.tmpXXXXXX" next to the target so the final rename stays
  * within one file system and is therefore atomic. */
 static int open_temp(struct pc_writer *w, struct pc_err *err)
 {
-    size_t n = strlen(w->path);
+    size_t n = strlen(w->target);
     w->tmp = malloc(n + sizeof ".tmpXXXXXX");
     if (!w->tmp) {
         set_err(err, PC_ENOMEM, 0, 0, "%s: out of memory", w->path);
         return PC_ENOMEM;
     }
-    memcpy(w->tmp, w->path, n);
+    memcpy(w->tmp, w->target, n);
     memcpy(w->tmp + n, ".tmpXXXXXX", sizeof ".tmpXXXXXX");
     w->fd = mkstemp(w->tmp);
     if (w->fd < 0) {
@@ -319,6 +324,7 @@ static int open_temp(struct pc_writer *w, struct pc_err *err)
         unlink(w->tmp);
         return PC_EIO;
     }
+    w->undo = pc_undo_add_tmp(w->tmp);
     return 0;
 }
 
@@ -497,6 +503,7 @@ static int open_append(struct pc_writer *w, const struct pc_writer_opts *o, stru
     }
     w->appending = true;
     w->orig_size = end;
+    w->undo = pc_undo_add_append(w->fd, end);
     return 0;
 fail:
     close(w->fd);
@@ -536,6 +543,8 @@ static int put_header(struct pc_writer *w, const struct pc_writer_opts *o, struc
     return 0;
 }
 
+static int open_target(struct pc_writer *w, const struct pc_writer_opts *o, struct pc_err *err);
+
 struct pc_writer *pc_writer_open(const char *path, const struct pc_writer_opts *o, struct pc_err *err)
 {
     struct pc_err scratch; /* the helpers below always have somewhere to write */
@@ -554,6 +563,7 @@ struct pc_writer *pc_writer_open(const char *path, const struct pc_writer_opts *
         return NULL;
     }
     w->fd = -1;
+    w->undo = -1;
     w->implicit = -1;
     w->format = o->format;
     if (w->format == PC_FORMAT_DEFAULT) w->format = o->tsprec == PC_TSPREC_NS ? PC_FORMAT_PCAP_NS : PC_FORMAT_PCAP_US;
@@ -568,23 +578,45 @@ struct pc_writer *pc_writer_open(const char *path, const struct pc_writer_opts *
         w->fd = STDOUT_FILENO;
         rc = put_header(w, o, err);
     } else {
-        if (o->append) rc = open_append(w, o, err);
-        if (rc == 1) {
-            rc = open_temp(w, err);
-            if (rc == 0) {
-                rc = put_header(w, o, err);
-                if (rc != 0) {
-                    close(w->fd);
-                    unlink(w->tmp);
-                }
-            }
-        }
+        rc = open_target(w, o, err);
     }
     if (rc != 0) {
         writer_free(w);
         return NULL;
     }
     return w;
+}
+
+/* A path other than "-": straight into a device, FIFO or socket; else a
+ * regular file, appended to or written under a temporary name. */
+static int open_target(struct pc_writer *w, const struct pc_writer_opts *o, struct pc_err *err)
+{
+    int rc = 1;
+    int kind = pc_out_classify(w->path, &w->target, err);
+    if (kind < 0) return kind;
+    if (kind == PC_OUT_DIRECT) {
+        if (o->append) {
+            set_err(err, PC_EINVAL, 0, 0, "%s: cannot append: not a regular file", w->path);
+            return PC_EINVAL;
+        }
+        w->fd = pc_out_open_direct(w->path, err);
+        if (w->fd < 0) return w->fd;
+        w->direct = true;
+        rc = put_header(w, o, err);
+        if (rc != 0) close(w->fd);
+        return rc;
+    }
+    if (o->append) rc = open_append(w, o, err);
+    if (rc != 1) return rc;
+    rc = open_temp(w, err);
+    if (rc != 0) return rc;
+    rc = put_header(w, o, err);
+    if (rc != 0) {
+        pc_undo_remove(w->undo);
+        close(w->fd);
+        unlink(w->tmp);
+    }
+    return rc;
 }
 
 int pc_writer_format(const struct pc_writer *w) { return w->format; }
@@ -818,7 +850,10 @@ static int patch_section_len(struct pc_writer *w, int64_t v)
 static void writer_discard(struct pc_writer *w)
 {
     if (w->to_stdout) return;
-    if (w->appending) {
+    pc_undo_remove(w->undo);
+    if (w->direct) {
+        close(w->fd); /* what the device or reader has taken cannot be taken back */
+    } else if (w->appending) {
         (void)ftruncate(w->fd, w->orig_size);
         close(w->fd);
     } else {
@@ -831,6 +866,15 @@ static void writer_discard(struct pc_writer *w)
 static int writer_commit(struct pc_writer *w)
 {
     if (w->to_stdout) return 0;
+    /* From here on every path ends the undo itself. */
+    pc_undo_remove(w->undo);
+    if (w->direct) {
+        if (close(w->fd) < 0) {
+            set_err(&w->fail, PC_EIO, 0, 0, "%s: write failed: %s", w->path, strerror(errno));
+            return PC_EIO;
+        }
+        return 0;
+    }
     if (w->appending && w->patch_len && w->added) {
         int e = patch_section_len(w, w->seclen + (int64_t)w->added);
         if (e) {
@@ -864,7 +908,7 @@ static int writer_commit(struct pc_writer *w)
         }
         return PC_EIO;
     }
-    if (!w->appending && rename(w->tmp, w->path) < 0) {
+    if (!w->appending && rename(w->tmp, w->target) < 0) {
         set_err(&w->fail, PC_EIO, 0, 0, "%s: cannot rename temporary file into place: %s", w->path,
                 strerror(errno));
         unlink(w->tmp);

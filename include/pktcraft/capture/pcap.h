@@ -48,9 +48,14 @@ struct pc_writer_opts {
     bool verbatim;
 };
 
-/* path "-" writes to stdout.  A file is written under a temporary name and
- * renamed by pc_writer_close(), so a failure never leaves a half file; an
- * append is rolled back to the original size on failure.
+/* path "-" writes to stdout.  A regular file is written under a temporary
+ * name next to it and renamed by pc_writer_close(), so a failure never
+ * leaves a half file; an append is rolled back to the original size on
+ * failure.  A device, FIFO or socket (a Unix stream socket is connected
+ * to) is written straight into, so /dev/null stays a sink and /dev/full
+ * reports "No space left on device"; it cannot be appended to.  A symbolic
+ * link is followed: the file it points at is replaced (the link stays); a
+ * link to a missing file and a directory are refused.
  *
  * Appending.  A missing or empty file is created in the asked format.  An
  * existing pcap needs the same link type and precision (format DEFAULT, or
@@ -74,6 +79,15 @@ const struct pc_err *pc_writer_err(const struct pc_writer *w);
 int pc_writer_close(struct pc_writer *w, struct pc_err *err);
 /* Discard everything written.  Frees w. */
 void pc_writer_abort(struct pc_writer *w);
+/* Discard what every open writer wrote (temporary files removed, appends
+ * truncated back) using only async-signal-safe calls: for a signal
+ * handler.  The writers themselves stay allocated. */
+void pc_writer_discard_all(void);
+/* Install handlers for SIGINT, SIGTERM and SIGHUP (those not ignored) that
+ * call pc_writer_discard_all() and then die of the same signal, so that an
+ * interrupted program leaves no temporary file and its parent sees the
+ * signal (a shell's $? is 130, 143 or 129).  0 or PC_EIO. */
+int pc_writer_cleanup_on_signals(void);
 
 /* ---- reader ---- */
 struct pc_reader;
