@@ -98,7 +98,7 @@ static void print_text(const char *path, off_t size, struct pc_reader *r, const 
     for (uint32_t k = 0; k < pc_reader_ninterfaces(r); k++) {
         const struct pc_iface *i = pc_reader_interface(r, k);
         printf("  #%u: link type %d, snaplen %u, resolution %s%u%s%s%s%s\n", k, i->linktype, i->snaplen,
-               i->tsresol & 0x80 ? "2^-" : "10^-", i->tsresol & 0x7F, i->name ? ", name " : "", i->name ? i->name : "",
+               i->tsresol & 0x80 ? "2^-" : "10^-", (unsigned)(i->tsresol & 0x7F), i->name ? ", name " : "", i->name ? i->name : "",
                i->description ? ", description " : "", i->description ? i->description : "");
     }
     printf("Number of packets:   %llu\n", (unsigned long long)s->packets);

@@ -138,7 +138,7 @@ static void opt_cb(void *ctx, uint8_t kind, const uint8_t *p, uint8_t dl)
         goto other;
     case PC_TCPOPT_SACK:
         if (dl % 8 == 0 && dl) {
-            int n = snprintf(t, sizeof t, "sack %u", dl / 8);
+            int n = snprintf(t, sizeof t, "sack %u", (unsigned)(dl / 8));
             for (int k = 0; k < dl / 8 && n > 0 && (size_t)n < sizeof t; k++)
                 n += snprintf(t + n, sizeof t - (size_t)n, " {%u:%u}", pc_get32(p + 8 * k), pc_get32(p + 8 * k + 4));
             break;

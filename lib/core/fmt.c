@@ -275,29 +275,31 @@ void pc_fmt_kbytes_str(struct pc_fmt *f, const char *key, const uint8_t *p, size
     jstr(f, p, n);
 }
 
-/* Decimal digits of v, right-aligned in b[24]; returns the first. */
-static char *udec(char b[24], uint64_t v)
+/* Decimal digits of v, right-aligned in b[24]; returns where they start. */
+static size_t udec(char b[24], uint64_t v)
 {
-    char *p = b + 24;
-    do *--p = (char)('0' + v % 10); while (v /= 10);
-    return p;
+    size_t i = 24;
+    do b[--i] = (char)('0' + v % 10); while (v /= 10);
+    return i;
 }
 
 void pc_fmt_kuint(struct pc_fmt *f, const char *key, uint64_t v)
 {
     if (!f->json) return;
     member(f, key);
-    char b[24], *p = udec(b, v);
-    put(f, p, (size_t)(b + 24 - p));
+    char b[24];
+    size_t i = udec(b, v);
+    put(f, b + i, 24 - i);
 }
 
 void pc_fmt_kint(struct pc_fmt *f, const char *key, int64_t v)
 {
     if (!f->json) return;
     member(f, key);
-    char b[24], *p = udec(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    char b[24];
+    size_t i = udec(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
     if (v < 0) put(f, "-", 1);
-    put(f, p, (size_t)(b + 24 - p));
+    put(f, b + i, 24 - i);
 }
 
 void pc_fmt_kbool(struct pc_fmt *f, const char *key, bool v)
