@@ -66,6 +66,29 @@ static inline const char *th_root(void)
     return p ? p : ".";
 }
 
+/* The build tree the tests run from: $PKTCRAFT_BUILD_DIR (make test sets
+ * it to $(BUILD)), else $PKTCRAFT_ROOT/build.  Caches and the files a
+ * failing test keeps for a look by hand go there, never to a fixed /tmp
+ * path; `make clean` removes them with the build. */
+static inline const char *th_build_dir(void)
+{
+    static char p[2048];
+    const char *e = getenv("PKTCRAFT_BUILD_DIR");
+    if (e && *e) snprintf(p, sizeof p, "%s", e);
+    else snprintf(p, sizeof p, "%s/build", th_root());
+    return p;
+}
+
+/* A directory under the build tree (created with its parents) for files a
+ * failing test keeps: <build>/kept/<what>. */
+static inline const char *th_keep_dir(const char *what, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/kept/%s", th_build_dir(), what);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", buf);
+    return system(cmd) == 0 ? buf : NULL;
+}
+
 /* Read a whole (small) file; returns a malloc'd buffer and its size, or NULL. */
 static inline uint8_t *th_slurp(const char *path, size_t *n)
 {

@@ -1,8 +1,11 @@
 /* The oracles the tests check pktcraft against, shared by the test files
  * that use them: tshark (-T fields rows, the installed tshark's port and
  * heuristic tables), captures written with pktcraft's writer for it,
- * libnet 1.1 in a LIBNET_NONE context, and scripts/corpus-check.  Every
- * helper fails the test (never skips it) when its oracle cannot run. */
+ * libnet 1.1 in a LIBNET_NONE context, scripts/corpus-check, and the
+ * cache of tshark's answers (under the build tree, keyed by the tshark
+ * version).  Every helper fails the test (never skips it) when its oracle
+ * cannot run, and every comparison asserts a minimum of items compared:
+ * an oracle that answers nothing must never pass a test. */
 #ifndef PKTCRAFT_TEST_ORACLE_H
 #define PKTCRAFT_TEST_ORACLE_H
 
@@ -91,6 +94,81 @@ static inline char *th_cmd_output(const char *cmd, int *status)
         cr_assert_fail("command failed (status 0x%x): %.300s", (unsigned)st, cmd);
     }
     return b;
+}
+
+/* ======================================================= tshark's cache */
+
+/* 64-bit FNV-1a of n bytes, continuing from h (TH_FNV0 to start). */
+#define TH_FNV0 UINT64_C(0xcbf29ce484222325)
+static inline uint64_t th_fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* The first line of `tshark --version` (the tshark on PATH); a tshark that
+ * cannot say fails the test. */
+static inline const char *th_tshark_version(void)
+{
+    static char line[512];
+    if (line[0]) return line;
+    th_tshark_require();
+    int st;
+    char *out = th_cmd_output("tshark --version 2>/dev/null", &st);
+    size_t n = strcspn(out, "\n");
+    int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 && n > 0 && n < sizeof line;
+    if (ok) {
+        memcpy(line, out, n);
+        line[n] = 0;
+    }
+    free(out);
+    cr_assert(ok, "`tshark --version` failed (status 0x%x) or printed no version line", (unsigned)st);
+    return line;
+}
+
+/* Where cached oracle answers live: $PKTCRAFT_CACHE_DIR, else
+ * <build tree>/cache (see th_build_dir), so `make clean` drops them. */
+static inline const char *th_cache_root(void)
+{
+    static char p[3072];
+    const char *e = getenv("PKTCRAFT_CACHE_DIR");
+    if (e && *e) snprintf(p, sizeof p, "%s", e);
+    else snprintf(p, sizeof p, "%s/cache", th_build_dir());
+    return p;
+}
+
+/* The cache directory for answers of this tshark to the command described
+ * by what (the options and fields: a changed command is a new cache):
+ * <cache root>/tshark-<hash of the version line and what>/, created, with
+ * the version line in its VERSION file.  Keys inside it are the caller's
+ * (e.g. a hash of the input).  An answer goes in only once it is checked
+ * to be a real one: never a failed or empty run. */
+static inline const char *th_tshark_cache_dir(const char *what, char *buf, size_t cap)
+{
+    const char *v = th_tshark_version();
+    uint64_t h = th_fnv(TH_FNV0, v, strlen(v));
+    h = th_fnv(h, "\n", 1);
+    h = th_fnv(h, what, strlen(what));
+    snprintf(buf, cap, "%s/tshark-%016llx", th_cache_root(), (unsigned long long)h);
+    cr_assert_eq(th_sh("mkdir -p '%s'", buf), 0, "cannot create the cache directory %s", buf);
+    char vf[4200];
+    snprintf(vf, sizeof vf, "%s/VERSION", buf);
+    if (access(vf, F_OK) != 0) {
+        FILE *f = fopen(vf, "w");
+        cr_assert_not_null(f, "cannot write %s", vf);
+        fprintf(f, "%s\n%s\n", v, what);
+        cr_assert_eq(fclose(f), 0);
+    }
+    return buf;
+}
+
+/* tshark's words for a file it cannot read (it exits 2): the file is the
+ * problem, not tshark.  Any other failure of tshark is the oracle's. */
+static inline int th_tshark_file_error(const char *line)
+{
+    return strstr(line, "appears to be damaged or corrupt") || strstr(line, "doesn't support") ||
+           strstr(line, "isn't a capture file in a format") || strstr(line, "cut short in the middle of a packet");
 }
 
 /* Remove a tshark test's scratch directory, unless PKTCRAFT_TSHARK_KEEP
@@ -432,18 +510,22 @@ static inline void th_pcapw_close(struct th_pcapw *p)
 /* ========================================================== corpus-check */
 
 /* scripts/corpus-check over target (a directory of captures) with the CLI
- * under test: it must exit 0 (else the failure is what, then its output)
- * and print its "corpus: " summary, which is logged. */
-static inline void th_corpus_check(const char *target, const char *what)
+ * under test and the minimums in opts (--min-files, --min-packets,
+ * --min-fields, --allow-tshark-unreadable: see the script; without them it
+ * only asks for one file, packet and field).  It must exit 0 (else the
+ * failure is what, then its output) and print its "corpus: " summary,
+ * which is logged. */
+static inline void th_corpus_check(const char *target, const char *what, const char *opts)
 {
-    char log[128];
-    snprintf(log, sizeof log, "/tmp/pktcraft-corpus-check-%d.txt", (int)getpid());
-    int st = th_sh("cd '%s' && /usr/bin/python3 scripts/corpus-check --pktcraft '%s' '%s' > '%s' 2>&1", th_root(),
-                   th_cli(), target, log);
+    char dir[64], log[128];
+    th_tmpdir(dir);
+    snprintf(log, sizeof log, "%s/corpus-check.txt", dir);
+    int st = th_sh("cd '%s' && /usr/bin/python3 scripts/corpus-check --pktcraft '%s' %s '%s' > '%s' 2>&1", th_root(),
+                   th_cli(), opts ? opts : "", target, log);
     char *out = th_slurp_text(log);
-    unlink(log);
+    th_rmdir(dir);
     cr_assert(out, "corpus-check wrote no output");
-    cr_assert_eq(st, 0, "%s:\n%s", what, out);
+    cr_assert_eq(st, 0, "%s (corpus-check exit %d):\n%s", what, st, out);
     char *sum = strstr(out, "corpus: ");
     cr_assert(sum, "%s", out);
     cr_log_info("%.*s", (int)strcspn(sum, "\n"), sum);

@@ -27,6 +27,8 @@ static void expect_hex(const uint8_t *got, int len, const char *hex)
 /* Built into a buffer full of 0xA5: any byte we forget to write shows. */
 static uint8_t *poisoned(uint8_t *buf, size_t n) { memset(buf, 0xA5, n); return buf; }
 
+TestSuite(build, .timeout = 1800);
+
 Test(build, syn_with_options_matches_scapy)
 {
     uint8_t buf[256];

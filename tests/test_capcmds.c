@@ -9,7 +9,7 @@
 static char dir[64];
 static void setup(void) { th_tmpdir(dir); }
 static void teardown(void) { th_rmdir(dir); }
-TestSuite(capcmds, .init = setup, .fini = teardown);
+TestSuite(capcmds, .init = setup, .fini = teardown, .timeout = 1800);
 
 static char *slurp_text(const char *path)
 {
@@ -39,12 +39,17 @@ static void run_checker(const char *script, const char *paths, const char *summa
 Test(capcmds, info_agrees_with_capinfos)
 {
     cr_assert_eq(th_sh("command -v capinfos >/dev/null"), 0, "capinfos not found: install tshark's tools with scripts/deps.sh");
-    run_checker("info-check", "../shared/corpus golden", "info: ");
+    /* A little below the measured 361 files and 39174 packets compared; the
+     * 8 corpus files of link types capinfos 4.0.17 does not know (164, 182,
+     * 281 twice, 282, 284, 285, 805306500) are allowed by number. */
+    run_checker("info-check",
+                "--min-files 355 --min-packets 38000 --allow-capinfos-unsupported 8 ../shared/corpus golden", "info: ");
 }
 
 Test(capcmds, convert_round_trips_lose_nothing)
 {
-    run_checker("convert-check", "../shared/corpus golden", "convert: ");
+    /* A little below the measured 368 files and 39060 packets round-tripped. */
+    run_checker("convert-check", "--min-files 360 --min-packets 38000 ../shared/corpus golden", "convert: ");
 }
 
 /* Two captures with interleaved times merge like mergecap merges them. */

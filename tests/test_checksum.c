@@ -58,6 +58,8 @@ static int oc_equal(uint16_t a, uint16_t b)
     return (a == 0 || a == 0xFFFF) && (b == 0 || b == 0xFFFF);
 }
 
+TestSuite(checksum, .timeout = 1800);
+
 Test(checksum, rfc1071_example)
 {
     static const uint8_t v[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };

@@ -36,7 +36,7 @@ static void expect_fail(const char *args, int code, const char *needle)
     free(err);
 }
 
-TestSuite(cli, .init = setup, .fini = teardown);
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 1800);
 
 Test(cli, usage_errors_exit_2_and_name_the_option)
 {

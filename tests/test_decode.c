@@ -13,6 +13,8 @@ static const char *UDP_HEX = "02000000000202000000000108004500002112344000031151
 
 static size_t load(const char *hex, uint8_t *buf) { return th_unhex(hex, buf, 512); }
 
+TestSuite(decode, .timeout = 1800);
+
 Test(decode, known_syn)
 {
     uint8_t b[512];

@@ -276,6 +276,8 @@ static uint32_t random_size(struct pc_rng *r)
     }
 }
 
+TestSuite(frag, .timeout = 1800);
+
 Test(frag, ipv4_random_datagrams_every_order_reassemble)
 {
     struct pc_rng r;
@@ -821,7 +823,7 @@ Test(frag, every_truncation_and_garbage_under_guard_page)
 
 static struct { struct th_rows rows; char dir[64]; } TS;
 static void ts_fini(void) { th_tshark_cleanup(TS.dir, &TS.rows); }
-TestSuite(frag_tshark, .fini = ts_fini, .timeout = 600);
+TestSuite(frag_tshark, .fini = ts_fini, .timeout = 1800);
 
 /* Ports the installed tshark dissects by number: avoided, so that random
  * payloads are never taken for some application protocol. */

@@ -13,7 +13,7 @@
 #include "helpers.h"
 #include "pktcraft/core/fmt.h"
 
-TestSuite(hardening, .timeout = 120);
+TestSuite(hardening, .timeout = 1800);
 
 /* ------------------------------------------------------------ JSON writer */
 

@@ -6,7 +6,7 @@
 #include "oracle.h"
 #include "pktcraft/core/hash.h"
 
-TestSuite(hash, .timeout = 60);
+TestSuite(hash, .timeout = 1800);
 
 static const char *sha(const char *s, size_t n)
 {

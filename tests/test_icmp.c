@@ -118,6 +118,8 @@ static const char *const V4_ALL[] = {
 };
 #define NV4 (sizeof V4_ALL / sizeof V4_ALL[0])
 
+TestSuite(icmp4_decode, .timeout = 1800);
+
 /* ---- decode known bytes ---- */
 
 Test(icmp4_decode, echo_request)
@@ -318,6 +320,8 @@ static int build_error(uint8_t *buf, size_t cap, const struct pc_icmp *ic, const
     cr_assert_eq(pc_push_icmp_quote(&pk, orig, olen, max), 0);
     return pc_pkt_finalize(&pk);
 }
+
+TestSuite(icmp4_build, .timeout = 1800);
 
 Test(icmp4_build, errors_match_scapy)
 {
@@ -537,6 +541,8 @@ static void ed_quote_4data(uint8_t *b, size_t n) { (void)n; set_ip_len(b + 14, 2
 static void ed_origlen_big(uint8_t *b, size_t n) { (void)n; b[34 + 5] = 8; }    /* 32 > 28 quoted */
 static void ed_origlen_small(uint8_t *b, size_t n) { (void)n; b[34 + 5] = 11; } /* 44 < 128 */
 
+TestSuite(icmp4_reject, .timeout = 1800);
+
 Test(icmp4_reject, every_length_too_small_and_too_large)
 {
     expect_v4_bad(V4_ECHO, ed_echo_4, PC_EMALFORMED, 2, PC_LF_MALFORMED, "icmp message shorter than 8 bytes");
@@ -612,6 +618,8 @@ static void truncations(const char *const *hexes, size_t nh, int link, size_t sk
         }
     }
 }
+
+TestSuite(icmp4_trunc, .timeout = 1800);
 
 Test(icmp4_trunc, every_cut_under_guard_page)
 {
@@ -704,6 +712,8 @@ static const char *const V6_FIXED[] = {
     V6_ECHO, V6_ECHOREPLY, V6_UNREACH, V6_TIMXCEED, V6_PARAMPROB, V6_RS, V6_RA, V6_NS, V6_NA, V6_REDIRECT,
 };
 #define NV6 (sizeof V6_FIXED / sizeof V6_FIXED[0])
+
+TestSuite(icmp6_decode, .timeout = 1800);
 
 /* ---- decode known bytes ---- */
 
@@ -876,6 +886,8 @@ static int build_error6(uint8_t *buf, size_t cap, const struct pc_icmp6 *ic, con
     cr_assert_eq(pc_push_icmp6_quote(&pk, orig, olen, max), 0);
     return pc_pkt_finalize(&pk);
 }
+
+TestSuite(icmp6_build, .timeout = 1800);
 
 Test(icmp6_build, echo_and_errors_match_scapy)
 {
@@ -1121,6 +1133,8 @@ static void expect_v6_bad(const char *hex, void (*edit)(uint8_t *b, size_t n), i
     expect_v4_bad(hex, edit, PC_EMALFORMED, layer, PC_LF_MALFORMED, why);
 }
 
+TestSuite(icmp6_reject, .timeout = 1800);
+
 Test(icmp6_reject, every_length_too_small_and_too_large)
 {
     expect_v6_bad(V6_ECHO, ed6_echo_4, 2, "icmp6 message shorter than 8 bytes");
@@ -1153,6 +1167,8 @@ Test(icmp6_reject, quoted_oddities_are_notes)
     cr_assert_str_eq(d.l[3].why, "quote goes past the quoted payload length");
     cr_assert_eq(d.l[4].proto, PC_P_PAYLOAD, "the 1-byte hop-by-hop remnant is quoted payload");
 }
+
+TestSuite(icmp6_trunc, .timeout = 1800);
 
 Test(icmp6_trunc, every_cut_under_guard_page)
 {
@@ -1803,6 +1819,8 @@ static void random_round_trip(int v6, uint64_t seed)
     cr_assert_gt(corrupt, 100);
 }
 
+TestSuite(icmp_random, .timeout = 1800);
+
 Test(icmp_random, v4_round_trip) { random_round_trip(0, UINT64_C(0x1C3F4A0001)); }
 Test(icmp_random, v6_round_trip) { random_round_trip(1, UINT64_C(0x1C3F4A0006)); }
 
@@ -1830,7 +1848,7 @@ static libnet_t *g_ln;
 
 static void ln_close(void) { th_ln_close(&g_ln); }
 
-TestSuite(icmp_libnet, .fini = ln_close);
+TestSuite(icmp_libnet, .fini = ln_close, .timeout = 1800);
 
 Test(icmp_libnet, icmpv4_errors_and_queries)
 {
@@ -2086,7 +2104,7 @@ static void ts_fini(void)
     memset(&TP, 0, sizeof TP);
 }
 
-TestSuite(icmp_tshark, .fini = ts_fini, .timeout = 600);
+TestSuite(icmp_tshark, .fini = ts_fini, .timeout = 1800);
 
 /* Dissect path with fields and then the expert columns (_ws.malformed,
  * severity, message); returns the rows (TS.rows, split in place). */
@@ -2433,6 +2451,8 @@ Test(icmp_tshark, random_icmpv4) { tshark_random(0, UINT64_C(0x1C3F4A75A4), 2000
 Test(icmp_tshark, random_icmpv6) { tshark_random(1, UINT64_C(0x1C3F4A75A6), 2000); }
 
 /* ============================================================= mutations */
+
+TestSuite(icmp_fuzz, .timeout = 1800);
 
 /* Known messages with random bytes changed (type, code, lengths, options,
  * quoted headers) and random capture lengths, under a guard page: the

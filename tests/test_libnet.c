@@ -126,7 +126,7 @@ static libnet_t *g_ln;
 
 static void ln_close(void) { th_ln_close(&g_ln); }
 
-TestSuite(libnet, .fini = ln_close);
+TestSuite(libnet, .fini = ln_close, .timeout = 1800);
 
 static int pc_finish(struct pc_pkt *pk, const struct ctx *c)
 {

@@ -35,7 +35,7 @@ static void link_fini(void)
     th_ln_close(&g_ln);
     th_tshark_cleanup(g_dir, &g_rows);
 }
-TestSuite(link, .fini = link_fini, .timeout = 600);
+TestSuite(link, .fini = link_fini, .timeout = 1800);
 
 /* ================================================================ known bytes */
 

@@ -225,6 +225,8 @@ static void run(uint64_t seed, int mode, int count)
     }
 }
 
+TestSuite(roundtrip, .timeout = 1800);
+
 Test(roundtrip, auto_fields_eth_ipv4_tcp_udp_icmp) { run(1, 0, 6000); }
 Test(roundtrip, pinned_and_corrupt_checksums) { run(2, 1, 6000); }
 

@@ -129,7 +129,7 @@ static void ts_teardown(void)
     memset(&G, 0, sizeof G);
 }
 
-TestSuite(tshark, .init = ts_setup, .fini = ts_teardown, .timeout = 600);
+TestSuite(tshark, .init = ts_setup, .fini = ts_teardown, .timeout = 1800);
 
 /* --------------------------------------------------------- tshark itself */
 

@@ -81,6 +81,8 @@ static int build_opt_udp(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *o
     return pc_pkt_finalize(&pk);
 }
 
+TestSuite(ipv4_options, .timeout = 1800);
+
 Test(ipv4_options, encoders_match_scapy)
 {
     static uint8_t buf[256];
@@ -385,6 +387,8 @@ Test(ipv4_options, describe_text_and_json)
     th_guard_free(&g);
 }
 
+TestSuite(gre, .timeout = 1800);
+
 /* =================================================================== GRE */
 
 Test(gre, build_matches_scapy)
@@ -664,6 +668,8 @@ static int build_vxlan(uint8_t *buf, size_t cap, const struct pc_vxlan *v)
     return pc_pkt_finalize(&pk);
 }
 
+TestSuite(vxlan, .timeout = 1800);
+
 Test(vxlan, build_matches_scapy)
 {
     static uint8_t buf[512];
@@ -771,6 +777,8 @@ Test(vxlan, nesting_is_bounded)
     for (int i = 0; i < d.n; i++) vx += d.l[i].proto == PC_P_VXLAN;
     cr_assert_leq(vx, 4, "depth cap");
 }
+
+TestSuite(tunnel, .timeout = 1800);
 
 /* Mutated GRE and VXLAN frames under a guard page: no over-read, no
  * crash, the layer cap holds, and describing what was decoded is safe. */
@@ -1039,7 +1047,7 @@ static void ts_fini(void)
 {
     th_tshark_cleanup(TS.dir, &TS.rows);
 }
-TestSuite(tunnel_tshark, .fini = ts_fini, .timeout = 600);
+TestSuite(tunnel_tshark, .fini = ts_fini, .timeout = 1800);
 
 /* Run tshark over path printing fields (tab-separated, '|' between
  * repeats); returns the rows (TS.rows, split in place). */
@@ -1121,7 +1129,7 @@ static void expected_cols(const struct pc_decoded *d, char exp[NCOL][256])
     th_protos_colons(exp[C_PROTOS]);
 }
 
-Test(tunnel_tshark, random_gre_and_vxlan_agree, .timeout = 600)
+Test(tunnel_tshark, random_gre_and_vxlan_agree)
 {
     static char heur[16384];
     const char *tshark = th_tshark_setup(TS.dir, &g_ports, heur, sizeof heur, NULL), *dir = TS.dir;
@@ -1240,7 +1248,7 @@ static void oexp_cb(void *ctx, uint8_t type, const uint8_t *o, uint8_t len)
     }
 }
 
-Test(tunnel_tshark, ipv4_options_shown_without_problems, .timeout = 600)
+Test(tunnel_tshark, ipv4_options_shown_without_problems)
 {
     const char *tshark = th_tshark_setup(TS.dir, NULL, NULL, 0, NULL), *dir = TS.dir;
     static uint8_t fr[NOPT][1024];
@@ -1297,7 +1305,7 @@ Test(tunnel_tshark, ipv4_options_shown_without_problems, .timeout = 600)
 }
 
 /* The bad lists above: tshark must complain about every one too. */
-Test(tunnel_tshark, bad_option_lengths_flagged_by_tshark_too, .timeout = 300)
+Test(tunnel_tshark, bad_option_lengths_flagged_by_tshark_too)
 {
     const char *tshark = th_tshark_setup(TS.dir, NULL, NULL, 0, NULL), *dir = TS.dir;
     enum { NB = sizeof BAD_OPTS / sizeof BAD_OPTS[0] };
@@ -1322,7 +1330,7 @@ Test(tunnel_tshark, bad_option_lengths_flagged_by_tshark_too, .timeout = 300)
 
 static libnet_t *g_ln;
 static void ln_close(void) { th_ln_close(&g_ln); }
-TestSuite(tunnel_libnet, .fini = ln_close);
+TestSuite(tunnel_libnet, .fini = ln_close, .timeout = 1800);
 
 /* Ethernet/IPv4+options/UDP: the option bytes come from pktcraft's
  * encoders, libnet_build_ipv4_options pads them its way, and the frames
