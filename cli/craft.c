@@ -7,6 +7,7 @@
 
 #include "capfile.h"
 #include "craft.h"
+#include "parse.h"
 #include "pktcraft/wire/arp.h"
 #include "pktcraft/wire/frag.h"
 #include "pktcraft/wire/ipv6.h"
@@ -76,30 +77,26 @@ void craft_init(struct craft *c)
     memcpy(c->dmac, (uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x02 }, 6);
 }
 
+/* Exiting wrappers over the pure parsers of cli/parse.c. */
 int cli_parse_ip(const char *opt, const char *s, uint8_t out[16])
 {
-    memset(out, 0, 16);
-    if (inet_pton(AF_INET, s, out) == 1) return 4;
-    if (inet_pton(AF_INET6, s, out) == 1) return 6;
-    cli_usage_error("%s: '%s' is not an IPv4 or IPv6 address", opt, s);
+    char err[512];
+    int v = cli_try_ip(opt, s, out, err, sizeof err);
+    if (v < 0) cli_usage_error("%s", err);
+    return v;
 }
 
 void cli_parse_ipv6(const char *opt, const char *s, uint8_t out[16])
 {
-    if (inet_pton(AF_INET6, s, out) != 1) cli_usage_error("%s: '%s' is not an IPv6 address", opt, s);
+    char err[512];
+    if (cli_try_ipv6(opt, s, out, err, sizeof err) < 0) cli_usage_error("%s", err);
 }
 
 size_t cli_parse_hex(const char *opt, const char *s, uint8_t *out, size_t cap)
 {
+    char err[512];
     size_t n = 0;
-    for (const char *p = s; *p;) {
-        if (*p == ' ' || *p == ':' || *p == '\n') { p++; continue; }
-        char hex[3] = { p[0], p[1], 0 }, *end;
-        if (!p[1] || n == cap) cli_usage_error("%s: '%.40s' is not whole bytes of hex (at most %zu)", opt, s, cap);
-        out[n++] = (uint8_t)strtoul(hex, &end, 16);
-        if (*end) cli_usage_error("%s: '%.40s' is not hex", opt, s);
-        p += 2;
-    }
+    if (cli_try_hex(opt, s, out, cap, &n, err, sizeof err) < 0) cli_usage_error("%s", err);
     return n;
 }
 

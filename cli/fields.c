@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "craft.h"
+#include "parse.h"
 #include "pktcraft/wire/arp.h"
 #include "pktcraft/wire/dns.h"
 #include "pktcraft/wire/icmp6.h"
@@ -106,39 +107,69 @@ const struct field_def *field_find(const char *name)
     return NULL;
 }
 
-static const struct field_def *must_find(const char *opt, const char *name)
+/* The field named name, or PC_EINVAL with the message opt's users see. */
+static int find_field(const char *opt, const char *name, const struct field_def **f, char *err, size_t errcap)
 {
-    const struct field_def *f = field_find(name);
-    if (!f) cli_usage_error("%s: unknown field '%s' (the list is in --help)", opt, name);
-    return f;
+    *f = field_find(name);
+    if (*f) return 0;
+    if (err && errcap) snprintf(err, errcap, "%s: unknown field '%s' (the list is in --help)", opt, name);
+    return PC_EINVAL;
 }
 
-void field_parse_set(struct craft_set *s, const char *arg)
+/* The value after '=' as the field's type; the message names the field
+ * ("--set ip.ttl: 256 is over the maximum of 255"). */
+static int parse_value(struct craft_set *s, const char *name, const char *v, char *err, size_t errcap)
 {
-    char name[64];
-    const char *eq = strchr(arg, '=');
-    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof name) cli_usage_error("--set: '%s' is not FIELD=VALUE", arg);
-    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
-    memset(s, 0, sizeof *s);
-    s->f = must_find("--set", name);
-    s->mode = PC_FPIN;
-    const char *v = eq + 1;
     char opt[80];
     snprintf(opt, sizeof opt, "--set %s", name);
     switch (s->f->type) {
-    case FT_MAC: cli_parse_mac(opt, v, s->val); break;
-    case FT_IP4: cli_parse_ipv4(opt, v, s->val); break;
-    case FT_IP6: cli_parse_ipv6(opt, v, s->val); break;
-    default: s->v = cli_parse_uint(opt, v, s->f->max); break;
+    case FT_MAC: return cli_try_mac(opt, v, s->val, err, errcap);
+    case FT_IP4: return cli_try_ipv4(opt, v, s->val, err, errcap);
+    case FT_IP6: return cli_try_ipv6(opt, v, s->val, err, errcap);
+    default: return cli_try_uint(opt, v, s->f->max, &s->v, err, errcap);
     }
+}
+
+int field_try_set(struct craft_set *s, const char *arg, char *err, size_t errcap)
+{
+    char name[64];
+    const char *eq = strchr(arg, '=');
+    memset(s, 0, sizeof *s);
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof name) {
+        if (err && errcap) snprintf(err, errcap, "--set: '%s' is not FIELD=VALUE", arg);
+        return PC_EINVAL;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+    int rc = find_field("--set", name, &s->f, err, errcap);
+    if (rc < 0) return rc;
+    s->mode = PC_FPIN;
+    return parse_value(s, name, eq + 1, err, errcap);
+}
+
+int field_try_corrupt(struct craft_set *s, const char *arg, char *err, size_t errcap)
+{
+    memset(s, 0, sizeof *s);
+    int rc = find_field("--corrupt", arg, &s->f, err, errcap);
+    if (rc < 0) return rc;
+    if (s->f->type != FT_FIELD) {
+        if (err && errcap) snprintf(err, errcap, "--corrupt: %s is not a computed field; use --set %s=VALUE", arg, arg);
+        return PC_EINVAL;
+    }
+    s->mode = PC_FCORRUPT;
+    return 0;
+}
+
+/* The exiting forms the commands call: the message as a usage error. */
+void field_parse_set(struct craft_set *s, const char *arg)
+{
+    char msg[cli_msg_room("--set", arg)];
+    if (field_try_set(s, arg, msg, sizeof msg) < 0) cli_usage_error("%s", msg);
 }
 
 void field_parse_corrupt(struct craft_set *s, const char *arg)
 {
-    memset(s, 0, sizeof *s);
-    s->f = must_find("--corrupt", arg);
-    if (s->f->type != FT_FIELD) cli_usage_error("--corrupt: %s is not a computed field; use --set %s=VALUE", arg, arg);
-    s->mode = PC_FCORRUPT;
+    char msg[cli_msg_room("--corrupt", arg)];
+    if (field_try_corrupt(s, arg, msg, sizeof msg) < 0) cli_usage_error("%s", msg);
 }
 
 bool field_apply(const struct craft_set *s, const char *layer, void *spec)

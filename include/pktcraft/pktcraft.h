@@ -23,5 +23,6 @@
 #include "wire/frag.h"
 #include "wire/tunnel.h"
 #include "core/fmt.h"
+#include "core/rebuild.h"
 
 #endif
