@@ -79,7 +79,8 @@ $(S)/pktcraft-tests: $(SAN_TEST_OBJ) $(S)/libpktcraft.a
 test: deps
 	@$(MAKE) --no-print-directory test-run
 test-run: all $(S)/pktcraft $(S)/pktcraft-tests
-	PKTCRAFT=$(CURDIR)/$(S)/pktcraft PKTCRAFT_ROOT=$(CURDIR) PKTCRAFT_BUILD_DIR=$(abspath $(BUILD)) \
+	PKTCRAFT=$(CURDIR)/$(S)/pktcraft PKTCRAFT_REL=$(abspath $(R))/pktcraft PKTCRAFT_ROOT=$(CURDIR) \
+	PKTCRAFT_BUILD_DIR=$(abspath $(BUILD)) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
 	$(S)/pktcraft-tests --jobs 2
 

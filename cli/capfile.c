@@ -80,3 +80,26 @@ const char *pcap_misfit(const struct pc_pkthdr *h, int format, int lt0, bool *dr
     if (format == PC_FORMAT_PCAP_US && h->ts % 1000) return "its timestamp has nanoseconds that microsecond pcap would lose";
     return NULL;
 }
+
+void cli_more_comments(const struct pc_reader *r, const struct pc_pkthdr *h, struct pc_wpacket *p)
+{
+    static struct pc_wcomment *more;
+    static uint32_t cap;
+    p->more = NULL;
+    p->nmore = 0;
+    if (h->ncomments < 2) return;
+    if (h->ncomments - 1 > cap) {
+        uint32_t n = h->ncomments - 1;
+        struct pc_wcomment *m = realloc(more, n * sizeof *m);
+        if (!m) cli_runtime_error("out of memory");
+        more = m;
+        cap = n;
+    }
+    for (uint32_t i = 1; i < h->ncomments; i++) {
+        const uint8_t *c;
+        uint32_t len;
+        if (pc_reader_comment(r, i, &c, &len) != 1) break;
+        more[p->nmore++] = (struct pc_wcomment){ (const char *)c, len };
+    }
+    p->more = more;
+}

@@ -27,4 +27,9 @@ void iface_map_free(struct iface_map *m);
  * *drop is set when the only lossy remedy is to leave the packet out. */
 const char *pcap_misfit(const struct pc_pkthdr *h, int format, int lt0, bool *drop);
 
+/* Every packet comment after the first (h->comment) into p->more, so a
+ * copy keeps them all; they point into the reader's buffer (valid until
+ * its next packet), the array is the caller's until the next call. */
+void cli_more_comments(const struct pc_reader *r, const struct pc_pkthdr *h, struct pc_wpacket *p);
+
 #endif

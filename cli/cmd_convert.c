@@ -72,8 +72,11 @@ static void parse_args(struct conv *c, int argc, char **argv)
 /* Stop: nothing is written, and the message says what would be lost. */
 static _Noreturn void refuse(struct conv *c, const char *fmt, const char *what)
 {
+    /* what may live in the writer (its last error): keep it past the abort */
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", what);
     pc_writer_abort(c->w);
-    cli_runtime_error(fmt, c->in, (unsigned long long)c->n, what);
+    cli_runtime_error(fmt, c->in, (unsigned long long)c->n, msg);
 }
 
 static void open_out(struct conv *c)
@@ -121,6 +124,8 @@ static bool fit_pcap(struct conv *c, const struct pc_pkthdr *h, struct pc_wpacke
     if (h->ncomments || h->flags) c->dropped_comments++;
     else c->cut_ns++;
     p->comment = NULL;
+    p->more = NULL;
+    p->nmore = 0;
     p->comment_len = 0;
     p->flags = 0;
     return true;
@@ -151,6 +156,7 @@ int cmd_convert(int argc, char **argv)
         if (linktype0 < 0) linktype0 = h.linktype;
         struct pc_wpacket p = { .ts = h.ts, .data = data, .caplen = h.caplen, .len = h.len,
                                 .comment = (const char *)h.comment, .comment_len = h.comment_len, .flags = h.flags };
+        cli_more_comments(c.r, &h, &p);
         if (c.format != PC_FORMAT_PCAPNG && !fit_pcap(&c, &h, &p, linktype0)) continue;
         p.ifindex = out_iface(&c, h.ifindex);
         if (pc_writer_write_ex(c.w, &p) < 0) {

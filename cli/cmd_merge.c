@@ -81,8 +81,11 @@ static void parse_args(struct merge *m, int argc, char **argv)
 
 static _Noreturn void fail(struct merge *m, const char *fmt, const char *a, const char *b)
 {
+    /* a or b may live in the writer (its last error): format before the abort */
+    char msg[1024];
+    snprintf(msg, sizeof msg, fmt, a, b);
     if (m->w) pc_writer_abort(m->w);
-    cli_runtime_error(fmt, a, b);
+    cli_runtime_error("%s", msg);
 }
 
 static void advance(struct merge *m, struct input *in)
@@ -130,6 +133,8 @@ static bool fit_pcap(struct merge *m, struct input *in, struct pc_wpacket *p, in
     if (!m->lossy) fail(m, "%s: a packet: %s (use -F pcapng, or --lossy)", in->path, why);
     if (drop) { m->dropped++; return false; }
     p->comment = NULL;
+    p->more = NULL;
+    p->nmore = 0;
     p->comment_len = 0;
     p->flags = 0;
     return true;
@@ -153,9 +158,14 @@ int cmd_merge(int argc, char **argv)
         struct pc_wpacket p = { .ts = best->h.ts, .data = best->data, .caplen = best->h.caplen, .len = best->h.len,
                                 .comment = (const char *)best->h.comment, .comment_len = best->h.comment_len,
                                 .flags = best->h.flags };
+        cli_more_comments(best->r, &best->h, &p);
         if (m.format == PC_FORMAT_PCAPNG || fit_pcap(&m, best, &p, lt0)) {
             p.ifindex = out_iface(&m, best);
-            if (pc_writer_write_ex(m.w, &p) < 0) fail(&m, "%s%s", pc_writer_last_err(m.w)->msg, "");
+            if (pc_writer_write_ex(m.w, &p) < 0) {
+                char where[600];
+                snprintf(where, sizeof where, "%s: packet %llu", best->path, (unsigned long long)pc_reader_count(best->r));
+                fail(&m, "%s: %s", where, pc_writer_last_err(m.w)->msg);
+            }
             m.written++;
         }
         advance(&m, best);

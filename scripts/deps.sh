@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config clang libclang-rt-14-dev libpcap-dev libnet1-dev libcriterion-dev
-      zlib1g-dev tshark tcpdump python3 python3-dpkt python3-scapy)
+      zlib1g-dev tshark tcpdump python3 python3-dpkt python3-scapy valgrind cppcheck clang-tidy)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1012,9 +1012,9 @@ Test(ipv6, describe_text_and_json)
                 "\"nh\":17,\"hdrlen\":6,\"type\":4,\"segleft\":2,\"last_entry\":2,\"flags\":32,\"tag\":4660,"
                 "\"addresses\":[\"2001:db8::a\",\"2001:db8::b\",\"2001:db8::c\"]");
     expect_desc(K6, 2, "frag (0|24) id 0x12345678",
-                "\"nh\":17,\"offset\":0,\"m\":true,\"ident\":305419896,\"reserved\":0,\"reserved_bits\":0");
+                "\"nh\":17,\"frag_off\":0,\"m\":true,\"ident\":305419896,\"reserved\":0,\"reserved_bits\":0");
     expect_desc(K7, 2, "frag (1480|10) id 0x12345678",
-                "\"nh\":17,\"offset\":185,\"m\":false,\"ident\":305419896,\"reserved\":0,\"reserved_bits\":0");
+                "\"nh\":17,\"frag_off\":1480,\"m\":false,\"ident\":305419896,\"reserved\":0,\"reserved_bits\":0");
     /* a header cut by the capture: only captured addresses are listed */
     uint8_t b[512];
     size_t n = load(K3, b);

@@ -465,7 +465,7 @@ static void describe_frag(const struct pc_decoded *d, int i, const uint8_t *h, s
 {
     pc_fmt_text(f, "frag (%u|%u) id 0x%x", pc_ip6frag_off(h) * 8u, d->l[i].plen, pc_ip6frag_ident(h));
     pc_fmt_kuint(f, "nh", pc_ip6ext_nh(h));
-    pc_fmt_kuint(f, "offset", pc_ip6frag_off(h));
+    pc_fmt_kuint(f, "frag_off", pc_ip6frag_off(h) * 8u); /* bytes, as IPv4's frag_off */
     pc_fmt_kbool(f, "m", pc_ip6frag_m(h));
     pc_fmt_kuint(f, "ident", pc_ip6frag_ident(h));
     pc_fmt_kuint(f, "reserved", pc_ip6frag_res1(h));

@@ -2,7 +2,9 @@
  * with optional whitespace around it; objects, arrays, strings (escapes
  * \" \\ \/ \b \f \n \r \t \uXXXX, no raw control characters, valid UTF-8),
  * numbers in JSON's grammar only (no leading zeros, no '+', no hex, no
- * NaN), true, false, null.  Nothing is built: it only says whether the
+ * NaN), true, false, null, and no key twice in one object (RFC 8259 says
+ * names SHOULD be unique; parsers keep only one, so a repeated key loses
+ * data: this project's output must never repeat one).  Nothing is built: it only says whether the
  * text parses, and where it stopped when it does not.  Nesting is capped
  * (JC_MAX_DEPTH) so that the checker itself cannot overflow the stack. */
 #ifndef PKTCRAFT_JSON_CHECK_H
@@ -11,8 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define JC_MAX_DEPTH 64
+#define JC_MAX_KEYS 256 /* keys compared per object; more are only parsed */
 
 struct jc {
     const uint8_t *p, *end;
@@ -117,6 +121,8 @@ static inline bool jc_number(struct jc *j)
 static inline bool jc_container(struct jc *j, bool object)
 {
     uint8_t close = object ? '}' : ']';
+    const uint8_t *key[JC_MAX_KEYS];
+    size_t klen[JC_MAX_KEYS], nkeys = 0;
     if (++j->depth > JC_MAX_DEPTH) return false;
     j->p++;
     jc_ws(j);
@@ -124,7 +130,13 @@ static inline bool jc_container(struct jc *j, bool object)
     for (;;) {
         if (object) {
             jc_ws(j);
+            const uint8_t *k0 = j->p;
             if (j->p >= j->end || *j->p != '"' || !jc_string(j)) return false;
+            /* byte-wise: the same key spelled with other escapes is not caught */
+            size_t kl = (size_t)(j->p - k0);
+            for (size_t i = 0; i < nkeys; i++)
+                if (klen[i] == kl && !memcmp(key[i], k0, kl)) return false;
+            if (nkeys < JC_MAX_KEYS) key[nkeys] = k0, klen[nkeys++] = kl;
             jc_ws(j);
             if (j->p >= j->end || *j->p != ':') return false;
             j->p++;
