@@ -34,7 +34,7 @@ REL_CLI_OBJ := $(CLI_SRC:cli/%.c=$(R)/cli/%.o)
 SAN_CLI_OBJ := $(CLI_SRC:cli/%.c=$(S)/cli/%.o)
 SAN_TEST_OBJ := $(TEST_SRC:tests/%.c=$(S)/tests/%.o)
 
-.PHONY: all deps demo demo-run test test-run install clean bench golden-regen
+.PHONY: all deps demo demo-run test test-run lint install clean bench golden-regen
 all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench
 
 deps:
@@ -75,14 +75,20 @@ $(S)/pktcraft-tests: $(SAN_TEST_OBJ) $(S)/libpktcraft.a
 # The whole suite runs against the sanitized library and CLI; the release
 # tree is built too so that -O2 warnings fail the build as well.
 # deps first, then everything else (so make -j never compiles before the
-# headers are installed).
+# headers are installed); lint before the tests, which take minutes.
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-run
+
+# cppcheck and clang-tidy, zero findings (checks and reasons: .clang-tidy,
+# scripts/lint/run); every test suite has a timeout (scripts/check-timeouts).
+lint:
+	@scripts/lint/run
 test-run: all $(S)/pktcraft $(S)/pktcraft-tests
 	PKTCRAFT=$(CURDIR)/$(S)/pktcraft PKTCRAFT_REL=$(abspath $(R))/pktcraft PKTCRAFT_ROOT=$(CURDIR) \
 	PKTCRAFT_BUILD_DIR=$(abspath $(BUILD)) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
-	$(S)/pktcraft-tests --jobs 2
+	$(S)/pktcraft-tests --jobs 2 --verbose
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run

@@ -167,6 +167,7 @@ static void load_quote(struct icmp_args *a)
     if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
         want = strtoul(colon + 1, NULL, 10);
         *colon = 0;
+        if (want == 0) cli_usage_error("--quote: packets are numbered from 1 ('%s')", a->quote_file);
     }
     struct pc_err err;
     struct pc_reader *r = pc_reader_open(path, &err);

@@ -487,7 +487,7 @@ int cmd_read(int argc, char **argv)
     if (!r) cli_runtime_error("%s", err.msg);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-    struct pc_fmt *o = a.fmt == FMT_TEXT ? NULL : cli_out(true);
+    struct pc_fmt *o = cli_out(a.fmt != FMT_TEXT); /* JSON only: text goes through stdio */
     struct filter flt;
     filter_setup(&flt, a.filter, pc_reader_linktype(r));
     struct pc_pkthdr h = { 0 };
@@ -496,7 +496,7 @@ int cmd_read(int argc, char **argv)
     struct fields f;
     uint64_t n = 0, shown = 0;
     int rc;
-    if (o && a.fmt == FMT_JSON) pc_fmt_putc(o, '[');
+    if (a.fmt == FMT_JSON) pc_fmt_putc(o, '[');
     while ((!a.count || shown < a.count) && (rc = pc_reader_next(r, &h, &data)) > 0) {
         n++;
         if (!filter_match(&flt, &h, data)) continue;
@@ -510,7 +510,7 @@ int cmd_read(int argc, char **argv)
         }
         shown++;
     }
-    if (o && a.fmt == FMT_JSON) pc_fmt_put(o, "]\n", 2);
+    if (a.fmt == FMT_JSON) pc_fmt_put(o, "]\n", 2);
     filter_free(&flt);
     int status = EXIT_OK;
     if (a.count && shown >= a.count) rc = 0;

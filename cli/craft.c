@@ -199,8 +199,15 @@ static void parse_ext(struct craft *c, const char *arg)
         s->segleft = (uint8_t)(s->rtype == PC_IP6_RT_SRH ? s->naddrs - 1 : s->naddrs);
     } else if (!strcmp(kind, "frag")) {
         s->type = PC_P_IP6_FRAG;
-        unsigned long off = 0, m = 0, id = 0;
-        if (*rest && sscanf(rest, "%lu:%lu:%lu", &off, &m, &id) < 1) cli_usage_error("--ipv6-ext: frag[:OFFSET[:M[:ID]]]");
+        uint64_t v[3] = { 0, 0, 0 };
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", rest);
+        char *save = NULL, *tok = *buf ? strtok_r(buf, ":", &save) : NULL;
+        for (int k = 0; tok; k++, tok = strtok_r(NULL, ":", &save)) {
+            if (k == 3) cli_usage_error("--ipv6-ext: frag[:OFFSET[:M[:ID]]]");
+            v[k] = cli_parse_uint("--ipv6-ext frag", tok, k == 2 ? UINT32_MAX : UINT64_MAX);
+        }
+        unsigned long off = (unsigned long)v[0], m = (unsigned long)v[1], id = (unsigned long)v[2];
         if (off > 0x1FFF) cli_usage_error("--ipv6-ext: fragment offset over 8191");
         s->frag_off = (uint16_t)off;
         s->m = m ? 1 : 0;

@@ -108,13 +108,25 @@ static bool parse_frac(const char **p, int64_t *ns)
 }
 
 /* YYYY-MM-DDTHH:MM:SS[.frac][Z|+00:00], parsed as integers, never a float. */
+/* n decimal digits at s (digits only: no sign, no space), into *v. */
+static bool digits(const char *s, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
 static bool parse_iso(const char *s, pc_time_ns *out)
 {
     struct tm tm = { 0 };
-    int used = 0;
     int64_t frac = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-               &tm.tm_sec, &used) != 6 || used != 19)
+    const int used = 19; /* YYYY-MM-DDTHH:MM:SS */
+    if (strlen(s) < (size_t)used || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        !digits(s, 4, &tm.tm_year) || !digits(s + 5, 2, &tm.tm_mon) || !digits(s + 8, 2, &tm.tm_mday) ||
+        !digits(s + 11, 2, &tm.tm_hour) || !digits(s + 14, 2, &tm.tm_min) || !digits(s + 17, 2, &tm.tm_sec))
         return false;
     if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
         tm.tm_sec > 60)

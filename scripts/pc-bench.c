@@ -130,8 +130,13 @@ static int libpcap_walk(const char *path)
     if (!lib) { fprintf(stderr, "pc-bench: libpcap not found\n"); return 1; }
     typedef void *(*open_fn)(const char *, char *);
     typedef int (*next_fn)(void *, void **, const uint8_t **);
-    open_fn op = (open_fn)(uintptr_t)dlsym(lib, "pcap_open_offline");
-    next_fn nx = (next_fn)(uintptr_t)dlsym(lib, "pcap_next_ex");
+    /* POSIX's way from dlsym's void * to a function pointer */
+    open_fn op;
+    next_fn nx;
+    void *sym = dlsym(lib, "pcap_open_offline");
+    memcpy(&op, &sym, sizeof op);
+    sym = dlsym(lib, "pcap_next_ex");
+    memcpy(&nx, &sym, sizeof nx);
     char eb[256];
     double t0 = now();
     void *p = op(path, eb);

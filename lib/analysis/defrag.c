@@ -107,14 +107,14 @@ static void sorted(const struct dgram *g, const struct frag **order)
 {
     size_t n = 0;
     for (const struct frag *f = g->frags; f; f = f->next) order[n++] = f;
-    qsort(order, n, sizeof *order, cmp_frag);
+    qsort(order, n, sizeof(const struct frag *), cmp_frag);
 }
 
 /* Distinct payload bytes held: the union of the fragments. */
 static uint32_t held(const struct dgram *g)
 {
     if (!g->nfrags) return 0;
-    const struct frag **order = malloc(g->nfrags * sizeof *order);
+    const struct frag **order = malloc(g->nfrags * sizeof(const struct frag *));
     if (!order) return 0;
     sorted(g, order);
     uint32_t have = 0, reach = 0;
@@ -148,10 +148,10 @@ static void unlink_dgram(struct pc_defrag *df, struct dgram *g)
     struct dgram **pp = &df->bucket[b];
     while (*pp != g) pp = &(*pp)->hnext;
     *pp = g->hnext;
-    if (g->older) g->older->newer = g->newer;
-    else df->oldest = g->newer;
-    if (g->newer) g->newer->older = g->older;
-    else df->newest = g->older;
+    if (g == df->oldest) df->oldest = g->newer;
+    else g->older->newer = g->newer;
+    if (g == df->newest) df->newest = g->older;
+    else g->newer->older = g->older;
     df->pending--;
 }
 
@@ -412,7 +412,7 @@ static int take(struct pc_defrag *df, struct dgram *g, const struct pc_decoded *
         give_up(df, g, PC_DF_EVICTED);
         return 1;
     }
-    const struct frag **order = malloc(g->nfrags * sizeof *order);
+    const struct frag **order = malloc(g->nfrags * sizeof(const struct frag *));
     if (!order) return PC_ENOMEM;
     rc = 1;
     if (complete(g, order)) {
@@ -456,17 +456,37 @@ int pc_defrag_packet(struct pc_defrag *df, const struct pc_decoded *d, uint64_t 
     return take(df, g, d, &p, pktno, frame, len);
 }
 
-void pc_defrag_finish(struct pc_defrag *df)
+/* Forget every pending datagram (reporting each as `what`, unless 0):
+ * the age list is walked once, nothing is unlinked one by one. */
+static void drop_all(struct pc_defrag *df, int what)
 {
-    while (df->oldest) give_up(df, df->oldest, PC_DF_INCOMPLETE);
+    for (struct dgram *g = df->oldest, *next; g; g = next) {
+        next = g->newer;
+        if (what) {
+            df->st.given_up++;
+            report(df, g, what, 0, 0);
+        }
+        for (struct frag *f = g->frags, *fn; f; f = fn) {
+            fn = f->next;
+            free(f);
+        }
+        free(g->head);
+        free(g);
+    }
+    memset(df->bucket, 0, sizeof df->bucket);
+    df->oldest = df->newest = NULL;
+    df->pending = 0;
+    df->mem = 0;
 }
+
+void pc_defrag_finish(struct pc_defrag *df) { drop_all(df, PC_DF_INCOMPLETE); }
 
 const struct pc_defrag_stats *pc_defrag_stats(const struct pc_defrag *df) { return &df->st; }
 
 void pc_defrag_free(struct pc_defrag *df)
 {
     if (!df) return;
-    while (df->oldest) free_dgram(df, df->oldest);
+    drop_all(df, 0);
     free(df->out);
     free(df);
 }

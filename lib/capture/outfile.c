@@ -76,11 +76,12 @@ int pc_out_classify(const char *path, char **target, struct pc_err *err)
 static int connect_unix(const char *path)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof sa.sun_path) {
+    size_t n = strlen(path);
+    if (n >= sizeof sa.sun_path) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    strcpy(sa.sun_path, path);
+    memcpy(sa.sun_path, path, n + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
@@ -129,11 +130,12 @@ static int claim(void)
 
 int pc_undo_add_tmp(const char *tmp)
 {
-    if (strlen(tmp) >= PATH_MAX) return -1;
+    size_t n = strlen(tmp);
+    if (n >= PATH_MAX) return -1;
     int i = claim();
     if (i < 0) return -1;
     undo[i].append = false;
-    strcpy(undo[i].tmp, tmp);
+    memcpy(undo[i].tmp, tmp, n + 1);
     __sync_synchronize();
     undo[i].state = 2;
     return i;

@@ -523,7 +523,7 @@ static int parse_shb(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offs
 
     if (ng->nsecs == ng->capsecs) {
         uint32_t cap = ng->capsecs ? ng->capsecs * 2 : 4;
-        void *q = realloc(ng->secs, cap * sizeof *ng->secs);
+        void *q = realloc(ng->secs, cap * sizeof(struct ng_sec *));
         if (!q) return ng_err(ng, err, PC_ENOMEM, offset, "out of memory");
         ng->secs = q;
         ng->capsecs = cap;
@@ -597,7 +597,7 @@ static int parse_idb(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offs
 
     if (ng->nifs == ng->capifs) {
         uint32_t cap = ng->capifs ? ng->capifs * 2 : 8;
-        void *q = realloc(ng->ifs, cap * sizeof *ng->ifs);
+        void *q = realloc(ng->ifs, cap * sizeof(struct ng_if *));
         if (!q) return ng_err(ng, err, PC_ENOMEM, offset, "out of memory");
         ng->ifs = q;
         ng->capifs = cap;

@@ -232,7 +232,8 @@ void pc_fmt_json_escape(struct pc_fmt *f, const uint8_t *s, size_t n)
         case '\b': esc[1] = 'b'; break;
         case '\f': esc[1] = 'f'; break;
         default: /* other controls and DEL */
-            memcpy(esc, "\\u00", 4);
+            esc[1] = 'u';
+            esc[2] = esc[3] = '0';
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
             en = 6;
