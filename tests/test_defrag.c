@@ -89,14 +89,14 @@ static size_t feed(struct pc_defrag *df, const size_t *order, size_t count, pc_t
         size_t i = order ? order[k] : k;
         struct pc_decoded d;
         pc_decode(&d, F.f[i], (uint32_t)F.n[i], (uint32_t)F.n[i], 1);
-        const uint8_t *frame;
-        uint32_t len;
-        int rc = pc_defrag_packet(df, &d, k + 1, t0 + (int64_t)k * step, &frame, &len);
+        struct pc_defrag_out o;
+        int rc = pc_defrag_packet(df, &d, k + 1, t0 + (int64_t)k * step, &o);
         cr_assert_geq(rc, 1, "fragment %zu: %d", i, rc);
         if (rc == 2) {
             cr_assert_eq(got, 0, "completed twice");
-            memcpy(out, frame, len);
-            got = len;
+            cr_assert_eq(o.linktype, 1);
+            memcpy(out, o.frame, o.len);
+            got = o.len;
             if (done_at) *done_at = k;
         }
     }
@@ -273,9 +273,8 @@ Test(defrag, inconsistent_too_big_and_cut)
     /* a fragment the capture cut: unusable, reported */
     struct pc_decoded d;
     pc_decode(&d, F.f[0], 200, (uint32_t)F.n[0], 1);
-    const uint8_t *fr;
-    uint32_t len;
-    cr_assert_eq(pc_defrag_packet(df, &d, 9, 1, &fr, &len), 1);
+    struct pc_defrag_out fr;
+    cr_assert_eq(pc_defrag_packet(df, &d, 9, 1, &fr), 1);
     cr_assert_eq(s.n[PC_DF_CUT], 1);
     cr_assert_eq(s.last.first_pkt, 9);
     cr_assert_eq(s.last.ident, 0x1234);
@@ -297,7 +296,7 @@ Test(defrag, inconsistent_too_big_and_cut)
     }
     for (int k = 0; k < 2; k++) {
         pc_decode(&d, big[k], (uint32_t)blen[k], (uint32_t)blen[k], 1);
-        cr_assert_eq(pc_defrag_packet(df, &d, 10 + k, 2, &fr, &len), 1);
+        cr_assert_eq(pc_defrag_packet(df, &d, 10 + k, 2, &fr), 1);
     }
     cr_assert_eq(s.n[PC_DF_TOO_BIG], 1, "32768 + 32776 bytes and a header pass 65535");
     cr_assert_eq(pc_defrag_stats(df)->datagrams, 0);
@@ -311,9 +310,8 @@ Test(defrag, non_fragments_pass_through)
     struct pc_decoded d;
     pc_decode(&d, frame, (uint32_t)n, (uint32_t)n, 1);
     struct pc_defrag *df = pc_defrag_new(NULL, NULL, NULL);
-    const uint8_t *fr;
-    uint32_t len;
-    cr_assert_eq(pc_defrag_packet(df, &d, 1, 0, &fr, &len), 0);
+    struct pc_defrag_out fr;
+    cr_assert_eq(pc_defrag_packet(df, &d, 1, 0, &fr), 0);
     cr_assert_eq(pc_defrag_stats(df)->fragments, 0);
     pc_defrag_free(df);
 }

@@ -24,6 +24,7 @@
 #include "fuzz/fuzz_dns.c"
 #include "fuzz/fuzz_rebuild.c"
 #include "fuzz/fuzz_cliparse.c"
+#include "fuzz/fuzz_defrag.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -40,6 +41,7 @@ static const struct {
     { "dns", fuzz_dns, 10 },
     { "rebuild", fuzz_rebuild, 50 },
     { "cliparse", fuzz_cliparse, 30 },
+    { "defrag", fuzz_defrag, 15 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -123,3 +125,4 @@ Test(fuzz, replay_reader) { fz_replay(1); }
 Test(fuzz, replay_dns) { fz_replay(2); }
 Test(fuzz, replay_rebuild) { fz_replay(3); }
 Test(fuzz, replay_cliparse) { fz_replay(4); }
+Test(fuzz, replay_defrag) { fz_replay(5); }

@@ -40,6 +40,7 @@ struct dgram {
     int64_t total;               /* payload length, -1 until the last fragment */
     uint8_t *head;               /* link header + unfragmentable IP part of the offset-0 fragment */
     uint32_t headlen, ip_off;
+    int linktype;                /* of the frame head came from */
     uint32_t nh_at;              /* IPv6: where in head the Next Header that said 44 is */
     uint8_t frag_nh;             /* IPv6: the Fragment header's Next Header */
     uint64_t mem;
@@ -305,6 +306,7 @@ static int keep_head(struct pc_defrag *df, struct dgram *g, const struct pc_deco
         free(g->head);
     }
     g->head = h;
+    g->linktype = d->linktype;
     g->headlen = p->unfrag_end;
     g->ip_off = p->ip_off;
     g->nh_at = p->nh_at;
@@ -381,7 +383,7 @@ static int assemble(struct pc_defrag *df, struct dgram *g, const struct frag **o
 
 /* A fragment of a datagram already pending (or just created). */
 static int take(struct pc_defrag *df, struct dgram *g, const struct pc_decoded *d, const struct piece *p,
-                uint64_t pktno, const uint8_t **frame, uint32_t *len)
+                uint64_t pktno, struct pc_defrag_out *out)
 {
     g->last_pkt = pktno;
     uint64_t end = (uint64_t)p->off + p->len;
@@ -416,13 +418,14 @@ static int take(struct pc_defrag *df, struct dgram *g, const struct pc_decoded *
     if (!order) return PC_ENOMEM;
     rc = 1;
     if (complete(g, order)) {
-        int a = assemble(df, g, order, len);
+        int a = assemble(df, g, order, &out->len);
         if (a == PC_ENOMEM) rc = a;
         else if (a == PC_DF_TOO_BIG) give_up(df, g, PC_DF_TOO_BIG);
         else {
             df->st.datagrams++;
+            out->frame = df->out;
+            out->linktype = g->linktype;
             free_dgram(df, g);
-            *frame = df->out;
             rc = 2;
         }
     }
@@ -431,7 +434,7 @@ static int take(struct pc_defrag *df, struct dgram *g, const struct pc_decoded *
 }
 
 int pc_defrag_packet(struct pc_defrag *df, const struct pc_decoded *d, uint64_t pktno, pc_time_ns ts,
-                     const uint8_t **frame, uint32_t *len)
+                     struct pc_defrag_out *out)
 {
     expire(df, ts);
     struct piece p = { 0 };
@@ -453,7 +456,7 @@ int pc_defrag_packet(struct pc_defrag *df, const struct pc_decoded *d, uint64_t 
     struct dgram *g = find(df, &p);
     if (!g) g = create(df, &p, pktno, ts);
     if (!g) return PC_ENOMEM;
-    return take(df, g, d, &p, pktno, frame, len);
+    return take(df, g, d, &p, pktno, out);
 }
 
 /* Forget every pending datagram (reporting each as `what`, unless 0):

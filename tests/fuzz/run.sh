@@ -71,6 +71,7 @@ seed() {
     case $t in
     reader) seed_reader "$gen" ;;
     decode | rebuild | dns) seed_packets "$t" "$gen" ;;
+    defrag) python3 "$HERE/defrag-seeds.py" "$gen" golden/*.pcap ;;
     esac
     # Each source gets its own name prefix: the splitter names seeds by
     # position, so golden and corpus seeds would otherwise collide.

@@ -1,9 +1,9 @@
 /* IP defragmentation (IPv4, RFC 791; IPv6, RFC 8200 4.5) for analysis:
  * fragments are offered as decoded packets in capture order; when one
- * completes a datagram, the whole datagram comes back as a frame of the
- * same link type (the completing packet's link header, then the datagram
- * with its IP header made whole), ready for pc_decode, as tshark shows a
- * reassembled datagram on the fragment that completes it.
+ * completes a datagram, the whole datagram comes back as a frame (the link
+ * header of the fragment at offset 0, then the datagram with its IP header
+ * made whole) with that fragment's link type, ready for pc_decode, as
+ * tshark shows a reassembled datagram on the fragment that completes it.
  *
  * Overlaps follow a policy: the first bytes received win (the default, as
  * Linux and BSD stacks keep queued data) or the last ones do; overlapping
@@ -81,17 +81,23 @@ struct pc_defrag;
 struct pc_defrag *pc_defrag_new(const struct pc_defrag_opts *o, pc_defrag_report_cb cb, void *ctx);
 void pc_defrag_free(struct pc_defrag *df);
 
+/* A reassembled datagram: valid until the next call. */
+struct pc_defrag_out {
+    const uint8_t *frame;
+    uint32_t len;
+    int linktype;            /* of the fragment whose link header it carries */
+};
+
 /* Offer a decoded packet (pktno: its number, for reports; ts: its time).
  *   0  not a fragment: use the packet as it is;
  *   1  a fragment, held (or given up and reported): nothing to decode yet;
- *   2  the fragment completed a datagram: *frame (and *len) is the whole frame
- *      (valid until the next call), to decode with the packet's link type;
+ *   2  the fragment completed a datagram: *out has the whole frame;
  *   PC_ENOMEM.
  * The datagram's IP header is the first fragment's with lengths, flags,
  * offset and (IPv4) checksum made those of a whole datagram; for IPv6 the
  * Fragment header is removed and the Next Header before it takes its value. */
 int pc_defrag_packet(struct pc_defrag *df, const struct pc_decoded *d, uint64_t pktno, pc_time_ns ts,
-                     const uint8_t **frame, uint32_t *len);
+                     struct pc_defrag_out *out);
 /* Report every datagram still pending as PC_DF_INCOMPLETE and drop them. */
 void pc_defrag_finish(struct pc_defrag *df);
 const struct pc_defrag_stats *pc_defrag_stats(const struct pc_defrag *df);
