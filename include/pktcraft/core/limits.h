@@ -22,6 +22,20 @@ struct pc_limits {
     uint64_t ng_interfaces; /* pcapng interfaces a reader keeps */
     uint64_t ng_meta;       /* pcapng metadata strings kept in all (comments, names), bytes */
     uint64_t ng_meta_item;  /* one such string, bytes: longer ones are cut */
+    /* analysis (lib/analysis) */
+    uint64_t flows;         /* flows tracked at once: the least recently active is evicted */
+    uint64_t reasm_flow;    /* out-of-order TCP bytes held per flow direction */
+    uint64_t reasm_total;   /* out-of-order TCP bytes held in all */
+    uint64_t defrag_mem;    /* IP fragment bytes held in all */
+    uint64_t defrag_datagrams; /* datagrams being reassembled at once */
+    uint64_t http_line;     /* one HTTP start line or header line, bytes */
+    uint64_t http_fields;   /* header (or trailer) fields of one HTTP message */
+    uint64_t http_head;     /* start line and headers of one HTTP message, bytes */
+    uint64_t http_pipeline; /* HTTP requests awaiting their response, per connection */
+    uint64_t tls_handshake; /* one TLS handshake message, bytes (held whole to be parsed) */
+    uint64_t tls_extensions; /* extensions of one TLS hello */
+    uint64_t dns_pending;   /* DNS queries awaiting their response, in all */
+    uint64_t stats_keys;    /* distinct talkers or ports counted exactly by stats */
 };
 
 /* The defaults (documented in the README's limits table). */
