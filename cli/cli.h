@@ -28,6 +28,8 @@ uint64_t cli_parse_uint(const char *opt, const char *s, uint64_t max);
 pc_time_ns cli_parse_time(const char *opt, const char *s);
 int64_t cli_parse_duration(const char *opt, const char *s);
 pc_time_ns cli_now(void);
+/* --overlap first|last: enum pc_overlap_policy. */
+int cli_parse_overlap(const char *opt, const char *s);
 
 /* Standard output as the one writer (fmt.h), in sink mode over fd 1:
  * JSON and bulk text go through it.  cli_out_flush() drains it and exits 1
@@ -61,5 +63,6 @@ int cmd_read(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
 
 #endif

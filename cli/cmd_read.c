@@ -1,10 +1,10 @@
 /* pktcraft read: decode a capture file, one line or JSON object per packet. */
 #include <getopt.h>
-#include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "pktcraft/core/fmt.h"
 
 enum fmt { FMT_TEXT, FMT_JSONL, FMT_JSON };
@@ -66,12 +66,7 @@ static void parse_args(struct read_args *a, int argc, char **argv)
     }
     if (optind >= argc) cli_usage_error("a FILE to read is required ('-' for stdin)");
     a->path = argv[optind++];
-    size_t n = 0;
-    for (; optind < argc; optind++) {
-        int w = snprintf(a->filter + n, sizeof a->filter - n, "%s%s", n ? " " : "", argv[optind]);
-        if (w < 0 || (size_t)w >= sizeof a->filter - n) cli_usage_error("filter expression too long");
-        n += (size_t)w;
-    }
+    cli_filter_join(a->filter, sizeof a->filter, argc, argv);
 }
 
 /* ---- field extraction shared by both output formats ---- */
@@ -416,68 +411,6 @@ static void print_json(struct pc_fmt *o, uint64_t n, const struct pc_pkthdr *h, 
 
 /* ---- main loop ---- */
 
-/* A BPF program is compiled for one link type; a pcapng file can mix
- * them, so one program per link type seen, compiled on first use. */
-#define MAX_FILTER_LINKS 16
-
-struct filter {
-    const char *expr;
-    int n;
-    struct { int linktype; pcap_t *p; struct bpf_program prog; } c[MAX_FILTER_LINKS];
-};
-
-/* libpcap compiles for a DLT_ value, which differs from the LINKTYPE_
- * number stored in files for a few old types. */
-static int linktype_to_dlt(int lt)
-{
-    switch (lt) {
-    case 100: return DLT_ATM_RFC1483;
-    case 101: return DLT_RAW;
-    case 102: return DLT_SLIP_BSDOS;
-    case 103: return DLT_PPP_BSDOS;
-    default: return lt;
-    }
-}
-
-static struct bpf_program *filter_for(struct filter *flt, int linktype)
-{
-    for (int k = 0; k < flt->n; k++)
-        if (flt->c[k].linktype == linktype) return &flt->c[k].prog;
-    if (flt->n == MAX_FILTER_LINKS) cli_runtime_error("filter: more than %d link types in one file", MAX_FILTER_LINKS);
-    int k = flt->n;
-    flt->c[k].linktype = linktype;
-    flt->c[k].p = pcap_open_dead(linktype_to_dlt(linktype), 262144);
-    if (!flt->c[k].p || pcap_compile(flt->c[k].p, &flt->c[k].prog, flt->expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
-        cli_usage_error("filter '%s' (link type %d): %s", flt->expr, linktype,
-                        flt->c[k].p ? pcap_geterr(flt->c[k].p) : "cannot compile");
-    flt->n++;
-    return &flt->c[k].prog;
-}
-
-/* Compile for the file's first link type at once, so a bad expression is a
- * usage error before any output. */
-static void filter_setup(struct filter *flt, const char *expr, int linktype)
-{
-    flt->expr = expr;
-    flt->n = 0;
-    if (expr[0]) filter_for(flt, linktype >= 0 ? linktype : PC_LINK_ETHERNET);
-}
-
-static bool filter_match(struct filter *flt, const struct pc_pkthdr *h, const uint8_t *data)
-{
-    if (!flt->expr[0]) return true;
-    struct pcap_pkthdr ph = { .caplen = h->caplen, .len = h->len };
-    return pcap_offline_filter(filter_for(flt, h->linktype), &ph, data) != 0;
-}
-
-static void filter_free(struct filter *flt)
-{
-    for (int k = 0; k < flt->n; k++) {
-        pcap_freecode(&flt->c[k].prog);
-        pcap_close(flt->c[k].p);
-    }
-}
-
 int cmd_read(int argc, char **argv)
 {
     struct read_args a;
@@ -488,8 +421,8 @@ int cmd_read(int argc, char **argv)
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     struct pc_fmt *o = cli_out(a.fmt != FMT_TEXT); /* JSON only: text goes through stdio */
-    struct filter flt;
-    filter_setup(&flt, a.filter, pc_reader_linktype(r));
+    struct cli_filter flt;
+    cli_filter_setup(&flt, a.filter, pc_reader_linktype(r));
     struct pc_pkthdr h = { 0 };
     const uint8_t *data = NULL;
     struct pc_decoded d;
@@ -499,7 +432,7 @@ int cmd_read(int argc, char **argv)
     if (a.fmt == FMT_JSON) pc_fmt_putc(o, '[');
     while ((!a.count || shown < a.count) && (rc = pc_reader_next(r, &h, &data)) > 0) {
         n++;
-        if (!filter_match(&flt, &h, data)) continue;
+        if (!cli_filter_match(&flt, &h, data)) continue;
         pc_decode(&d, data, h.caplen, h.len, h.linktype);
         collect(&f, &d);
         if (a.fmt == FMT_TEXT) print_text(stdout, &h, &f);
@@ -511,7 +444,7 @@ int cmd_read(int argc, char **argv)
         shown++;
     }
     if (a.fmt == FMT_JSON) pc_fmt_put(o, "]\n", 2);
-    filter_free(&flt);
+    cli_filter_free(&flt);
     int status = EXIT_OK;
     if (a.count && shown >= a.count) rc = 0;
     if (rc < 0) {

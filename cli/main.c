@@ -22,6 +22,7 @@ static const struct {
     { "info", cmd_info, "describe capture files, like capinfos" },
     { "convert", cmd_convert, "rewrite a capture as pcap, nsecpcap or pcapng, losslessly" },
     { "merge", cmd_merge, "merge captures by timestamp, like mergecap" },
+    { "flows", cmd_flows, "list TCP/UDP flows with reassembly counters, write their streams" },
 };
 
 static void usage(FILE *f)

@@ -108,3 +108,10 @@ void cli_fmt_ts(pc_time_ns ts, char out[32])
     if (ns < 0) { ns += PC_NS_PER_SEC; sec--; }
     snprintf(out, 32, "%lld.%09lld", (long long)sec, (long long)ns);
 }
+
+int cli_parse_overlap(const char *opt, const char *s)
+{
+    if (!strcmp(s, "first")) return PC_OVERLAP_FIRST;
+    if (!strcmp(s, "last")) return PC_OVERLAP_LAST;
+    cli_usage_error("%s: '%s' is not first or last", opt, s);
+}

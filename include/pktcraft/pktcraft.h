@@ -24,5 +24,12 @@
 #include "wire/tunnel.h"
 #include "core/fmt.h"
 #include "core/rebuild.h"
+#include "core/hash.h"
+#include "analysis/defrag.h"
+#include "analysis/stream.h"
+#include "analysis/flow.h"
+#include "analysis/analyzer.h"
+#include "analysis/tls.h"
+#include "analysis/http.h"
 
 #endif

@@ -1,0 +1,86 @@
+/* The analysis pipeline: packets in capture order go through the decoder,
+ * IP defragmentation, the flow table and TCP reassembly, and out come
+ * callbacks: every packet as decoded (a completed datagram decoded whole),
+ * every flow when it ends, the reassembled bytes of every TCP stream and
+ * its gaps, and the reports of fragments that could not be reassembled.
+ *
+ *     struct pc_analyzer *a = pc_analyzer_new(&opts, &cbs, ctx);
+ *     while (pc_reader_next(r, &h, &data) > 0) pc_analyzer_packet(a, &h, data);
+ *     pc_analyzer_finish(a);   // every flow still open ends here
+ *     pc_analyzer_free(a);
+ *
+ * Memory is bounded by the limits (core/limits.h): flows, reasm-flow,
+ * reasm-total, defrag-mem, defrag-datagrams; nothing grows with the
+ * number of packets.  Time is capture time. */
+#ifndef PKTCRAFT_ANALYZER_H
+#define PKTCRAFT_ANALYZER_H
+
+#include <stdbool.h>
+#include "../core/common.h"
+#include "defrag.h"
+#include "flow.h"
+#include "stream.h"
+
+struct pc_pkthdr;
+struct pc_decoded;
+struct pc_limits;
+
+/* One packet as the analyzer saw it (valid during the callback). */
+struct pc_apkt {
+    uint64_t n;                  /* 1-based packet number in the capture */
+    const struct pc_pkthdr *h;
+    const struct pc_decoded *d;  /* the packet decoded, or the datagram it completed */
+    bool reassembled;            /* d is a whole datagram this fragment completed */
+    bool fragment;               /* a fragment held for reassembly (d is the fragment) */
+    const struct pc_flow *flow;  /* its TCP/UDP flow, or NULL */
+    int dir;                     /* 0 client to server, 1 back (with a flow) */
+    uint32_t l4_payload;         /* TCP/UDP payload bytes (with a flow) */
+};
+
+struct pc_analyzer_opts {
+    const struct pc_limits *lim; /* NULL: the defaults */
+    int overlap;                 /* enum pc_overlap_policy, for fragments and streams */
+    bool no_defrag;              /* fragments stay fragments */
+    bool no_streams;             /* flows and their counters only: no TCP bytes reassembled */
+    int64_t tcp_idle_ns;         /* 0: 300 s */
+    int64_t udp_idle_ns;         /* 0: 60 s */
+    int64_t linger_ns;           /* after a close or reset; 0: 10 s */
+    unsigned decode_flags;       /* PC_DEC_* for pc_decode_flags */
+};
+
+struct pc_analyzer_cbs {
+    void (*packet)(void *ctx, const struct pc_apkt *p);
+    void (*flow_end)(void *ctx, const struct pc_flow *f);
+    /* reassembled TCP bytes and gaps, by flow and direction */
+    void (*data)(void *ctx, const struct pc_flow *f, int dir, const uint8_t *p, size_t n, uint64_t off, pc_time_ns ts);
+    void (*gap)(void *ctx, const struct pc_flow *f, int dir, uint64_t off, uint64_t n, int why);
+    void (*stream_end)(void *ctx, const struct pc_flow *f, int dir, pc_time_ns ts);
+    void (*conflict)(void *ctx, const struct pc_flow *f, int dir, uint64_t off, uint64_t n);
+    /* UDP payloads, by flow and direction */
+    void (*datagram)(void *ctx, const struct pc_flow *f, int dir, const uint8_t *p, size_t n, const struct pc_apkt *pk);
+    void (*frag)(void *ctx, const struct pc_defrag_report *r);
+    /* per-flow state of a consumer: called when a flow starts (return a
+     * pointer kept with it, pc_flow_user()) and when it ends */
+    void *(*flow_start)(void *ctx, const struct pc_flow *f);
+    void (*flow_free)(void *ctx, const struct pc_flow *f, void *user);
+};
+
+struct pc_analyzer_stats {
+    uint64_t packets, flows, flows_evicted;
+    uint64_t fragments, datagrams;
+    uint64_t flows_peak;         /* most flows held at once */
+    uint64_t reasm_peak;         /* most stream bytes held at once */
+};
+
+struct pc_analyzer;
+struct pc_analyzer *pc_analyzer_new(const struct pc_analyzer_opts *o, const struct pc_analyzer_cbs *cbs, void *ctx);
+/* 0, or PC_ENOMEM. */
+int pc_analyzer_packet(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data);
+/* End every flow (in the order they began) and give up pending fragments. */
+void pc_analyzer_finish(struct pc_analyzer *a);
+void pc_analyzer_free(struct pc_analyzer *a);
+const struct pc_analyzer_stats *pc_analyzer_stats(const struct pc_analyzer *a);
+/* The consumer pointer flow_start returned for f. */
+void *pc_flow_user(const struct pc_flow *f);
+
+#endif

@@ -1,0 +1,546 @@
+/* The analysis pipeline (include/pktcraft/analysis/analyzer.h): decode,
+ * defragment, find the flow, reassemble TCP.
+ *
+ * Flows live in a hash table keyed by the 5-tuple with the endpoints in a
+ * fixed order (so both directions find the same entry), and on one of
+ * three activity lists (UDP, open TCP, closed TCP), most recent first: the
+ * idle timeouts look only at the tails, eviction takes the oldest tail, so
+ * each packet costs O(1) beyond its decode. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pktcraft/analysis/analyzer.h"
+#include "pktcraft/capture/pcap.h"
+#include "pktcraft/core/decode.h"
+#include "pktcraft/core/fmt.h"
+#include "pktcraft/core/limits.h"
+#include "pktcraft/wire/ipv4.h"
+#include "pktcraft/wire/ipv6.h"
+#include "pktcraft/wire/tcp.h"
+#include "pktcraft/wire/udp.h"
+
+enum { CLS_UDP, CLS_TCP, CLS_CLOSED, NCLS };
+
+struct aflow {
+    struct pc_flow pub;          /* first: pc_flow_user finds the rest from it */
+    void *user;
+    struct pc_analyzer *a;
+    struct aflow *hnext;
+    struct aflow *newer, *older; /* activity list of its class */
+    int cls;
+    uint8_t ep[2][16];           /* endpoints in key order */
+    uint16_t port[2];
+    bool ep0_client;
+    bool fin[2];
+    bool have_isn;
+    uint32_t isn;                /* the client's SYN sequence number */
+    struct pc_stream *st;
+};
+
+struct pc_analyzer {
+    struct pc_analyzer_opts o;
+    struct pc_limits lim;
+    struct pc_analyzer_cbs cbs;
+    void *ctx;
+    struct pc_defrag *df;
+    struct pc_stream_pool pool;
+    struct aflow **bucket;
+    uint64_t nbuckets, nflows, next_id;
+    struct aflow *newest[NCLS], *oldest[NCLS];
+    int64_t timeout[NCLS];
+    struct pc_decoded d, d2;
+    struct pc_analyzer_stats st;
+};
+
+const char *pc_flow_state_name(int state)
+{
+    static const char *const names[] = { "udp", "syn-sent", "syn-received", "established", "half-closed", "closed",
+                                         "reset" };
+    return state >= 0 && state <= PC_FLOW_RESET ? names[state] : "?";
+}
+
+const char *pc_flow_end_name(int why)
+{
+    static const char *const names[] = { "?", "closed", "idle", "evicted", "capture-end" };
+    return why >= 0 && why <= PC_FLOW_END_CAPTURE ? names[why] : "?";
+}
+
+void pc_flow_addr_str(const struct pc_flow *f, int server, char out[46])
+{
+    const uint8_t *a = server ? f->server : f->client;
+    if (f->family == 4) pc_fmt_ip4(a, out);
+    else pc_fmt_ip6(a, out);
+}
+
+void *pc_flow_user(const struct pc_flow *f) { return ((const struct aflow *)(const void *)f)->user; }
+
+static void defrag_report(void *ctx, const struct pc_defrag_report *r)
+{
+    struct pc_analyzer *a = ctx;
+    if (a->cbs.frag) a->cbs.frag(a->ctx, r);
+}
+
+struct pc_analyzer *pc_analyzer_new(const struct pc_analyzer_opts *o, const struct pc_analyzer_cbs *cbs, void *ctx)
+{
+    struct pc_analyzer *a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    if (o) a->o = *o;
+    if (a->o.lim) a->lim = *a->o.lim;
+    else pc_limits_default(&a->lim);
+    a->o.lim = &a->lim;
+    if (cbs) a->cbs = *cbs;
+    a->ctx = ctx;
+    a->timeout[CLS_UDP] = a->o.udp_idle_ns ? a->o.udp_idle_ns : 60 * PC_NS_PER_SEC;
+    a->timeout[CLS_TCP] = a->o.tcp_idle_ns ? a->o.tcp_idle_ns : 300 * PC_NS_PER_SEC;
+    a->timeout[CLS_CLOSED] = a->o.linger_ns ? a->o.linger_ns : 10 * PC_NS_PER_SEC;
+    a->pool.limit = a->lim.reasm_total;
+    a->nbuckets = 4096;
+    a->bucket = calloc(a->nbuckets, sizeof(struct aflow *));
+    struct pc_defrag_opts dfo = { .policy = a->o.overlap, .mem = a->lim.defrag_mem,
+                                  .datagrams = (uint32_t)a->lim.defrag_datagrams };
+    if (!a->o.no_defrag) a->df = pc_defrag_new(&dfo, defrag_report, a);
+    if (!a->bucket || (!a->o.no_defrag && !a->df)) {
+        pc_analyzer_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+const struct pc_analyzer_stats *pc_analyzer_stats(const struct pc_analyzer *a) { return &a->st; }
+
+/* ------------------------------------------------------------ the key */
+
+struct key {
+    uint8_t family, proto;
+    uint8_t src[16], dst[16];
+    uint16_t sport, dport;
+};
+
+static bool ep_less(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+{
+    int c = memcmp(a, b, 16);
+    return c < 0 || (c == 0 && pa < pb);
+}
+
+static uint64_t key_hash(const struct key *k)
+{
+    /* symmetric: both directions hash alike */
+    bool swap = ep_less(k->dst, k->dport, k->src, k->sport);
+    const uint8_t *a = swap ? k->dst : k->src, *b = swap ? k->src : k->dst;
+    uint16_t pa = swap ? k->dport : k->sport, pb = swap ? k->sport : k->dport;
+    uint64_t h = 1469598103934665603ull;
+    size_t n = k->family == 4 ? 4 : 16;
+    for (size_t i = 0; i < n; i++) h = (h ^ a[i]) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+    h = (h ^ ((uint64_t)pa << 16 | pb)) * 1099511628211ull;
+    h = (h ^ k->proto) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+/* Which of f's endpoints sent a packet of key k: 0 or 1, or -1 when k is
+ * not f's. */
+static int match(const struct aflow *f, const struct key *k)
+{
+    if (f->pub.family != k->family || f->pub.proto != k->proto) return -1;
+    size_t n = k->family == 4 ? 4 : 16;
+    if (f->port[0] == k->sport && f->port[1] == k->dport && !memcmp(f->ep[0], k->src, n) &&
+        !memcmp(f->ep[1], k->dst, n))
+        return 0;
+    if (f->port[1] == k->sport && f->port[0] == k->dport && !memcmp(f->ep[1], k->src, n) &&
+        !memcmp(f->ep[0], k->dst, n))
+        return 1;
+    return -1;
+}
+
+/* ------------------------------------------------------------ lists */
+
+static void list_unlink(struct pc_analyzer *a, struct aflow *f)
+{
+    if (f->newer) f->newer->older = f->older;
+    else a->newest[f->cls] = f->older;
+    if (f->older) f->older->newer = f->newer;
+    else a->oldest[f->cls] = f->newer;
+    f->newer = f->older = NULL;
+}
+
+static void list_push(struct pc_analyzer *a, struct aflow *f, int cls)
+{
+    f->cls = cls;
+    f->older = a->newest[cls];
+    f->newer = NULL;
+    if (a->newest[cls]) a->newest[cls]->newer = f;
+    else a->oldest[cls] = f;
+    a->newest[cls] = f;
+}
+
+static void touch(struct pc_analyzer *a, struct aflow *f, int cls)
+{
+    if (a->newest[f->cls] == f && f->cls == cls) return;
+    list_unlink(a, f);
+    list_push(a, f, cls);
+}
+
+/* ------------------------------------------------------------ streams */
+
+static void s_data(void *ctx, int dir, const uint8_t *p, size_t n, uint64_t off, pc_time_ns ts)
+{
+    struct aflow *f = ctx;
+    if (f->a->cbs.data) f->a->cbs.data(f->a->ctx, &f->pub, dir, p, n, off, ts);
+}
+
+static void s_gap(void *ctx, int dir, uint64_t off, uint64_t n, int why)
+{
+    struct aflow *f = ctx;
+    if (f->a->cbs.gap) f->a->cbs.gap(f->a->ctx, &f->pub, dir, off, n, why);
+}
+
+static void s_end(void *ctx, int dir, pc_time_ns ts)
+{
+    struct aflow *f = ctx;
+    if (f->a->cbs.stream_end) f->a->cbs.stream_end(f->a->ctx, &f->pub, dir, ts);
+}
+
+static void s_conflict(void *ctx, int dir, uint64_t off, uint64_t n)
+{
+    struct aflow *f = ctx;
+    if (f->a->cbs.conflict) f->a->cbs.conflict(f->a->ctx, &f->pub, dir, off, n);
+}
+
+static const struct pc_stream_sink SINK = { s_data, s_gap, s_end, s_conflict };
+
+/* The stream's counters into the flow record. */
+static void take_stats(struct aflow *f)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        const struct pc_stream_stats *s = pc_stream_stats(f->st, dir);
+        struct pc_flow_dir *d = &f->pub.dir[dir];
+        d->bytes = s->bytes;
+        d->retrans = s->retrans;
+        d->gaps = s->gaps;
+        d->gap_bytes = s->gap_bytes;
+        d->overlaps = s->overlaps;
+        d->conflicts = s->conflicts;
+    }
+}
+
+/* ------------------------------------------------------------ flow life */
+
+static void end_flow(struct pc_analyzer *a, struct aflow *f, int why)
+{
+    if (f->st) {
+        pc_stream_finish(f->st, f->pub.last_ts);
+        take_stats(f);
+    }
+    f->pub.end = why;
+    if (why == PC_FLOW_END_EVICTED) a->st.flows_evicted++;
+    if (a->cbs.flow_end) a->cbs.flow_end(a->ctx, &f->pub);
+    if (a->cbs.flow_free) a->cbs.flow_free(a->ctx, &f->pub, f->user);
+    list_unlink(a, f);
+    pc_stream_free(f->st);
+    a->nflows--;
+    free(f);
+}
+
+static void unhash(struct pc_analyzer *a, struct aflow *f)
+{
+    struct key k = { .family = f->pub.family, .proto = f->pub.proto, .sport = f->port[0], .dport = f->port[1] };
+    memcpy(k.src, f->ep[0], 16);
+    memcpy(k.dst, f->ep[1], 16);
+    struct aflow **pp = &a->bucket[key_hash(&k) & (a->nbuckets - 1)];
+    while (*pp != f) pp = &(*pp)->hnext;
+    *pp = f->hnext;
+}
+
+static void finish_flow(struct pc_analyzer *a, struct aflow *f, int why)
+{
+    unhash(a, f);
+    end_flow(a, f, why);
+}
+
+static void expire(struct pc_analyzer *a, pc_time_ns now)
+{
+    for (int c = 0; c < NCLS; c++)
+        while (a->oldest[c] && now - a->oldest[c]->pub.last_ts > a->timeout[c])
+            finish_flow(a, a->oldest[c], c == CLS_CLOSED ? PC_FLOW_END_CLOSED : PC_FLOW_END_IDLE);
+}
+
+/* The least recently active flow of all, to make room. */
+static void evict(struct pc_analyzer *a)
+{
+    struct aflow *victim = NULL;
+    for (int c = 0; c < NCLS; c++)
+        if (a->oldest[c] && (!victim || a->oldest[c]->pub.last_ts < victim->pub.last_ts)) victim = a->oldest[c];
+    if (victim) finish_flow(a, victim, PC_FLOW_END_EVICTED);
+}
+
+static void grow(struct pc_analyzer *a)
+{
+    uint64_t n = a->nbuckets * 2;
+    struct aflow **nb = calloc(n, sizeof(struct aflow *));
+    if (!nb) return; /* keep the smaller table: slower, still right */
+    for (uint64_t i = 0; i < a->nbuckets; i++) {
+        for (struct aflow *f = a->bucket[i], *next; f; f = next) {
+            next = f->hnext;
+            struct key k = { .family = f->pub.family, .proto = f->pub.proto, .sport = f->port[0], .dport = f->port[1] };
+            memcpy(k.src, f->ep[0], 16);
+            memcpy(k.dst, f->ep[1], 16);
+            uint64_t b = key_hash(&k) & (n - 1);
+            f->hnext = nb[b];
+            nb[b] = f;
+        }
+    }
+    free(a->bucket);
+    a->bucket = nb;
+    a->nbuckets = n;
+}
+
+/* Who is the client of a new flow whose first packet is k. */
+static bool src_is_client(const struct key *k, uint8_t tcpflags, bool *by_syn)
+{
+    *by_syn = false;
+    if (k->proto == PC_IPPROTO_TCP && (tcpflags & PC_TCP_SYN)) {
+        *by_syn = true;
+        return !(tcpflags & PC_TCP_ACK);
+    }
+    if (k->sport != k->dport) return k->sport > k->dport; /* the lower port serves */
+    return true;
+}
+
+static struct aflow *create(struct pc_analyzer *a, const struct key *k, uint8_t tcpflags, uint64_t pktno,
+                            pc_time_ns ts)
+{
+    if (a->nflows >= a->lim.flows) evict(a);
+    if (a->nflows >= a->nbuckets && a->nbuckets < (1ull << 26)) grow(a);
+    struct aflow *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->a = a;
+    size_t n = k->family == 4 ? 4 : 16;
+    memcpy(f->ep[0], k->src, n);
+    memcpy(f->ep[1], k->dst, n);
+    f->port[0] = k->sport;
+    f->port[1] = k->dport;
+    bool by_syn;
+    f->ep0_client = src_is_client(k, tcpflags, &by_syn);
+    struct pc_flow *p = &f->pub;
+    p->id = ++a->next_id;
+    p->family = k->family;
+    p->proto = k->proto;
+    p->by_syn = by_syn;
+    int c = f->ep0_client ? 0 : 1;
+    memcpy(p->client, f->ep[c], n);
+    memcpy(p->server, f->ep[1 - c], n);
+    p->cport = f->port[c];
+    p->sport = f->port[1 - c];
+    p->first_ts = p->last_ts = ts;
+    p->first_pkt = p->last_pkt = pktno;
+    p->state = k->proto == PC_IPPROTO_TCP ? PC_FLOW_SYN_SENT : PC_FLOW_UDP;
+    if (k->proto == PC_IPPROTO_TCP && !a->o.no_streams) {
+        f->st = pc_stream_new(a->o.overlap, a->lim.reasm_flow, &a->pool, &SINK, f);
+        if (!f->st) {
+            free(f);
+            return NULL;
+        }
+    }
+    uint64_t b = key_hash(k) & (a->nbuckets - 1);
+    f->hnext = a->bucket[b];
+    a->bucket[b] = f;
+    list_push(a, f, k->proto == PC_IPPROTO_TCP ? CLS_TCP : CLS_UDP);
+    a->nflows++;
+    a->st.flows++;
+    if (a->nflows > a->st.flows_peak) a->st.flows_peak = a->nflows;
+    if (a->cbs.flow_start) f->user = a->cbs.flow_start(a->ctx, p);
+    return f;
+}
+
+static struct aflow *lookup(struct pc_analyzer *a, const struct key *k, int *side)
+{
+    for (struct aflow *f = a->bucket[key_hash(k) & (a->nbuckets - 1)]; f; f = f->hnext)
+        if ((*side = match(f, k)) >= 0) return f;
+    return NULL;
+}
+
+/* TCP state after a segment of direction dir with these flags. */
+static void tcp_state(struct pc_analyzer *a, struct aflow *f, int dir, uint8_t fl, uint32_t plen)
+{
+    struct pc_flow *p = &f->pub;
+    if (fl & PC_TCP_RST) p->state = PC_FLOW_RESET;
+    else if (p->state == PC_FLOW_RESET) {
+        /* stays reset */
+    } else if (fl & PC_TCP_FIN) {
+        f->fin[dir] = true;
+        p->state = f->fin[0] && f->fin[1] ? PC_FLOW_CLOSED : PC_FLOW_HALF_CLOSED;
+    } else if ((fl & PC_TCP_SYN) && (fl & PC_TCP_ACK) && dir == 1 && p->state == PC_FLOW_SYN_SENT) {
+        p->state = PC_FLOW_SYN_RECEIVED;
+    } else if ((fl & PC_TCP_ACK) && !(fl & PC_TCP_SYN) && p->state == PC_FLOW_SYN_RECEIVED && dir == 0) {
+        p->state = PC_FLOW_ESTABLISHED;
+    } else if (p->state == PC_FLOW_SYN_SENT && !(fl & PC_TCP_SYN) && (plen || (fl & PC_TCP_ACK)) && !f->have_isn) {
+        p->state = PC_FLOW_ESTABLISHED; /* picked up mid-stream */
+        p->mid = true;
+    }
+    touch(a, f, p->state == PC_FLOW_CLOSED || p->state == PC_FLOW_RESET ? CLS_CLOSED : CLS_TCP);
+}
+
+/* A SYN from the client that starts another connection on the same
+ * tuple: after a close or reset, or with another ISN. */
+static bool new_connection(const struct aflow *f, int dir, uint8_t fl, uint32_t seq)
+{
+    if (!(fl & PC_TCP_SYN) || (fl & PC_TCP_ACK) || dir != 0) return false;
+    if (f->pub.state == PC_FLOW_CLOSED || f->pub.state == PC_FLOW_RESET) return true;
+    return f->have_isn && seq != f->isn;
+}
+
+/* ------------------------------------------------------------ packets */
+
+/* The innermost TCP/UDP layer not inside an ICMP error, with its IP
+ * layer, whose header is captured and sound. */
+static int transport_layer(const struct pc_decoded *d, int *ip)
+{
+    int l4 = -1;
+    *ip = -1;
+    int cur_ip = -1;
+    for (int i = 0; i < d->n; i++) {
+        const struct pc_layer *l = &d->l[i];
+        if (l->flags & PC_LF_QUOTED) continue;
+        if (l->proto == PC_P_IPV4 || l->proto == PC_P_IPV6) cur_ip = i;
+        if ((l->proto == PC_P_TCP || l->proto == PC_P_UDP) && cur_ip >= 0) {
+            l4 = i;
+            *ip = cur_ip;
+        }
+    }
+    if (l4 < 0) return -1;
+    const struct pc_layer *l = &d->l[l4];
+    uint32_t need = l->proto == PC_P_TCP ? l->hlen : PC_UDP_HLEN;
+    if (l->flags & (PC_LF_MALFORMED | PC_LF_FRAG) || d->l[*ip].flags & PC_LF_FRAG) return -1;
+    if (need < (l->proto == PC_P_TCP ? PC_TCP_HLEN : PC_UDP_HLEN) || pc_layer_caphdr(d, l4) < need) return -1;
+    return l4;
+}
+
+static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
+{
+    const struct pc_decoded *d = pk->d;
+    int ip, l4 = transport_layer(d, &ip);
+    if (l4 < 0) return;
+    const uint8_t *ih = pc_layer_hdr(d, ip), *th = pc_layer_hdr(d, l4);
+    struct key k = { .proto = d->l[l4].proto == PC_P_TCP ? PC_IPPROTO_TCP : PC_IPPROTO_UDP };
+    if (d->l[ip].proto == PC_P_IPV4) {
+        k.family = 4;
+        memcpy(k.src, pc_ipv4_src(ih), 4);
+        memcpy(k.dst, pc_ipv4_dst(ih), 4);
+    } else {
+        k.family = 6;
+        memcpy(k.src, pc_ipv6_src(ih), 16);
+        memcpy(k.dst, pc_ipv6_dst(ih), 16);
+    }
+    k.sport = pc_get16(th);
+    k.dport = pc_get16(th + 2);
+    uint8_t fl = k.proto == PC_IPPROTO_TCP ? pc_tcp_flags(th) : 0;
+    uint32_t hl = d->l[l4].hlen;
+    /* the payload the headers claim, as far as it was captured */
+    uint32_t start = d->l[l4].off + hl, plen = d->l[l4].plen;
+    if (start > d->caplen) plen = 0;
+    else if (plen > d->caplen - start) plen = d->caplen - start;
+    int side;
+    struct aflow *f = lookup(a, &k, &side);
+    uint32_t seq = k.proto == PC_IPPROTO_TCP ? pc_tcp_seq(th) : 0;
+    if (f && k.proto == PC_IPPROTO_TCP && new_connection(f, f->ep0_client ? side : 1 - side, fl, seq)) {
+        finish_flow(a, f, PC_FLOW_END_CLOSED);
+        f = NULL;
+    }
+    if (!f) {
+        f = create(a, &k, fl, pk->n, pk->h->ts);
+        if (!f) return;
+        side = 0;
+    }
+    int dir = f->ep0_client ? side : 1 - side;
+    struct pc_flow *p = &f->pub;
+    p->last_ts = pk->h->ts;
+    p->last_pkt = pk->n;
+    p->dir[dir].packets++;
+    p->dir[dir].wire_bytes += plen;
+    pk->flow = p;
+    pk->dir = dir;
+    pk->l4_payload = plen;
+    if (k.proto == PC_IPPROTO_UDP) {
+        p->dir[dir].bytes += plen;
+        touch(a, f, CLS_UDP);
+        if (a->cbs.datagram) a->cbs.datagram(a->ctx, p, dir, d->buf + start, plen, pk);
+        return;
+    }
+    if ((fl & PC_TCP_SYN) && !(fl & PC_TCP_ACK) && dir == 0 && !f->have_isn) {
+        f->have_isn = true;
+        f->isn = seq;
+    }
+    if (f->st)
+        pc_stream_segment(f->st, dir, seq, pc_tcp_ack(th), fl, pc_tcp_win(th), d->buf + start, plen, pk->h->ts);
+    tcp_state(a, f, dir, fl, plen);
+    if (f->st && pc_stream_held(f->st) + a->pool.held > a->st.reasm_peak) a->st.reasm_peak = a->pool.held;
+}
+
+int pc_analyzer_packet(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data)
+{
+    struct pc_apkt pk = { .n = ++a->st.packets, .h = h, .d = &a->d };
+    expire(a, h->ts);
+    pc_decode_flags(&a->d, data, h->caplen, h->len, h->linktype, a->o.decode_flags);
+    if (a->df) {
+        struct pc_defrag_out out;
+        int rc = pc_defrag_packet(a->df, &a->d, pk.n, h->ts, &out);
+        if (rc < 0) return rc;
+        if (rc == 1) pk.fragment = true;
+        if (rc == 2) {
+            pc_decode_flags(&a->d2, out.frame, out.len, out.len, out.linktype, a->o.decode_flags);
+            pk.d = &a->d2;
+            pk.reassembled = true;
+        }
+        a->st.fragments = pc_defrag_stats(a->df)->fragments;
+        a->st.datagrams = pc_defrag_stats(a->df)->datagrams;
+    }
+    if (!pk.fragment) flow_packet(a, &pk);
+    if (a->pool.peak > a->st.reasm_peak) a->st.reasm_peak = a->pool.peak;
+    if (a->cbs.packet) a->cbs.packet(a->ctx, &pk);
+    return 0;
+}
+
+static int by_id(const void *x, const void *y)
+{
+    const struct aflow *f = *(struct aflow *const *)x, *g = *(struct aflow *const *)y;
+    return f->pub.id < g->pub.id ? -1 : f->pub.id > g->pub.id;
+}
+
+void pc_analyzer_finish(struct pc_analyzer *a)
+{
+    /* every flow ends, in the order they began (deterministic output) */
+    struct aflow **all = a->nflows ? malloc(a->nflows * sizeof(struct aflow *)) : NULL;
+    uint64_t n = 0;
+    for (int c = 0; c < NCLS; c++)
+        for (struct aflow *f = a->oldest[c]; f; f = f->newer) {
+            if (all) all[n++] = f;
+        }
+    if (all) {
+        qsort(all, n, sizeof(struct aflow *), by_id);
+        for (uint64_t i = 0; i < n; i++) finish_flow(a, all[i], PC_FLOW_END_CAPTURE);
+        free(all);
+    } else {
+        /* no memory for the order: end them as they come */
+        for (int c = 0; c < NCLS; c++)
+            for (struct aflow *f = a->oldest[c], *next; f; f = next) {
+                next = f->newer;
+                finish_flow(a, f, PC_FLOW_END_CAPTURE);
+            }
+    }
+    if (a->df) pc_defrag_finish(a->df);
+}
+
+void pc_analyzer_free(struct pc_analyzer *a)
+{
+    if (!a) return;
+    for (int c = 0; c < NCLS; c++)
+        for (struct aflow *f = a->oldest[c], *next; f; f = next) {
+            next = f->newer;
+            if (a->cbs.flow_free) a->cbs.flow_free(a->ctx, &f->pub, f->user);
+            pc_stream_free(f->st);
+            free(f);
+        }
+    pc_defrag_free(a->df);
+    free(a->bucket);
+    free(a);
+}
