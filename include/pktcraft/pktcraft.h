@@ -29,7 +29,5 @@
 #include "analysis/stream.h"
 #include "analysis/flow.h"
 #include "analysis/analyzer.h"
-#include "analysis/tls.h"
-#include "analysis/http.h"
 
 #endif
