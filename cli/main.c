@@ -23,6 +23,7 @@ static const struct {
     { "convert", cmd_convert, "rewrite a capture as pcap, nsecpcap or pcapng, losslessly" },
     { "merge", cmd_merge, "merge captures by timestamp, like mergecap" },
     { "flows", cmd_flows, "list TCP/UDP flows with reassembly counters, write their streams" },
+    { "stats", cmd_stats, "traffic statistics: protocols, top talkers and ports, intervals" },
 };
 
 static void usage(FILE *f)

@@ -29,5 +29,6 @@
 #include "analysis/stream.h"
 #include "analysis/flow.h"
 #include "analysis/analyzer.h"
+#include "analysis/stats.h"
 
 #endif
