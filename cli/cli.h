@@ -47,6 +47,11 @@ const struct pc_limits *cli_limits(void);
 void cli_limit_opt(const char *spec);
 void cli_limits_help(FILE *out);
 
+/* Text from a file on a terminal: control characters (and DEL) as \xNN,
+ * so a hostile file cannot send escape sequences; the rest (UTF-8
+ * included) as it is. */
+void cli_fputs_safe(FILE *f, const char *s);
+
 /* Time as "seconds.nanoseconds". */
 void cli_fmt_ts(pc_time_ns ts, char out[32]);
 

@@ -34,6 +34,14 @@ static void help(void)
     cli_limits_help(stdout);
 }
 
+/* A string from the file, on a terminal: control characters escaped. */
+static void print_item(uint32_t section, const char *what, const char *s)
+{
+    printf("  section %u %s: ", section, what);
+    cli_fputs_safe(stdout, s);
+    putchar('\n');
+}
+
 static void add_linktype(struct stats *s, int lt)
 {
     for (int k = 0; k < s->nlink; k++)
@@ -89,17 +97,19 @@ static void print_text(const char *path, off_t size, struct pc_reader *r, const 
     printf("Sections:            %u\n", pc_reader_nsections(r));
     for (uint32_t k = 0; k < pc_reader_nsections(r); k++) {
         const struct pc_shb *sh = pc_reader_section(r, k);
-        if (sh->userappl) printf("  section %u application: %s\n", k, sh->userappl);
-        if (sh->os) printf("  section %u os: %s\n", k, sh->os);
-        if (sh->hardware) printf("  section %u hardware: %s\n", k, sh->hardware);
-        for (uint32_t c = 0; c < sh->ncomments; c++) printf("  section %u comment: %s\n", k, sh->comments[c]);
+        if (sh->userappl) print_item(k, "application", sh->userappl);
+        if (sh->os) print_item(k, "os", sh->os);
+        if (sh->hardware) print_item(k, "hardware", sh->hardware);
+        for (uint32_t c = 0; c < sh->ncomments; c++) print_item(k, "comment", sh->comments[c]);
     }
     printf("Interfaces:          %u\n", pc_reader_ninterfaces(r));
     for (uint32_t k = 0; k < pc_reader_ninterfaces(r); k++) {
         const struct pc_iface *i = pc_reader_interface(r, k);
-        printf("  #%u: link type %d, snaplen %u, resolution %s%u%s%s%s%s\n", k, i->linktype, i->snaplen,
-               i->tsresol & 0x80 ? "2^-" : "10^-", (unsigned)(i->tsresol & 0x7F), i->name ? ", name " : "", i->name ? i->name : "",
-               i->description ? ", description " : "", i->description ? i->description : "");
+        printf("  #%u: link type %d, snaplen %u, resolution %s%u", k, i->linktype, i->snaplen,
+               i->tsresol & 0x80 ? "2^-" : "10^-", (unsigned)(i->tsresol & 0x7F));
+        if (i->name) fputs(", name ", stdout), cli_fputs_safe(stdout, i->name);
+        if (i->description) fputs(", description ", stdout), cli_fputs_safe(stdout, i->description);
+        putchar('\n');
     }
     printf("Number of packets:   %llu\n", (unsigned long long)s->packets);
     if (size >= 0) printf("File size:           %lld bytes\n", (long long)size);

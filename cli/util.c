@@ -115,3 +115,12 @@ int cli_parse_overlap(const char *opt, const char *s)
     if (!strcmp(s, "last")) return PC_OVERLAP_LAST;
     cli_usage_error("%s: '%s' is not first or last", opt, s);
 }
+
+void cli_fputs_safe(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7F) fprintf(f, "\\x%02x", c);
+        else fputc(c, f);
+    }
+}
