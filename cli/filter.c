@@ -31,6 +31,28 @@ static int linktype_to_dlt(int lt)
     }
 }
 
+/* A pcap_t to compile with.  It must look like a capture file being
+ * read, not a live device: libpcap compiles some link types differently
+ * for files (a NULL header's IPv6 family is matched against every BSD
+ * value, 24, 28 and 30, not against this host's AF_INET6), and tcpdump
+ * reading the same file compiles that way.  So it is opened over the
+ * 24-byte header of an empty pcap of that link type, in memory. */
+static pcap_t *savefile_for(struct cli_filter_prog *c, int linktype)
+{
+    uint32_t hdr[6] = { 0xA1B2C3D4u, 2u | 4u << 16, 0, 0, 262144, (uint32_t)linktype };
+    memcpy(c->hdr, hdr, sizeof hdr);
+    FILE *fp = fmemopen(c->hdr, sizeof hdr, "rb");
+    if (!fp) return NULL;
+    char eb[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_fopen_offline(fp, eb);
+    if (!p) {
+        fclose(fp);
+        /* a link type libpcap does not know: compile as for a device */
+        return pcap_open_dead(linktype_to_dlt(linktype), 262144);
+    }
+    return p;
+}
+
 static struct bpf_program *prog_for(struct cli_filter *f, int linktype)
 {
     for (int k = 0; k < f->n; k++)
@@ -38,7 +60,7 @@ static struct bpf_program *prog_for(struct cli_filter *f, int linktype)
     if (f->n == CLI_FILTER_LINKS) cli_runtime_error("filter: more than %d link types in one file", CLI_FILTER_LINKS);
     struct cli_filter_prog *c = &f->c[f->n];
     c->linktype = linktype;
-    c->pcap = pcap_open_dead(linktype_to_dlt(linktype), 262144);
+    c->pcap = savefile_for(c, linktype);
     c->prog = calloc(1, sizeof(struct bpf_program));
     if (!c->pcap || !c->prog) cli_runtime_error("filter: out of memory");
     if (pcap_compile(c->pcap, c->prog, f->expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
@@ -54,11 +76,29 @@ void cli_filter_setup(struct cli_filter *f, const char *expr, int linktype)
     if (expr[0]) prog_for(f, linktype >= 0 ? linktype : PC_LINK_ETHERNET);
 }
 
+/* A NULL (BSD loopback) header's address family is in the byte order of
+ * the host that wrote the capture.  libpcap turns it into this host's
+ * order as it reads a file, and its filters expect that; our reader hands
+ * the bytes over as they are, so a family that is only right byte-swapped
+ * (0x1e000000 for 30) is swapped in a copy before filtering. */
+static const unsigned char *null_host_order(const struct pc_pkthdr *h, const unsigned char *data)
+{
+    static unsigned char copy[PC_PCAP_MAX_CAPLEN];
+    if (h->linktype != PC_LINK_NULL || h->caplen < 4 || h->caplen > sizeof copy) return data;
+    uint32_t fam;
+    memcpy(&fam, data, 4);
+    if (!(fam & 0xFFFF0000u) || (fam & 0xFFFFu)) return data;
+    memcpy(copy, data, h->caplen);
+    fam = __builtin_bswap32(fam);
+    memcpy(copy, &fam, 4);
+    return copy;
+}
+
 bool cli_filter_match(struct cli_filter *f, const struct pc_pkthdr *h, const unsigned char *data)
 {
     if (!f->expr[0]) return true;
     struct pcap_pkthdr ph = { .caplen = h->caplen, .len = h->len };
-    return pcap_offline_filter(prog_for(f, h->linktype), &ph, data) != 0;
+    return pcap_offline_filter(prog_for(f, h->linktype), &ph, null_host_order(h, data)) != 0;
 }
 
 void cli_filter_free(struct cli_filter *f)

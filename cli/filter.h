@@ -19,6 +19,7 @@ struct cli_filter {
         int linktype;
         void *pcap;  /* pcap_t */
         void *prog;  /* struct bpf_program */
+        unsigned char hdr[24]; /* the pcap file header it was opened over */
     } c[CLI_FILTER_LINKS];
 };
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "helpers.h"
+#include "oracle.h"
 #include "pktcraft/core/fmt.h"
 
 TestSuite(hardening, .timeout = 1800);
@@ -566,4 +566,27 @@ Test(hardening, signals_remove_the_temporary_file_and_undo_appends)
     cr_assert_eq(stat(out, &after), 0);
     cr_assert_eq(after.st_size, before.st_size, "the append is truncated back");
     th_rmdir(dir);
+}
+
+/* ------------------------------------------------------------ filters */
+
+/* A BSD loopback capture with IPv6 (family 30, macOS): libpcap matches
+ * "ip6" there against every BSD value only when it compiles for a file,
+ * as tcpdump does; the filter must select what tcpdump selects. */
+Test(hardening, filters_on_bsd_loopback_ipv6_select_what_tcpdump_selects)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/../shared/corpus/gopacket/pcap/test_loopback.pcap", th_root());
+    static const char *const exprs[] = { "tcp", "ip6", "tcp port 8080", "ip" };
+    for (size_t k = 0; k < sizeof exprs / sizeof exprs[0]; k++) {
+        char cmd[8400];
+        snprintf(cmd, sizeof cmd, "tcpdump -nr '%s' '%s' 2>/dev/null | wc -l", path, exprs[k]);
+        char *want = th_cmd_output(cmd, NULL);
+        snprintf(cmd, sizeof cmd, "'%s' read '%s' %s | wc -l", th_cli(), path, exprs[k]);
+        char *got = th_cmd_output(cmd, NULL);
+        cr_assert_str_eq(got, want, "filter '%s'", exprs[k]);
+        if (k == 0) cr_assert_gt(atoi(want), 10, "the capture has TCP over IPv6");
+        free(want);
+        free(got);
+    }
 }
