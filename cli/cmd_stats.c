@@ -100,7 +100,7 @@ static const char *const list_title[] = { "Top hosts (by bytes)", "Top conversat
 static void text_top(struct pc_fmt *o, const struct pc_stats *s, int list, uint64_t n)
 {
     struct pc_stats_top *t = calloc(n ? n : 1, sizeof *t);
-    bool approx;
+    bool approx = false;
     size_t k = t ? pc_stats_top(s, list, n, t, &approx) : 0;
     pc_fmt_printf(o, "\n%s%s\n", list_title[list], k && approx ? " (approximate: more keys than --limit stats-keys)" : "");
     for (size_t i = 0; i < k; i++) {
@@ -171,6 +171,7 @@ static void json_ts(struct pc_fmt *o, const char *key, pc_time_ns t)
 static void json_top(struct pc_fmt *o, const struct pc_stats *s, int list, uint64_t n, bool *approx)
 {
     struct pc_stats_top *t = calloc(n ? n : 1, sizeof *t);
+    *approx = false; /* stays false when the allocation failed and nothing was listed */
     size_t k = t ? pc_stats_top(s, list, n, t, approx) : 0;
     pc_fmt_karr_open(o, list_key[list]);
     for (size_t i = 0; i < k; i++) {
@@ -218,7 +219,7 @@ static void print_json(struct pc_fmt *o, const struct stats_args *a, const struc
         pc_fmt_kobj_close(o);
     }
     pc_fmt_karr_close(o);
-    bool approx[3];
+    bool approx[3] = { false, false, false };
     for (int l = 0; l < 3; l++) json_top(o, s, l, a->top, &approx[l]);
     pc_fmt_kobj_open(o, "top_approximate");
     for (int l = 0; l < 3; l++) pc_fmt_kbool(o, list_key[l] + 4, approx[l]);
