@@ -25,6 +25,8 @@
 #include "fuzz/fuzz_rebuild.c"
 #include "fuzz/fuzz_cliparse.c"
 #include "fuzz/fuzz_defrag.c"
+#include "fuzz/fuzz_tls.c"
+#include "fuzz/fuzz_http.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -42,6 +44,8 @@ static const struct {
     { "rebuild", fuzz_rebuild, 50 },
     { "cliparse", fuzz_cliparse, 30 },
     { "defrag", fuzz_defrag, 15 },
+    { "tls", fuzz_tls, 10 },
+    { "http", fuzz_http, 20 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -126,3 +130,16 @@ Test(fuzz, replay_dns) { fz_replay(2); }
 Test(fuzz, replay_rebuild) { fz_replay(3); }
 Test(fuzz, replay_cliparse) { fz_replay(4); }
 Test(fuzz, replay_defrag) { fz_replay(5); }
+Test(fuzz, replay_tls)
+{
+    size_t k = 0; /* by name, as replay_http */
+    while (strcmp(fz_targets[k].name, "tls")) k++;
+    fz_replay((int)k);
+}
+/* found by name: other targets are added to the table beside this one */
+Test(fuzz, replay_http)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "http")) k++;
+    fz_replay((int)k);
+}

@@ -30,5 +30,7 @@
 #include "analysis/flow.h"
 #include "analysis/analyzer.h"
 #include "analysis/stats.h"
+#include "analysis/tls.h"
+#include "analysis/http.h"
 
 #endif

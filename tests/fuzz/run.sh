@@ -11,6 +11,8 @@
 #                     (fuzz-seeds adds the link-type prefix), and the frames
 #                     the criterion tests spell in hex (hexseeds.py)
 #        dns          the DNS messages found in those packets
+#        http         each committed seed again under every limit set and
+#                     piece size (its first byte, see fuzz_http.c)
 #   2. the target runs FUZZ_SECONDS with -timeout and -rss_limit_mb, its
 #      dictionary tests/fuzz/T.dict, artifacts into $FZ/artifacts/T;
 #   3. crash-, leak-, timeout- and oom- artifacts are copied to
@@ -30,6 +32,8 @@ max_len() {
     reader) echo 16384 ;;
     cliparse) echo 256 ;;
     dns) echo 2048 ;;
+    tls) echo 12288 ;;
+    http) echo 8192 ;;
     *) echo 4096 ;;
     esac
 }
@@ -64,6 +68,16 @@ seed_packets() {
     fi
 }
 
+# fuzz_http: the committed seeds with other configuration bytes.
+seed_http() {
+    for f in "$HERE"/seeds/http/*; do
+        [ -f "$f" ] || continue
+        for c in 000 001 002 003 015 036 061 077 101 143; do
+            { printf "\\$c"; tail -c +2 "$f"; } > "$1/$(basename "$f")-$c"
+        done
+    done
+}
+
 seed() {
     t=$1 gen="$FZ/seeds/$t" corpus="$FZ/corpus/$t"
     rm -rf "$gen"
@@ -72,6 +86,8 @@ seed() {
     reader) seed_reader "$gen" ;;
     decode | rebuild | dns) seed_packets "$t" "$gen" ;;
     defrag) python3 "$HERE/defrag-seeds.py" "$gen" golden/*.pcap ;;
+    tls) python3 "$HERE/tls-seeds.py" "$gen" "$FUZZ_CORPUS" ;;
+    http) seed_http "$gen" ;;
     esac
     # Each source gets its own name prefix: the splitter names seeds by
     # position, so golden and corpus seeds would otherwise collide.
