@@ -255,6 +255,8 @@ static int enqueue(struct pc_stream *s, int dir, uint64_t off, const uint8_t *p,
 
 /* ------------------------------------------------------------ segments */
 
+static void acked_holes(struct pc_stream *s, int dir);
+
 /* Sequence number to stream offset, by serial arithmetic around next.
  * Negative: before the stream's first byte. */
 static int64_t offset_of(const struct dir *D, uint32_t seq)
@@ -300,6 +302,7 @@ static void payload(struct pc_stream *s, int dir, int64_t soff, const uint8_t *p
     } else {
         over = enqueue(s, dir, from, q, k, &bad);
         if (over < 0 || !drain(s, D)) return;
+        acked_holes(s, dir); /* data beyond a hole already acknowledged: the hole is lost */
     }
     if (old || over) D->st.overlaps++;
 }
@@ -318,6 +321,20 @@ static void check_limits(struct pc_stream *s, int dir)
     }
 }
 
+/* Holes the other side has acknowledged past, with data queued after
+ * them: the receiver got bytes the capture missed, so they are gaps.  A
+ * hole the acknowledgment covers with nothing seen after it stays open:
+ * the data may still show up (a capture can reorder), and the last
+ * sequence number acknowledged is often a FIN that was not captured. */
+static void acked_holes(struct pc_stream *s, int dir)
+{
+    struct dir *D = &s->d[dir];
+    while (D->have_ack && D->queue && D->acked > D->next && D->queue->off <= D->acked) {
+        skip_hole(s, dir, D->queue->off - D->next, PC_GAP_ACKED);
+        drain(s, D);
+    }
+}
+
 /* The other side acknowledged up to ack (a sequence number of dir). */
 static void acked(struct pc_stream *s, int dir, uint32_t ack)
 {
@@ -328,12 +345,7 @@ static void acked(struct pc_stream *s, int dir, uint32_t ack)
     if (a < 0 || (D->have_ack && (uint64_t)a <= D->acked)) return;
     D->acked = (uint64_t)a;
     D->have_ack = true;
-    /* the receiver has bytes the capture missed: the holes up to there are gaps */
-    while (D->acked > D->next) {
-        uint64_t stop = D->queue && D->queue->off < D->acked ? D->queue->off : D->acked;
-        skip_hole(s, dir, stop - D->next, PC_GAP_ACKED);
-        drain(s, D);
-    }
+    acked_holes(s, dir);
     deliver(s, dir);
 }
 
