@@ -2,6 +2,10 @@
  *   pc-bench craft N FILE     build N SYN frames with the builder and write them to FILE
  *   pc-bench build N          build N SYN frames in memory only (builder cost alone)
  *   pc-bench gen N FILE       write a mixed TCP/UDP/ICMP capture of N packets (about 500 B each)
+ *   pc-bench conv N FILE      write N packets of whole conversations: 512 TCP connections at a
+ *                             time (handshake, request, a response of 1 to 64 full segments
+ *                             acknowledged every second one, 1% retransmitted, FIN both ways)
+ *                             interleaved with DNS queries and responses (for flows and stats)
  *   pc-bench decode FILE [--no-l4csum]  read FILE with pc_reader and decode every packet
  *   pc-bench libpcap FILE     the same walk with libpcap's pcap_next_ex (for comparison)
  * Each prints one line: what, packets, seconds, packets/s, MB/s. */
@@ -97,6 +101,134 @@ static int gen(uint64_t n, const char *path)
     return 0;
 }
 
+
+/* One TCP connection of the conversation mix, as a little state machine:
+ * each call to conv_next emits its next packet. */
+struct conv {
+    uint32_t id, cseq, sseq, left, step, since_ack;
+    uint16_t cport;
+};
+
+static int conv_frame(uint8_t *buf, size_t cap, const struct conv *c, int to_server, uint8_t flags,
+                      const uint8_t *pl, size_t plen)
+{
+    uint8_t a[4] = { 10, 1, (uint8_t)(c->id >> 8), (uint8_t)c->id }, b[4] = { 10, 2, 0, (uint8_t)(c->id % 200 + 1) };
+    struct pc_pkt pk;
+    pc_pkt_init(&pk, buf, cap);
+    pc_push_eth(&pk, &(struct pc_eth){ .dst = { 2, 0, 0, 0, 0, (uint8_t)(to_server ? 2 : 1) },
+                                      .src = { 2, 0, 0, 0, 0, (uint8_t)(to_server ? 1 : 2) } });
+    struct pc_ipv4 ip = { .ttl = 64, .id = (uint16_t)(c->step + c->id) };
+    memcpy(ip.src, to_server ? a : b, 4);
+    memcpy(ip.dst, to_server ? b : a, 4);
+    pc_push_ipv4(&pk, &ip);
+    pc_push_tcp(&pk, &(struct pc_tcp){ .sport = to_server ? c->cport : 80, .dport = to_server ? 80 : c->cport,
+                                       .seq = to_server ? c->cseq : c->sseq, .ack = to_server ? c->sseq : c->cseq,
+                                       .flags = flags, .win = 65535 });
+    pc_push_payload(&pk, pl, plen);
+    return pc_pkt_finalize(&pk);
+}
+
+static void conv_start(struct conv *c, struct pc_rng *r, uint32_t id)
+{
+    *c = (struct conv){ .id = id, .cseq = (uint32_t)pc_rng_next(&r[0]), .sseq = (uint32_t)pc_rng_next(&r[0]),
+                        .cport = (uint16_t)(1024 + id % 60000), .left = 1 + (uint32_t)pc_rng_below(&r[0], 64) };
+}
+
+/* The next packet of c into buf; returns its length, or 0 when c is over. */
+static int conv_next(struct conv *c, struct pc_rng *r, uint8_t *buf, size_t cap, const uint8_t *payload)
+{
+    static const char req[] = "GET /object HTTP/1.1\r\nHost: bench.example\r\nUser-Agent: pc-bench\r\n\r\n";
+    int len = 0;
+    switch (c->step) {
+    case 0: len = conv_frame(buf, cap, c, 1, PC_TCP_SYN, NULL, 0); c->cseq++; c->step++; break;
+    case 1: len = conv_frame(buf, cap, c, 0, PC_TCP_SYN | PC_TCP_ACK, NULL, 0); c->sseq++; c->step++; break;
+    case 2: len = conv_frame(buf, cap, c, 1, PC_TCP_ACK, NULL, 0); c->step++; break;
+    case 3:
+        len = conv_frame(buf, cap, c, 1, PC_TCP_ACK | PC_TCP_PSH, (const uint8_t *)req, sizeof req - 1);
+        c->cseq += sizeof req - 1;
+        c->step++;
+        break;
+    case 4: /* response segments; the client acknowledges every second one */
+        if (c->since_ack == 2) {
+            len = conv_frame(buf, cap, c, 1, PC_TCP_ACK, NULL, 0);
+            c->since_ack = 0;
+        } else if (c->left) {
+            int retrans = pc_rng_below(r, 100) == 0;
+            len = conv_frame(buf, cap, c, 0, PC_TCP_ACK, payload, 1448);
+            if (!retrans) { c->sseq += 1448; c->left--; c->since_ack++; }
+        } else {
+            len = conv_frame(buf, cap, c, 0, PC_TCP_FIN | PC_TCP_ACK, NULL, 0);
+            c->sseq++;
+            c->step++;
+        }
+        break;
+    case 5: len = conv_frame(buf, cap, c, 1, PC_TCP_FIN | PC_TCP_ACK, NULL, 0); c->cseq++; c->step++; break;
+    case 6: len = conv_frame(buf, cap, c, 0, PC_TCP_ACK, NULL, 0); c->step++; break;
+    default: return 0;
+    }
+    return len;
+}
+
+/* A DNS query (to_server) or its answer, as UDP datagrams. */
+static int dns_frame(uint8_t *buf, size_t cap, uint32_t i, int answer)
+{
+    uint8_t msg[128] = { (uint8_t)(i >> 8), (uint8_t)i, answer ? 0x81 : 0x01, answer ? 0x80 : 0x00, 0, 1, 0,
+                         (uint8_t)answer, 0, 0, 0, 0 };
+    size_t n = 12;
+    n += (size_t)snprintf((char *)msg + n + 1, sizeof msg - n - 1, "h%u", i % 100000);
+    msg[12] = (uint8_t)(n - 12);
+    memcpy(msg + n + 1, "\7example\0\0\1\0\1", 13);
+    n += 14;
+    if (answer) {
+        memcpy(msg + n, "\xc0\x0c\0\1\0\1\0\0\x0e\x10\0\4\xc0\0\2", 15);
+        msg[n + 15] = (uint8_t)i;
+        n += 16;
+    }
+    struct pc_pkt pk;
+    pc_pkt_init(&pk, buf, cap);
+    pc_push_eth(&pk, &(struct pc_eth){ .dst = { 2, 0, 0, 0, 0, 3 }, .src = { 2, 0, 0, 0, 0, 4 } });
+    uint8_t cl[4] = { 10, 3, (uint8_t)(i >> 8), (uint8_t)i }, sv[4] = { 10, 4, 0, 53 };
+    struct pc_ipv4 ip = { .ttl = 64, .id = (uint16_t)i };
+    memcpy(ip.src, answer ? sv : cl, 4);
+    memcpy(ip.dst, answer ? cl : sv, 4);
+    pc_push_ipv4(&pk, &ip);
+    uint16_t cport = (uint16_t)(2000 + i % 50000);
+    pc_push_udp(&pk, &(struct pc_udp){ .sport = answer ? 53 : cport, .dport = answer ? cport : 53 });
+    pc_push_payload(&pk, msg, n);
+    return pc_pkt_finalize(&pk);
+}
+
+static int conv_mix(uint64_t n, const char *path)
+{
+    enum { ACTIVE = 512 };
+    static struct conv c[ACTIVE];
+    static uint8_t payload[1448], buf[2048];
+    struct pc_writer *w = open_out(path);
+    struct pc_rng r;
+    pc_rng_seed(&r, 7);
+    for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)(i * 7);
+    uint32_t next_id = 0, dns = 0;
+    for (int i = 0; i < ACTIVE; i++) conv_start(&c[i], &r, next_id++);
+    uint64_t bytes = 0;
+    double t0 = now();
+    for (uint64_t i = 0; i < n; i++) {
+        int len;
+        if (pc_rng_below(&r, 50) == 0) { /* 2%: DNS, the answer right after its query */
+            len = dns_frame(buf, sizeof buf, dns / 2, (int)(dns & 1));
+            dns++;
+        } else {
+            struct conv *k = &c[pc_rng_below(&r, ACTIVE)];
+            while (!(len = conv_next(k, &r, buf, sizeof buf, payload))) conv_start(k, &r, next_id++);
+        }
+        pc_writer_write(w, (pc_time_ns)1700000000 * 1000000000 + (pc_time_ns)i * 2000, buf, (uint32_t)len,
+                        (uint32_t)len);
+        bytes += (uint64_t)len + 16;
+    }
+    close_out(w);
+    report("generate conversation mix", n, bytes, now() - t0);
+    return 0;
+}
+
 /* Decode every packet and fold the ports into a checksum so the work
  * cannot be optimised away. */
 static int decode(const char *path, unsigned flags)
@@ -154,8 +286,9 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "craft")) return craft(strtoull(argv[2], NULL, 10), argc > 3 ? argv[3] : NULL);
     if (argc >= 3 && !strcmp(argv[1], "build")) return craft(strtoull(argv[2], NULL, 10), NULL);
     if (argc >= 4 && !strcmp(argv[1], "gen")) return gen(strtoull(argv[2], NULL, 10), argv[3]);
+    if (argc >= 4 && !strcmp(argv[1], "conv")) return conv_mix(strtoull(argv[2], NULL, 10), argv[3]);
     if (argc >= 3 && !strcmp(argv[1], "decode")) return decode(argv[2], argc > 3 && !strcmp(argv[3], "--no-l4csum") ? PC_DEC_NO_L4CSUM : 0);
     if (argc >= 3 && !strcmp(argv[1], "libpcap")) return libpcap_walk(argv[2]);
-    fprintf(stderr, "usage: pc-bench craft N [FILE] | build N | gen N FILE | decode FILE | libpcap FILE\n");
+    fprintf(stderr, "usage: pc-bench craft N [FILE] | build N | gen N FILE | conv N FILE | decode FILE | libpcap FILE\n");
     return 2;
 }

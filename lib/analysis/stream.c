@@ -362,6 +362,11 @@ static void end_dir(struct pc_stream *s, int dir, int why)
     if (D->fin && D->fin_off > D->next && why == PC_GAP_END) skip_hole(s, dir, D->fin_off - D->next, why);
     deliver_to(s, dir, D->next);
     drop_before(s, D, D->next);
+    /* an ended direction takes no more bytes: its buffer goes now, not
+     * when the flow record leaves the table (closed flows linger) */
+    free(D->buf);
+    D->buf = NULL;
+    D->bcap = D->bstart = 0;
     if (s->sink.end) s->sink.end(s->ctx, dir, D->ts);
 }
 
