@@ -17,6 +17,9 @@ extern const char *cli_cmd; /* current command name, for messages */
 _Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void cli_runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct pc_defrag_report;
+/* A fragment report worth a warning (given up, conflicting bytes). */
+void cli_frag_report(const char *path, const struct pc_defrag_report *r);
 
 /* getopt_long returned '?' (unknown option) or ':' (missing value). */
 _Noreturn void cli_bad_option(int rc, char **argv);

@@ -159,6 +159,8 @@ static void flow_text(struct pc_fmt *o, const struct pc_flow *f)
     pc_fmt_putc(o, '\n');
 }
 
+static void on_frag(void *ctx, const struct pc_defrag_report *rep) { cli_frag_report(((struct run *)ctx)->a->path, rep); }
+
 static void on_flow_end(void *ctx, const struct pc_flow *f)
 {
     struct run *r = ctx;
@@ -234,7 +236,7 @@ int cmd_flows(int argc, char **argv)
     cli_filter_setup(&flt, a.filter, pc_reader_linktype(r));
     struct pc_analyzer_opts o = { .lim = cli_limits(), .overlap = a.overlap, .no_defrag = a.no_defrag,
                                   .no_streams = false, .decode_flags = PC_DEC_NO_L4CSUM };
-    struct pc_analyzer_cbs cbs = { .flow_end = on_flow_end };
+    struct pc_analyzer_cbs cbs = { .flow_end = on_flow_end, .frag = on_frag };
     if (a.write_dir) {
         cbs.data = on_data;
         cbs.datagram = on_datagram;
@@ -246,7 +248,10 @@ int cmd_flows(int argc, char **argv)
     const uint8_t *data;
     int rc;
     while ((rc = pc_reader_next(r, &h, &data)) > 0) {
-        if (!cli_filter_match(&flt, &h, data)) continue;
+        if (!cli_filter_match(&flt, &h, data)) {
+            pc_analyzer_skip(an);
+            continue;
+        }
         if (pc_analyzer_packet(an, &h, data) < 0) cli_runtime_error("out of memory");
     }
     pc_analyzer_finish(an);

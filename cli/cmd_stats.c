@@ -80,8 +80,11 @@ static void parse_args(struct stats_args *a, int argc, char **argv)
 
 struct run {
     struct pc_stats *st;
+    const char *path;
     int rc;
 };
+
+static void on_frag(void *ctx, const struct pc_defrag_report *rep) { cli_frag_report(((struct run *)ctx)->path, rep); }
 
 static void on_packet(void *ctx, const struct pc_apkt *p)
 {
@@ -250,10 +253,10 @@ int cmd_stats(int argc, char **argv)
     struct pc_reader *r = pc_reader_open_ex(a.path, cli_limits(), &err);
     if (!r) cli_runtime_error("%s", err.msg);
     struct pc_stats_opts so = { .lim = cli_limits(), .interval_ns = a.interval };
-    struct run run = { .st = pc_stats_new(&so) };
+    struct run run = { .st = pc_stats_new(&so), .path = a.path };
     struct pc_analyzer_opts ao = { .lim = cli_limits(), .no_defrag = a.no_defrag, .no_streams = true,
                                    .decode_flags = PC_DEC_NO_L4CSUM };
-    struct pc_analyzer_cbs cbs = { .packet = on_packet };
+    struct pc_analyzer_cbs cbs = { .packet = on_packet, .frag = on_frag };
     struct pc_analyzer *an = run.st ? pc_analyzer_new(&ao, &cbs, &run) : NULL;
     if (!an) cli_runtime_error("out of memory");
     struct cli_filter flt;
@@ -262,7 +265,10 @@ int cmd_stats(int argc, char **argv)
     const uint8_t *data;
     int rc;
     while (!run.rc && (rc = pc_reader_next(r, &h, &data)) > 0) {
-        if (!cli_filter_match(&flt, &h, data)) continue;
+        if (!cli_filter_match(&flt, &h, data)) {
+            pc_analyzer_skip(an);
+            continue;
+        }
         if (pc_analyzer_packet(an, &h, data) < 0) cli_runtime_error("out of memory");
     }
     if (run.rc == PC_ELIMIT)

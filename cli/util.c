@@ -7,6 +7,8 @@
 
 #include "cli.h"
 #include "parse.h"
+#include "pktcraft/analysis/defrag.h"
+#include "pktcraft/core/fmt.h"
 
 const char *cli_cmd = NULL;
 
@@ -43,6 +45,20 @@ void cli_warn(const char *fmt, ...)
     va_start(ap, fmt);
     vmsg(fmt, ap);
     va_end(ap);
+}
+
+/* What the defragmenter gave up, and overlapping fragments whose bytes
+ * differ, as a warning naming the file and the packets: nothing that
+ * cannot be reassembled is dropped silently.  Overlaps with equal bytes
+ * are only counted. */
+void cli_frag_report(const char *path, const struct pc_defrag_report *r)
+{
+    if (r->what == PC_DF_OVERLAP) return;
+    char buf[256];
+    struct pc_fmt f;
+    pc_fmt_init(&f, buf, sizeof buf, false);
+    pc_defrag_describe(r, &f);
+    cli_warn("%s: %s", path, buf);
 }
 
 void cli_bad_option(int rc, char **argv)

@@ -46,6 +46,7 @@ struct pc_analyzer {
     struct pc_stream_pool pool;
     struct aflow **bucket;
     uint64_t nbuckets, nflows, next_id;
+    uint64_t pktno;              /* the capture's packet number (skipped ones counted) */
     struct aflow *newest[NCLS], *oldest[NCLS];
     int64_t timeout[NCLS];
     struct pc_decoded d, d2;
@@ -478,7 +479,8 @@ static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
 
 int pc_analyzer_packet(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data)
 {
-    struct pc_apkt pk = { .n = ++a->st.packets, .h = h, .d = &a->d };
+    a->st.packets++;
+    struct pc_apkt pk = { .n = ++a->pktno, .h = h, .d = &a->d };
     expire(a, h->ts);
     pc_decode_flags(&a->d, data, h->caplen, h->len, h->linktype, a->o.decode_flags);
     if (a->df) {
@@ -505,6 +507,8 @@ static int by_id(const void *x, const void *y)
     const struct aflow *f = *(struct aflow *const *)x, *g = *(struct aflow *const *)y;
     return f->pub.id < g->pub.id ? -1 : f->pub.id > g->pub.id;
 }
+
+void pc_analyzer_skip(struct pc_analyzer *a) { a->pktno++; }
 
 void pc_analyzer_finish(struct pc_analyzer *a)
 {

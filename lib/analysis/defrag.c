@@ -12,6 +12,7 @@
 
 #include "../internal.h"
 #include "pktcraft/analysis/defrag.h"
+#include "pktcraft/core/fmt.h"
 #include "pktcraft/core/checksum.h"
 #include "pktcraft/wire/ipv4.h"
 #include "pktcraft/wire/ipv6.h"
@@ -69,6 +70,35 @@ const char *pc_defrag_what_name(int what)
         [PC_DF_INCONSISTENT] = "inconsistent", [PC_DF_INCOMPLETE] = "incomplete", [PC_DF_CUT] = "cut",
     };
     return what > 0 && what <= PC_DF_CUT ? names[what] : "?";
+}
+
+bool pc_defrag_given_up(const struct pc_defrag_report *r)
+{
+    return r->what != PC_DF_OVERLAP && r->what != PC_DF_CONFLICT;
+}
+
+void pc_defrag_describe(const struct pc_defrag_report *r, struct pc_fmt *f)
+{
+    char a[46], b[46];
+    if (r->version == 6) {
+        pc_fmt_ip6(r->src, a);
+        pc_fmt_ip6(r->dst, b);
+    } else {
+        pc_fmt_ip4(r->src, a);
+        pc_fmt_ip4(r->dst, b);
+    }
+    pc_fmt_printf(f, "IPv%u %s > %s id 0x%x proto %u, packets %llu", r->version, a, b, (unsigned)r->ident,
+                  r->proto, (unsigned long long)r->first_pkt);
+    if (r->last_pkt != r->first_pkt) pc_fmt_printf(f, "-%llu", (unsigned long long)r->last_pkt);
+    pc_fmt_printf(f, " (%u fragment%s): ", (unsigned)r->nfrags, r->nfrags == 1 ? "" : "s");
+    if (!pc_defrag_given_up(r)) {
+        pc_fmt_printf(f, "%s at payload bytes %u-%u", r->what == PC_DF_CONFLICT ? "conflicting overlap" : "overlap",
+                      (unsigned)r->off, (unsigned)(r->off + r->len));
+        return;
+    }
+    pc_fmt_printf(f, "not reassembled (%s), %u of ", pc_defrag_what_name(r->what), (unsigned)r->have);
+    if (r->total >= 0) pc_fmt_printf(f, "%lld bytes", (long long)r->total);
+    else pc_fmt_printf(f, "an unknown number of bytes (no last fragment)");
 }
 
 struct pc_defrag *pc_defrag_new(const struct pc_defrag_opts *o, pc_defrag_report_cb cb, void *ctx)

@@ -76,6 +76,9 @@ struct pc_analyzer;
 struct pc_analyzer *pc_analyzer_new(const struct pc_analyzer_opts *o, const struct pc_analyzer_cbs *cbs, void *ctx);
 /* 0, or PC_ENOMEM. */
 int pc_analyzer_packet(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data);
+/* The caller left out the capture's next packet (a filter did not match):
+ * packet numbers in reports stay those of the capture. */
+void pc_analyzer_skip(struct pc_analyzer *a);
 /* End every flow (in the order they began) and give up pending fragments. */
 void pc_analyzer_finish(struct pc_analyzer *a);
 void pc_analyzer_free(struct pc_analyzer *a);

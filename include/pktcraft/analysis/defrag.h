@@ -71,6 +71,16 @@ struct pc_defrag_report {
 };
 typedef void (*pc_defrag_report_cb)(void *ctx, const struct pc_defrag_report *r);
 
+/* A report as one line of text (no newline), for messages:
+ *   "IPv4 10.0.0.1 > 10.0.0.2 id 0x1a2b proto 17, packets 3-5 (2 fragments):
+ *    not reassembled (timeout), 2960 of 4000 bytes"
+ * Plain overlaps and conflicts say "overlap"/"conflicting overlap at
+ * bytes OFF-END". */
+struct pc_fmt;
+void pc_defrag_describe(const struct pc_defrag_report *r, struct pc_fmt *f);
+/* Whether a report means the datagram was given up (not a note). */
+bool pc_defrag_given_up(const struct pc_defrag_report *r);
+
 struct pc_defrag_stats {
     uint64_t fragments, datagrams, given_up, overlaps, conflicts;
     uint64_t mem_peak;
