@@ -279,7 +279,7 @@ static void check_extract(void)
     }
     char cmd[12000];
     snprintf(cmd, sizeof cmd,
-             "python3 '%s/scripts/extract-check' --pktcraft '%s' --min-fields 300 '%s/http.pcap' '%s/dns.pcap' "
+             "python3 '%s/scripts/extract-check' --pktcraft '%s' --min-fields 250 '%s/http.pcap' '%s/dns.pcap' "
              "'%s/tls.pcap' '%s/lossy.pcap' 2>&1",
              th_root(), th_cli(), live_dir, live_dir, live_dir, live_dir);
     int st;
