@@ -5,7 +5,11 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config clang libclang-rt-14-dev libpcap-dev libnet1-dev libcriterion-dev
-      zlib1g-dev tshark tcpdump python3 python3-dpkt python3-scapy valgrind cppcheck clang-tidy)
+      zlib1g-dev tshark tcpdump python3 python3-dpkt python3-scapy valgrind cppcheck clang-tidy
+      # tests/test_live.c (scripts/live-traffic): real programs in network namespaces. dnsmasq-base,
+      # not dnsmasq: the latter starts a system-wide DNS service on install. ethtool turns
+      # segmentation offloads off, so a capture shows wire-sized segments.
+      iproute2 procps curl openssl dnsmasq-base bind9-dnsutils nftables ethtool)
 
 missing=()
 for p in "${pkgs[@]}"; do
