@@ -177,10 +177,12 @@ static int dns_frame(uint8_t *buf, size_t cap, uint32_t i, int answer)
     size_t n = 12;
     n += (size_t)snprintf((char *)msg + n + 1, sizeof msg - n - 1, "h%u", i % 100000);
     msg[12] = (uint8_t)(n - 12);
-    memcpy(msg + n + 1, "\7example\0\0\1\0\1", 13);
-    n += 14;
+    static const uint8_t qtail[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1 };
+    memcpy(msg + n + 1, qtail, sizeof qtail);
+    n += 1 + sizeof qtail;
     if (answer) {
-        memcpy(msg + n, "\xc0\x0c\0\1\0\1\0\0\x0e\x10\0\4\xc0\0\2", 15);
+        static const uint8_t rr[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2 };
+        memcpy(msg + n, rr, sizeof rr);
         msg[n + 15] = (uint8_t)i;
         n += 16;
     }
