@@ -478,7 +478,13 @@ static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
 
 int pc_analyzer_packet(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data)
 {
-    struct pc_apkt pk = { .n = ++a->st.packets, .h = h, .d = &a->d };
+    return pc_analyzer_packet_num(a, h, data, a->st.packets + 1);
+}
+
+int pc_analyzer_packet_num(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data, uint64_t n)
+{
+    a->st.packets++;
+    struct pc_apkt pk = { .n = n, .h = h, .d = &a->d, .frame = &a->d };
     expire(a, h->ts);
     pc_decode_flags(&a->d, data, h->caplen, h->len, h->linktype, a->o.decode_flags);
     if (a->df) {
