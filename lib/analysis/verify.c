@@ -121,6 +121,12 @@ static uint32_t room_of(const struct pc_decoded *d, int i)
     return e > d->l[i].off ? e - d->l[i].off : 0;
 }
 
+/* Bytes captured from layer i's start (its header may claim fewer). */
+static uint32_t cap_from(const struct pc_decoded *d, int i)
+{
+    return d->caplen > d->l[i].off ? d->caplen - d->l[i].off : 0;
+}
+
 /* The IP layer whose pseudo-header or payload layer i is in (IPv6
  * extension headers skipped), or -1. */
 static int ip_of(const struct pc_decoded *d, int i)
@@ -200,7 +206,7 @@ static int check_ipv4(const struct vpkt *v, int i)
 {
     const struct pc_decoded *d = v->d;
     const struct pc_layer *l = &d->l[i];
-    if (pc_layer_caphdr(d, i) < PC_IPV4_HLEN) return 0;
+    if (cap_from(d, i) < PC_IPV4_HLEN) return 0;
     const uint8_t *h = pc_layer_hdr(d, i);
     uint32_t room = room_of(d, i), hl = pc_ipv4_ihl(h) * 4u, tl = pc_ipv4_len(h);
     if (pc_ipv4_version(h) != 4)
@@ -305,7 +311,7 @@ static int check_tcp(const struct vpkt *v, int i)
     const struct pc_decoded *d = v->d;
     const struct pc_layer *l = &d->l[i];
     /* inside a fragment the lengths are the datagram's: checked on it */
-    if ((l->flags & PC_LF_FRAG) || pc_layer_caphdr(d, i) < PC_TCP_HLEN) return 0;
+    if ((l->flags & PC_LF_FRAG) || cap_from(d, i) < PC_TCP_HLEN) return 0;
     const uint8_t *h = pc_layer_hdr(d, i);
     uint32_t seg = room_of(d, i), doff = pc_tcp_doff(h);
     if (seg < PC_TCP_HLEN)
