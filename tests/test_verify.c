@@ -748,10 +748,12 @@ Test(verify, damaged_files_name_the_file_and_offset)
 /* ------------------------------------------------------------ the corpus */
 
 /* tshark's checksum status for one capture, cached by its content:
- * frame, then ip, tcp, udp, icmp, icmpv6 statuses (first occurrence). */
+ * frame, then ip, tcp, udp, icmp, icmpv6 statuses (first occurrence),
+ * then the encapsulation, empty for the records tshark counts as frames
+ * but that hold no packet (pcapng custom blocks). */
 #define TV_TS_FIELDS \
     "-e frame.number -e ip.checksum.status -e tcp.checksum.status -e udp.checksum.status -e icmp.checksum.status " \
-    "-e icmpv6.checksum.status"
+    "-e icmpv6.checksum.status -e frame.encap_type"
 static char *tv_tshark_status(const char *cache, const char *path)
 {
     size_t n;
@@ -783,13 +785,14 @@ static char *tv_tshark_status(const char *cache, const char *path)
 static const uint8_t tv_protos[5] = { PC_P_IPV4, PC_P_TCP, PC_P_UDP, PC_P_ICMP, PC_P_ICMP6 };
 
 struct tv_corpus {
-    size_t files, packets, findings, compared, bad_both, good_both, disagree, zero6, sanitizer;
+    size_t files, unreadable, packets, findings, compared, bad_both, good_both, disagree, zero6;
     size_t by_check[PC_VC__COUNT];
     char detail[4096];
 };
 
-/* Our verdict for the first layer of each protocol not inside an ICMP
- * quote: -1 not checked, 0 good, 1 bad (a checksum or zero-checksum finding). */
+/* The decoder's verdict on the layer of each protocol not inside an ICMP
+ * quote: 0 good, 1 bad, -1 not checked, -3 a zero UDP checksum, -4 more
+ * than one such layer (tunnels: not compared). */
 static void tv_ours(const struct pc_decoded *d, int ours[5])
 {
     for (int k = 0; k < 5; k++) ours[k] = -2;
@@ -797,7 +800,11 @@ static void tv_ours(const struct pc_decoded *d, int ours[5])
         const struct pc_layer *l = &d->l[i];
         if (l->flags & PC_LF_QUOTED) continue;
         for (int k = 0; k < 5; k++) {
-            if (l->proto != tv_protos[k] || ours[k] != -2) continue;
+            if (l->proto != tv_protos[k]) continue;
+            if (ours[k] != -2) { /* tunnelled: a finding does not say which layer */
+                ours[k] = -4;
+                continue;
+            }
             ours[k] = l->csum == PC_CSUM_GOOD ? 0 : l->csum == PC_CSUM_BAD ? 1 : -1;
             /* a zero UDP checksum is checked (and wrong) only over IPv6 */
             if (l->csum == PC_CSUM_ZERO) ours[k] = -3;
@@ -819,21 +826,29 @@ static void tv_corpus_file(struct tv_corpus *c, const char *cache, const char *d
         cr_assert_geq(ck, 0, "%s: unknown check %s", path, r.f[i].check);
         c->by_check[ck]++;
     }
-    char *text = tv_tshark_status(cache, path);
     struct pc_err e;
     struct pc_reader *rd = pc_reader_open(path, &e);
-    cr_assert_not_null(rd, "%s: %s", path, e.msg);
+    if (!rd) { /* a file the reader refuses: verify says so, naming it */
+        cr_assert_eq(r.status, 1, "%s: %s, but verify exits %d", path, e.msg, r.status);
+        cr_assert(strstr(r.err, path), "%s: %s", path, r.err);
+        c->unreadable++;
+        tv_free(&r);
+        return;
+    }
+    char *text = tv_tshark_status(cache, path);
     char *row = text;
     size_t fi = 0; /* findings are in packet order, per-packet ones first within a packet */
     struct pc_pkthdr h;
     const uint8_t *data;
     for (uint64_t frame = 1; pc_reader_next(rd, &h, &data) == 1 && *row; frame++) {
-        char *nl = strchr(row, '\n');
-        if (nl) *nl = 0;
-        char *cols[6];
-        th_split_cols(row, cols, 6, (size_t)frame);
-        row = nl ? nl + 1 : row + strlen(row);
-        cr_assert_eq(strtoull(cols[0], NULL, 10), frame, "%s: tshark row for frame %s", path, cols[0]);
+        char *cols[7];
+        do {
+            char *nl = strchr(row, '\n');
+            if (nl) *nl = 0;
+            th_split_cols(row, cols, 7, (size_t)frame);
+            row = nl ? nl + 1 : row + strlen(row);
+        } while (!cols[6][0] && *row);
+        if (!cols[6][0]) break;
         c->packets++;
         bool flagged[5] = { false };
         for (; fi < r.n && (r.f[fi].packet == 0 || r.f[fi].packet <= frame); fi++) {
@@ -906,20 +921,22 @@ Test(verify, corpus_runs_clean_and_checksums_agree_with_tshark)
     char by[512] = "";
     for (int k = 0; k < PC_VC__COUNT; k++) {
         size_t n = strlen(by);
-        if (c.by_check[k]) snprintf(by + n, sizeof by - n, " %s %zu", pc_vcheck_name(k), c.by_check[k]);
+        if (c.by_check[k]) snprintf(by + n, sizeof by - n, "%s%s %zu", n ? ", " : "", pc_vcheck_name(k), c.by_check[k]);
     }
     fprintf(stderr,
-            "verify corpus: %zu files, %zu packets, %zu findings (%s); checksums compared with tshark on %zu "
+            "verify corpus: %zu files (%zu the reader refuses), %zu packets, %zu findings (%s); checksums compared with tshark on %zu "
             "layers both check: %zu bad for both, %zu good for both, %zu zero UDP checksums over IPv6, %zu "
             "disagreements\n",
-            c.files, c.packets, c.findings, by, c.compared, c.bad_both, c.good_both, c.zero6, c.disagree);
+            c.files, c.unreadable, c.packets, c.findings, by, c.compared, c.bad_both, c.good_both, c.zero6, c.disagree);
     cr_log_info("verify corpus: %zu files, %zu packets, %zu compared, %zu disagreements", c.files, c.packets,
                 c.compared, c.disagree);
     cr_assert_eq(c.disagree, 0, "checksum verdicts differ from tshark's:\n%s", c.detail);
-    /* minimums, a little below what the corpus of 330 captures gave */
+    /* minimums, a little below what tshark 4.0.17 and the corpus of 330
+     * captures gave: 330 files, 39127 packets, 58529 layers compared,
+     * 15207 bad and 43322 good for both, no disagreement */
     cr_assert_geq(c.files, 320);
     cr_assert_geq(c.packets, 38000);
-    cr_assert_geq(c.compared, 40000);
-    cr_assert_geq(c.bad_both, 10000);
-    cr_assert_geq(c.good_both, 20000);
+    cr_assert_geq(c.compared, 55000);
+    cr_assert_geq(c.bad_both, 14000);
+    cr_assert_geq(c.good_both, 40000);
 }

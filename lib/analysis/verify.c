@@ -154,14 +154,15 @@ static int datagram_short(const struct vpkt *v, int i, const char *field, uint32
                           uint32_t extra)
 {
     const struct pc_decoded *d = v->d;
-    if (i > 0 && !is_link(d->l[i - 1].proto))
+    const char *name = pc_proto_name(d->l[i].proto);
+    bool tunnelled = i > 0 && !is_link(d->l[i - 1].proto);
+    if (tunnelled)
         return emit(v, PC_VC_LENGTH, i, field, V_DEC, found, expected,
-                    "%s %s shorter than the enclosing payload by %u bytes", pc_proto_name(d->l[i].proto), field,
-                    extra);
+                    "%s %s shorter than the enclosing payload by %u bytes", name, field, extra);
     if (room_of(d, i) <= PC_ETH_MINFRAME - PC_ETH_HLEN) return 0;
     return emit(v, PC_VC_TRAILER, i, field, V_DEC, found, expected,
-                "%u bytes after the %s datagram in the frame (a trailer, an FCS, or a %s too small)", extra,
-                pc_proto_name(d->l[i].proto), field);
+                "%u bytes after the %s datagram in the frame (a trailer, an FCS, or a %s too small)", extra, name,
+                field);
 }
 
 /* ------------------------------------------------------------ IPv4 */
@@ -440,8 +441,8 @@ static int check_dns(const struct vpkt *v, int i)
     struct pc_dns_rr rr;
     if (pc_dns_iter_init(&it, d->buf + start, mlen) < 0) return 0;
     int rc;
-    while ((rc = pc_dns_iter_next(&it, &rr)) == 1) {
-    }
+    do rc = pc_dns_iter_next(&it, &rr);
+    while (rc == 1);
     if (rc != PC_ETRUNC || it.off < mlen || it.section > 3) return 0;
     return emit(v, PC_VC_DNS_COUNT, i, dns_counts[it.section], V_DEC, it.count[it.section], it.index,
                 "dns %s says %u but the message holds %u", dns_counts[it.section], it.count[it.section], it.index);
