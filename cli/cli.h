@@ -73,5 +73,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

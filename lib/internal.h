@@ -37,6 +37,9 @@ int pc_vxlan_fill(struct pc_pkt *pk, int i);
  * final destination (of a Routing header between them with segments left),
  * upper-layer length and next header. */
 uint32_t pc_ipv6_pseudo(const struct pc_pkt *pk, int ip6, int l4, uint8_t proto, uint32_t l4len);
+/* The same for a decoded packet: the IPv6 layer ip6 and the layers up to
+ * the L4 layer l4, as the decoder summed them. */
+uint32_t pc_ipv6_dec_pseudo(const struct pc_decoded *d, int ip6, int l4, uint8_t proto, uint32_t l4len);
 
 /* Number of the layer after i for an enclosing header's next-protocol
  * field, or -1 when the next layer has none (the caller must then pin). */

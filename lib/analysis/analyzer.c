@@ -479,8 +479,14 @@ static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
 
 int pc_analyzer_packet(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data)
 {
+    return pc_analyzer_packet_num(a, h, data, a->pktno + 1);
+}
+
+int pc_analyzer_packet_num(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data, uint64_t n)
+{
     a->st.packets++;
-    struct pc_apkt pk = { .n = ++a->pktno, .h = h, .d = &a->d };
+    a->pktno = n;
+    struct pc_apkt pk = { .n = n, .h = h, .d = &a->d, .frame = &a->d };
     expire(a, h->ts);
     pc_decode_flags(&a->d, data, h->caplen, h->len, h->linktype, a->o.decode_flags);
     if (a->df) {

@@ -4,6 +4,10 @@
 
 #include "../internal.h"
 #include "pktcraft/core/checksum.h"
+#include "pktcraft/wire/icmp6.h"
+#include "pktcraft/wire/ipv4.h"
+#include "pktcraft/wire/ipv6.h"
+#include "pktcraft/wire/tunnel.h"
 
 const char *pc_csum_status_name(int st)
 {
@@ -180,4 +184,70 @@ uint32_t pc_layer_caphdr(const struct pc_decoded *d, int i)
     if (l->off >= d->caplen) return 0;
     uint32_t room = d->caplen - l->off;
     return l->hlen < room ? l->hlen : room;
+}
+
+/* Where layer i's checksum sits (at), how many bytes it covers (len) and
+ * which pseudo-header protocol it sums in (0: none).  PC_EINVAL when the
+ * layer has no checksum. */
+static int csum_region(const struct pc_decoded *d, int i, uint32_t *at, uint32_t *len, uint8_t *proto)
+{
+    const struct pc_layer *l = &d->l[i];
+    *len = l->hlen + l->plen;
+    *proto = 0;
+    switch (l->proto) {
+    case PC_P_IPV4: *at = 10; *len = l->hlen; return 0;
+    case PC_P_TCP: *at = 16; *proto = PC_IPPROTO_TCP; return 0;
+    case PC_P_UDP: *at = 6; *proto = PC_IPPROTO_UDP; return 0;
+    case PC_P_ICMP: *at = 2; return 0;
+    case PC_P_ICMP6: *at = 2; *proto = PC_IPPROTO_ICMPV6; return 0;
+    case PC_P_GRE: /* only with the C bit (and version 0) */
+        if (pc_layer_caphdr(d, i) < PC_GRE_HLEN) return PC_ETRUNC;
+        if (!(pc_gre_flags(pc_layer_hdr(d, i)) & PC_GRE_F_CSUM) || pc_gre_version(pc_layer_hdr(d, i))) return PC_EINVAL;
+        *at = 4;
+        return 0;
+    default: return PC_EINVAL;
+    }
+}
+
+/* Partial sum of the pseudo-header over L4 layer i: the IP layer before
+ * it (IPv6 extension headers skipped), or PC_EINVAL without one. */
+static int64_t layer_pseudo(const struct pc_decoded *d, int i, uint8_t proto, uint32_t len)
+{
+    int k = i - 1;
+    while (k >= 0 && (d->l[k].proto == PC_P_IP6_HOP || d->l[k].proto == PC_P_IP6_DEST ||
+                      d->l[k].proto == PC_P_IP6_ROUTING || d->l[k].proto == PC_P_IP6_FRAG))
+        k--;
+    if (k < 0 || pc_layer_caphdr(d, k) < d->l[k].hlen) return PC_EINVAL;
+    const uint8_t *h = pc_layer_hdr(d, k);
+    if (d->l[k].proto == PC_P_IPV4)
+        return pc_csum_pseudo4(pc_ipv4_src(h), pc_ipv4_final_dst(h, d->l[k].hlen), proto, len);
+    if (d->l[k].proto == PC_P_IPV6) return pc_ipv6_dec_pseudo(d, k, i, proto, len);
+    return PC_EINVAL;
+}
+
+int pc_layer_csum(const struct pc_decoded *d, int i, uint16_t *found, uint16_t *expected)
+{
+    uint32_t at, len;
+    uint8_t proto;
+    int rc = csum_region(d, i, &at, &len, &proto);
+    if (rc) return rc;
+    const struct pc_layer *l = &d->l[i];
+    /* an IPv4 fragment's header is whole; what it carries is not */
+    if ((l->flags & PC_LF_FRAG) && l->proto != PC_P_IPV4) return PC_ETRUNC;
+    if (l->off >= d->caplen || d->caplen - l->off < len || len < at + 2) return PC_ETRUNC;
+    uint32_t sum = 0;
+    if (proto) {
+        int64_t ps = layer_pseudo(d, i, proto, len);
+        if (ps < 0) return (int)ps;
+        sum = (uint32_t)ps;
+    }
+    const uint8_t *p = pc_layer_hdr(d, i);
+    /* at is even, so the two pieces chain (checksum.h) */
+    sum = pc_csum_partial(p, at, sum);
+    sum = pc_csum_partial(p + at + 2, len - at - 2, sum);
+    uint16_t c = pc_csum_fold(sum);
+    if (l->proto == PC_P_UDP && c == 0) c = 0xFFFF; /* RFC 768: 0 means none */
+    *found = pc_get16(p + at);
+    *expected = c;
+    return 0;
 }

@@ -238,6 +238,32 @@ static int opts_check(const uint8_t *p, uint32_t len)
     return jumbo;
 }
 
+/* The addresses a receiver counts in a Routing header of hl bytes: what
+ * the header's size holds, for the SRH up to its last entry. */
+static uint32_t rt_naddrs(const uint8_t *h, uint32_t hl)
+{
+    uint32_t room = (hl - RT_ADDRS) / 16;
+    if (pc_ip6rt_type(h) != PC_IP6_RT_SRH) return room;
+    uint32_t n = pc_ip6rt_last_entry(h) + 1u;
+    return n < room ? n : room;
+}
+
+uint32_t pc_ipv6_dec_pseudo(const struct pc_decoded *d, int ip6, int l4, uint8_t proto, uint32_t l4len)
+{
+    const uint8_t *h = pc_layer_hdr(d, ip6), *src = pc_ipv6_src(h), *dst = pc_ipv6_dst(h);
+    for (int k = ip6 + 1; k < l4; k++) {
+        const struct pc_layer *l = &d->l[k];
+        if (pc_layer_caphdr(d, k) < l->hlen || l->hlen < RT_ADDRS) break;
+        const uint8_t *e = pc_layer_hdr(d, k), *a = NULL;
+        if (l->proto == PC_P_IP6_DEST) a = home_address(e, l->hlen);
+        if (a) src = a;
+        if (l->proto != PC_P_IP6_ROUTING) continue;
+        a = rt_final(e, pc_ip6rt_type(e), pc_ip6rt_segleft(e), rt_naddrs(e, l->hlen));
+        if (a) dst = a;
+    }
+    return pc_csum_pseudo6(src, dst, proto, l4len);
+}
+
 /* Consistency of a Routing header's counts; updates the destination used
  * by the L4 pseudo-header.  Returns a reason, or NULL when consistent. */
 static const char *routing_check(struct pc_walk *w, const uint8_t *h, uint32_t hl)

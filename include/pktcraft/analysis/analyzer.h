@@ -30,6 +30,7 @@ struct pc_apkt {
     uint64_t n;                  /* 1-based packet number in the capture */
     const struct pc_pkthdr *h;
     const struct pc_decoded *d;  /* the packet decoded, or the datagram it completed */
+    const struct pc_decoded *frame; /* the packet as captured, decoded (d unless reassembled) */
     bool reassembled;            /* d is a whole datagram this fragment completed */
     bool fragment;               /* a fragment held for reassembly (d is the fragment) */
     const struct pc_flow *flow;  /* its TCP/UDP flow, or NULL */
@@ -74,11 +75,15 @@ struct pc_analyzer_stats {
 
 struct pc_analyzer;
 struct pc_analyzer *pc_analyzer_new(const struct pc_analyzer_opts *o, const struct pc_analyzer_cbs *cbs, void *ctx);
-/* 0, or PC_ENOMEM. */
+/* 0, or PC_ENOMEM.  Packets are numbered 1, 2, ... as they come. */
 int pc_analyzer_packet(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data);
 /* The caller left out the capture's next packet (a filter did not match):
  * packet numbers in reports stay those of the capture. */
 void pc_analyzer_skip(struct pc_analyzer *a);
+/* The same with the packet's number given (its number in the capture when
+ * a filter skips some): increasing, it names the packet in pc_apkt, flows
+ * and fragment reports; later pc_analyzer_packet calls count on from it. */
+int pc_analyzer_packet_num(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data, uint64_t n);
 /* End every flow (in the order they began) and give up pending fragments. */
 void pc_analyzer_finish(struct pc_analyzer *a);
 void pc_analyzer_free(struct pc_analyzer *a);

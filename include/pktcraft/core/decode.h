@@ -72,4 +72,14 @@ static inline const uint8_t *pc_layer_hdr(const struct pc_decoded *d, int i) { r
 /* Bytes of layer i's header that are actually captured. */
 uint32_t pc_layer_caphdr(const struct pc_decoded *d, int i);
 
+/* The checksum field of layer i (IPv4 header, TCP, UDP, ICMP, ICMPv6, GRE
+ * with its C bit) as found, and the value it should hold: the region the
+ * decoder verified summed again without the field, with the pseudo-header
+ * of the enclosing IP layer (IPv6: home address and routing final
+ * destination included), UDP's 0 sent as 0xFFFF.  For a checksum whose
+ * status is bad this is the fix.  Returns 0, PC_EINVAL when the layer has
+ * no checksum (or no enclosing IP layer for a pseudo-header), PC_ETRUNC
+ * when its bytes are not all captured or it is inside a fragment. */
+int pc_layer_csum(const struct pc_decoded *d, int i, uint16_t *found, uint16_t *expected);
+
 #endif
