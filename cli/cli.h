@@ -70,5 +70,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 #endif

@@ -32,5 +32,6 @@
 #include "analysis/stats.h"
 #include "analysis/tls.h"
 #include "analysis/http.h"
+#include "analysis/dnstxn.h"
 
 #endif
