@@ -165,12 +165,6 @@ static void k_ts(struct pc_fmt *o, const char *key, bool have, pc_time_ns ts)
     pc_fmt_kstr(o, key, t);
 }
 
-static void k_bytes_or_null(struct pc_fmt *o, const char *key, const char *p, size_t n)
-{
-    if (p) pc_fmt_kbytes_str(o, key, (const uint8_t *)p, n);
-    else pc_fmt_knull(o, key);
-}
-
 static void endpoints_json(struct pc_fmt *o, uint8_t family, const uint8_t *c, uint16_t cport, const uint8_t *s,
                            uint16_t sport)
 {
@@ -1094,7 +1088,7 @@ int cmd_extract(int argc, char **argv)
     header(&run);
     struct pc_pkthdr h;
     const uint8_t *data;
-    int rc;
+    int rc = 0;
     while (!run.done && (rc = pc_reader_next(rd, &h, &data)) > 0) {
         run.pkt++;
         if (!cli_filter_match(&flt, &h, data)) continue;
