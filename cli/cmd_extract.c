@@ -177,9 +177,9 @@ static void endpoints_json(struct pc_fmt *o, uint8_t family, const uint8_t *c, u
     pc_fmt_kuint(o, "sport", sport);
 }
 
-/* Bytes from the file in a text row: control characters, DEL and space
- * as \xNN (a hostile file cannot send escape sequences or shift columns);
- * "-" for nothing. */
+/* Bytes from the file in a text row: control characters and DEL as \xNN
+ * (a hostile file cannot send escape sequences or break the row); "-" for
+ * nothing. */
 static void text_safe(struct pc_fmt *o, const char *p, size_t n)
 {
     if (!p || !n) {
@@ -188,7 +188,7 @@ static void text_safe(struct pc_fmt *o, const char *p, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c <= 0x20 || c == 0x7f) pc_fmt_printf(o, "\\x%02x", c);
+        if (c < 0x20 || c == 0x7f) pc_fmt_printf(o, "\\x%02x", c);
         else pc_fmt_putc(o, (char)c);
     }
 }

@@ -364,20 +364,26 @@ static bool jget(const char *line, const char *key, char *out, size_t cap)
         }
     } else if (*p == '[') {
         int depth = 0, n = 0;
-        bool instr = false;
+        bool instr = false, expect = false;
         for (; *p; p++) {
+            char ch = *p;
             if (instr) {
-                if (*p == '\\') p++;
-                else if (*p == '"') instr = false;
+                if (ch == '\\' && p[1]) p++;
+                else if (ch == '"') instr = false;
                 continue;
             }
-            if (*p == '"') instr = true;
-            if ((*p == '{' || *p == '[') && depth++ == 1) continue;
-            if (*p == '}' || *p == ']') {
+            if (ch == '[' || ch == '{') {
+                if (depth == 1 && expect) n++, expect = false;
+                if (++depth == 1) expect = true;
+                continue;
+            }
+            if (ch == ']' || ch == '}') {
                 if (--depth == 0) break;
                 continue;
             }
-            if (depth == 1 && *p != ',' && (p[-1] == '[' || p[-1] == ',')) n++;
+            if (depth == 1 && ch == ',') expect = true;
+            else if (depth == 1 && expect) n++, expect = false;
+            if (ch == '"') instr = true;
         }
         k = (size_t)snprintf(out, cap, "[%d]", n);
     } else {
@@ -400,7 +406,7 @@ Test(extract, dns_from_crafted_udp_and_tcp)
                        "--qtype AAAA --append -o d.pcap && "
                        "'%s' dns --tcp --src 10.0.0.1 --dst 10.0.0.53 --sport 40000 --id 9 --qname t.example "
                        "--append -o d.pcap && '%s' dns --tcp --src 10.0.0.53 --dst 10.0.0.1 --sport 53 --dport "
-                       "40000 --id 9 --qname t.example --rcode NXDOMAIN --append -o d.pcap",
+                       "40000 --id 9 --qname t.example --response --rcode NXDOMAIN --append -o d.pcap",
                        dir, cli, cli, cli, cli, cli),
                  0);
     int rc = run_cli(&out, "extract dns --format jsonl %s/d.pcap", dir);
@@ -480,7 +486,7 @@ static void conv_seg(struct conv *c, int dir, uint8_t flags, const void *p, size
 static void conv_open(struct conv *c, const char *path, uint16_t cport, uint16_t sport)
 {
     memset(c, 0, sizeof *c);
-    th_pcapw_open(&c->w, path, 1, 6);
+    th_pcapw_open(&c->w, path, PC_LINK_ETHERNET, PC_TSPREC_US);
     c->port[0] = cport;
     c->port[1] = sport;
     c->seq[0] = 0xfffffff0u; /* wraps during the conversation */
