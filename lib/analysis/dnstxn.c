@@ -8,6 +8,7 @@
 #include "pktcraft/wire/ipv4.h"
 
 #define DEFAULT_TIMEOUT_NS (10 * PC_NS_PER_SEC)
+#define DEFAULT_RETRANS_NS (5 * PC_NS_PER_SEC)
 #define CHUNK 256             /* pending entries allocated at a time */
 #define MIN_BUCKETS 256
 #define MAX_BUCKETS (1u << 24)
@@ -39,7 +40,7 @@ struct pc_dnstxn_matcher {
     struct pc_dnstxn_cbs cbs;
     void *ctx;
     uint64_t max_pending;
-    int64_t timeout;
+    int64_t timeout, retrans;
     struct pend **bucket;
     uint64_t nbuckets, npending;
     struct pend *oldest, *newest;
@@ -70,6 +71,7 @@ struct pc_dnstxn_matcher *pc_dnstxn_new(const struct pc_dnstxn_opts *o, const st
     const struct pc_limits *lim = o && o->lim ? o->lim : &def;
     t->max_pending = lim->dns_pending ? lim->dns_pending : 1;
     t->timeout = o && o->timeout_ns > 0 ? o->timeout_ns : DEFAULT_TIMEOUT_NS;
+    t->retrans = o && o->retrans_ns > 0 ? o->retrans_ns : DEFAULT_RETRANS_NS;
     if (cbs) t->cbs = *cbs;
     t->ctx = ctx;
     t->nbuckets = MIN_BUCKETS;
@@ -335,11 +337,13 @@ static int query(struct pc_dnstxn_matcher *t, const struct key *k, const struct 
     t->st.queries++;
     uint64_t h = key_hash(k);
     struct pend *e = find(t, k, h, q, false);
-    if (e) {
+    if (e && ts - e->ts <= t->retrans) {
         e->retrans++;
         t->st.retransmissions++;
         return 0;
     }
+    /* asked again after the window: the client gave the first copy up */
+    if (e) give_up(t, e, PC_DNSTXN_TIMEOUT);
     if (t->npending >= t->max_pending && t->oldest) give_up(t, t->oldest, PC_DNSTXN_EVICTED);
     if (t->npending >= t->nbuckets && t->nbuckets < MAX_BUCKETS) grow(t);
     e = entry_alloc(t);

@@ -27,8 +27,11 @@
  * with the same id and question completes the transaction; a response
  * without a question (some servers answer FORMERR that way) takes the
  * oldest waiting query with its id.  A second query with the same key
- * while the first waits is counted as a retransmission of it.  A response
- * nothing waits for is a transaction without a query.
+ * within opts.retrans_ns (default 5 s, as tshark's DNS retransmission
+ * timer) of the first copy is counted as a retransmission of it; later,
+ * the first copy is reported unmatched (PC_DNSTXN_TIMEOUT: the client
+ * gave it up) and the new one waits.  A response nothing waits for is a
+ * transaction without a query.
  *
  * Bounds.  At most dns_pending queries wait (struct pc_limits): past it
  * the oldest is reported unmatched (PC_DNSTXN_EVICTED).  A query waits at
@@ -62,7 +65,7 @@ struct pc_dnstxn_ends {
 /* Why a transaction was reported. */
 enum pc_dnstxn_status {
     PC_DNSTXN_MATCHED = 0,  /* query and response */
-    PC_DNSTXN_TIMEOUT,      /* query, no response within the timeout */
+    PC_DNSTXN_TIMEOUT,      /* query, no response within the timeout (or before it was asked again) */
     PC_DNSTXN_EVICTED,      /* query pushed out of a full pending table (dns-pending) */
     PC_DNSTXN_END,          /* query still waiting when the input ended (pc_dnstxn_finish) */
     PC_DNSTXN_NO_QUERY,     /* response no query waited for */
@@ -105,6 +108,7 @@ struct pc_dnstxn_cbs {
 struct pc_dnstxn_opts {
     const struct pc_limits *lim; /* NULL: the defaults (only dns_pending is used) */
     int64_t timeout_ns;          /* 0: 10 s */
+    int64_t retrans_ns;          /* 0: 5 s */
 };
 
 struct pc_dnstxn_stats {
