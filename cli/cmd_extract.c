@@ -382,8 +382,9 @@ static void http_json(struct xflow *x, const struct pc_http_msg *req, const stru
     k_hstr(o, "uri", req, req ? req->uri : (struct pc_http_str){ 0 });
     const struct pc_http_msg *vm = req ? req : resp;
     char v[16];
-    snprintf(v, sizeof v, "HTTP/%u.%u", vm->major, vm->minor);
-    pc_fmt_kstr(o, "version", v);
+    snprintf(v, sizeof v, "HTTP/%u.%u", vm ? (unsigned)vm->major : 0u, vm ? (unsigned)vm->minor : 0u);
+    if (vm) pc_fmt_kstr(o, "version", v);
+    else pc_fmt_knull(o, "version");
     k_hstr(o, "host", req, req ? pc_http_host(req) : (struct pc_http_str){ 0 });
     k_hstr(o, "user_agent", req, req ? pc_http_user_agent(req) : (struct pc_http_str){ 0 });
     if (resp) pc_fmt_kuint(o, "status", (uint64_t)resp->status);
@@ -419,7 +420,9 @@ static void http_text(struct xflow *x, const struct pc_http_msg *req, const stru
 {
     struct pc_fmt *o = x->r->o;
     const struct pc_flow *f = x->f;
-    text_ts(o, req ? req->ts_first : resp->ts_first);
+    const struct pc_http_msg *first = req ? req : resp;
+    if (!first) return;
+    text_ts(o, first->ts_first);
     text_ends(o, f->family, f->client, f->cport, f->server, f->sport);
     struct pc_http_str none = { 0 };
     struct pc_http_str m = req ? req->method : none, h = req ? pc_http_host(req) : none, u = req ? req->uri : none;
@@ -765,14 +768,9 @@ static const char *opcode_name(unsigned op)
 
 static void class_name(uint16_t c, char out[16])
 {
-    switch (c) {
-    case 1: strcpy(out, "IN"); break;
-    case 3: strcpy(out, "CH"); break;
-    case 4: strcpy(out, "HS"); break;
-    case 254: strcpy(out, "NONE"); break;
-    case 255: strcpy(out, "ANY"); break;
-    default: snprintf(out, 16, "CLASS%u", c);
-    }
+    const char *n = c == 1 ? "IN" : c == 3 ? "CH" : c == 4 ? "HS" : c == 254 ? "NONE" : c == 255 ? "ANY" : NULL;
+    if (n) snprintf(out, 16, "%s", n);
+    else snprintf(out, 16, "CLASS%u", c);
 }
 
 static void rcode_name(unsigned rc, char out[16])
@@ -842,11 +840,11 @@ static void dns_json(struct run *r, const struct pc_dnstxn *x)
     k_ts(o, "ts_response", x->response != NULL, x->ts_response);
     if (x->has_query && x->response) pc_fmt_kint(o, "rtt_ns", x->ts_response - x->ts_query);
     else pc_fmt_knull(o, "rtt_ns");
-    const uint8_t *hdr = x->response;
-    uint16_t fl = x->response ? pc_dns_flags(hdr) : x->query_flags;
-    const char *op = opcode_name((fl >> 11) & 0xF);
+    uint16_t fl = x->response ? pc_dns_flags(x->response) : x->query_flags;
+    unsigned opc = (unsigned)(fl >> 11) & 0xFu;
+    const char *op = opcode_name(opc);
     char opb[16];
-    snprintf(opb, sizeof opb, "OPCODE%u", (fl >> 11) & 0xF);
+    snprintf(opb, sizeof opb, "OPCODE%u", opc);
     pc_fmt_kstr(o, "opcode", op ? op : opb);
     /* the records first (the extended RCODE is in OPT), written after */
     const char *why = NULL;

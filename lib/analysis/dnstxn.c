@@ -75,7 +75,7 @@ struct pc_dnstxn_matcher *pc_dnstxn_new(const struct pc_dnstxn_opts *o, const st
     if (cbs) t->cbs = *cbs;
     t->ctx = ctx;
     t->nbuckets = MIN_BUCKETS;
-    t->bucket = calloc(t->nbuckets, sizeof *t->bucket);
+    t->bucket = calloc(t->nbuckets, sizeof(struct pend *));
     if (!t->bucket) {
         free(t);
         return NULL;
@@ -289,7 +289,7 @@ void pc_dnstxn_finish(struct pc_dnstxn_matcher *t)
 static void grow(struct pc_dnstxn_matcher *t)
 {
     uint64_t n = t->nbuckets * 2;
-    struct pend **nb = calloc(n, sizeof *nb);
+    struct pend **nb = calloc(n, sizeof(struct pend *));
     if (!nb) return; /* longer chains: slower, still right */
     for (uint64_t i = 0; i < t->nbuckets; i++)
         for (struct pend *e = t->bucket[i], *next; e; e = next) {
@@ -408,8 +408,8 @@ static int message(struct pc_dnstxn_matcher *t, uint8_t transport, const struct 
     pc_dnstxn_expire(t, ts);
     struct question q;
     const char *why = NULL;
-    if (!parse(p, n, &q, &why)) {
-        error(t, transport, pkt, why);
+    if (!p || !parse(p, n, &q, &why)) {
+        error(t, transport, pkt, why ? why : "dns: no message");
         return PC_EMALFORMED;
     }
     bool resp = pc_dns_qr(p);
