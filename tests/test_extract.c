@@ -864,8 +864,18 @@ struct tally {
     unsigned tls_cmp, tls_ours_only, tls_ts_only, tls_multi;
     unsigned mismatches;
     char first[8][700];
-    char dns_ts_only_where[1024];
+    char dns_ts_only_where[1024], tls_ts_only_where[1024], http_differs_where[1024];
 };
+
+static void where(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void where(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t k = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    if (k + 200 < cap) vsnprintf(buf + k, cap - k, fmt, ap);
+    va_end(ap);
+}
 
 static void mism(struct tally *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void mism(struct tally *t, const char *fmt, ...)
@@ -1039,6 +1049,8 @@ static void cmp_lists(struct tally *t, const char *base, struct hmsg *ours, size
             if (req) t->http_ours_only_conn++;
         } else if (k == 0 && i2 - i != j2 - j) {
             (req ? &t->http_req_count_differs : &t->http_resp_count_differs)[0]++;
+            where(t->http_differs_where, sizeof t->http_differs_where, " %s %s %s ours %zu tshark %zu", base, conn,
+                  req ? "requests" : "responses", i2 - i, j2 - j);
         } else if (k == 0) {
             if (req) t->http_conns++;
             for (size_t x = 0; x < i2 - i; x++) {
@@ -1152,6 +1164,7 @@ static void cmp_tls(struct tally *t, const char *base, struct frames *fr, char *
         while (i < n && (used[i] || strcmp(keys[i], key))) i++;
         if (i == n) {
             t->tls_ts_only++;
+            where(t->tls_ts_only_where, sizeof t->tls_ts_only_where, " %s#%s", base, c[F_FRAME]);
             continue;
         }
         used[i] = true;
@@ -1263,15 +1276,32 @@ Test(extract, agrees_with_tshark_over_the_corpus)
             "  dns: compared %u matched transactions (%u fields); not compared: %u frames with several messages, "
             "%u without a tshark row; tshark matched and we did not: %u (%s)\n"
             "  http: %u connections; compared %u requests (method, uri, host) and %u responses (status); not "
-            "compared: %u/%u connections whose request/response counts differ, %u connections tshark does not "
+            "compared: %u/%u connections whose request/response counts differ (%s), %u connections tshark does not "
             "dissect as HTTP, %u frames with several messages\n"
-            "  tls: compared %u ClientHellos (sni, ja3_full, ja3); ours only %u, tshark only %u, frames with several "
-            "hellos %u\n"
+            "  tls: compared %u ClientHellos (sni, ja3_full, ja3); ours only %u, tshark only %u (%s), frames with "
+            "several hellos %u\n"
             "  mismatches %u\n%s",
             t.files, t.runs, t.dns_cmp, t.dns_fields, t.dns_multi, t.dns_no_row, t.dns_ts_only, t.dns_ts_only_where, t.http_conns,
-            t.http_req, t.http_resp, t.http_req_count_differs, t.http_resp_count_differs, t.http_ours_only_conn,
-            t.http_multi, t.tls_cmp, t.tls_ours_only, t.tls_ts_only, t.tls_multi, t.mismatches, msg);
+            t.http_req, t.http_resp, t.http_req_count_differs, t.http_resp_count_differs, t.http_differs_where,
+            t.http_ours_only_conn, t.http_multi, t.tls_cmp, t.tls_ours_only, t.tls_ts_only, t.tls_ts_only_where,
+            t.tls_multi, t.mismatches, msg);
     cr_assert_eq(t.mismatches, 0, "%u values differ from tshark's:\n%s", t.mismatches, msg);
+    /* What only one side has, budgeted at tshark 4.0.17's figures, each explained:
+     * DNS transactions tshark matches in PPPoE (8) and ARCnet (4) frames, link
+     * layers pktcraft's decoder does not take to IP; ClientHellos of TLS that
+     * starts after plaintext (IMAP and XMPP STARTTLS, MySQL SSL: 3), in QUIC (2)
+     * and over PPPoE (1): extract tls reads TCP connections that start as TLS;
+     * HTTP connections whose message counts differ: requests tshark dissects in
+     * segments far outside the connection's sequence space, which reassembly
+     * does not take (filestore-5408, 4 connections), and responses
+     * cut by the end of the capture that we report flagged "truncated" and
+     * tshark does not show (4 connections). */
+    cr_assert_leq(t.dns_ts_only, 14, "%u DNS transactions only tshark matched:%s", t.dns_ts_only,
+                  t.dns_ts_only_where);
+    cr_assert_leq(t.tls_ts_only, 6, "%u ClientHellos only tshark has:%s", t.tls_ts_only, t.tls_ts_only_where);
+    cr_assert_leq(t.http_req_count_differs + t.http_resp_count_differs, 8, "HTTP connections differ:%s",
+                  t.http_differs_where);
+    cr_assert_eq(t.tls_ours_only, 0, "%u ClientHellos tshark does not show", t.tls_ours_only);
     cr_assert_geq(t.files, MIN_FILES);
     cr_assert_geq(t.dns_cmp, MIN_DNS, "only %u DNS transactions compared", t.dns_cmp);
     cr_assert_geq(t.http_req, MIN_HTTP_REQ, "only %u HTTP requests compared", t.http_req);
