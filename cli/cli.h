@@ -74,5 +74,6 @@ int cmd_info(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const struct {
     { "merge", cmd_merge, "merge captures by timestamp, like mergecap" },
     { "flows", cmd_flows, "list TCP/UDP flows with reassembly counters, write their streams" },
     { "stats", cmd_stats, "traffic statistics: protocols, top talkers and ports, intervals" },
+    { "extract", cmd_extract, "HTTP exchanges, DNS transactions, TLS handshakes of a capture" },
     { "verify", cmd_verify, "lint a capture: every length and checksum, fragments, stream gaps" },
 };
 

@@ -33,5 +33,6 @@
 #include "analysis/tls.h"
 #include "analysis/http.h"
 #include "analysis/verify.h"
+#include "analysis/dnstxn.h"
 
 #endif
