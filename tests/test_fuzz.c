@@ -27,6 +27,7 @@
 #include "fuzz/fuzz_defrag.c"
 #include "fuzz/fuzz_tls.c"
 #include "fuzz/fuzz_http.c"
+#include "fuzz/fuzz_dnstxn.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -46,6 +47,7 @@ static const struct {
     { "defrag", fuzz_defrag, 15 },
     { "tls", fuzz_tls, 10 },
     { "http", fuzz_http, 20 },
+    { "dnstxn", fuzz_dnstxn, 30 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -141,5 +143,11 @@ Test(fuzz, replay_http)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "http")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_dnstxn)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "dnstxn")) k++;
     fz_replay((int)k);
 }

@@ -34,6 +34,7 @@ max_len() {
     dns) echo 2048 ;;
     tls) echo 12288 ;;
     http) echo 8192 ;;
+    dnstxn) echo 4096 ;;
     *) echo 4096 ;;
     esac
 }
