@@ -697,11 +697,13 @@ int cmd_read(int argc, char **argv)
     const uint8_t *data = NULL;
     static struct pc_decoded d;
     uint64_t n = 0, shown = 0;
-    int rc;
+    int rc = 0;
     if (a.fmt == FMT_JSON) pc_fmt_putc(oc.o, '[');
-    while ((!a.count || shown < a.count) && (rc = pc_reader_next(r, &h, &data)) > 0) {
+    /* -c N prints N packets; with --defrag reading goes on (printing
+     * nothing more) until the fragments printed learn their fate */
+    while ((!a.count || shown < a.count || (hold && rd_waiting(hold))) && (rc = pc_reader_next(r, &h, &data)) > 0) {
         n++;
-        bool match = cli_filter_match(&flt, &h, data);
+        bool match = (!a.count || shown < a.count) && cli_filter_match(&flt, &h, data);
         /* with --defrag every packet feeds the defragmenter; the filter only
          * chooses what is printed */
         if (!match && !hold) continue;

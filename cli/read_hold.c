@@ -270,6 +270,8 @@ void rd_packet(struct rd *r, uint64_t n, const struct pc_pkthdr *h, const uint8_
     flush(r, false);
 }
 
+bool rd_waiting(const struct rd *r) { return !queue_empty(r); }
+
 void rd_finish(struct rd *r)
 {
     r->cur_n = 0;

@@ -61,6 +61,8 @@ struct rd *rd_new(const struct pc_limits *lim, int policy, const char *path, rd_
  * and is to be printed (every packet feeds the defragmenter). */
 void rd_packet(struct rd *r, uint64_t n, const struct pc_pkthdr *h, const uint8_t *data, const struct pc_decoded *d,
                bool print);
+/* Are printed fragments waiting for their datagram? */
+bool rd_waiting(const struct rd *r);
 /* The end of reading: pending datagrams are given up as incomplete, every
  * held packet printed, and what was never reassembled said on stderr. */
 void rd_finish(struct rd *r);
