@@ -38,6 +38,7 @@ struct dgram {
     uint64_t first_pkt, last_pkt;
     struct frag *frags, *tail;   /* arrival order */
     uint32_t nfrags;
+    uint32_t unheld;             /* fragments seen but refused (the one that made it give up) */
     int64_t total;               /* payload length, -1 until the last fragment */
     uint8_t *head;               /* link header + unfragmentable IP part of the offset-0 fragment */
     uint32_t headlen, ip_off;
@@ -137,7 +138,7 @@ static void report(struct pc_defrag *df, const struct dgram *g, int what, uint32
     if (!df->cb) return;
     struct pc_defrag_report r = {
         .what = what, .version = g->version, .ident = g->ident, .proto = g->proto, .first_pkt = g->first_pkt,
-        .last_pkt = g->last_pkt, .nfrags = g->nfrags, .total = g->total, .off = off, .len = len, .id = g->id,
+        .last_pkt = g->last_pkt, .nfrags = g->nfrags + g->unheld, .total = g->total, .off = off, .len = len, .id = g->id,
     };
     memcpy(r.src, g->src, sizeof r.src);
     memcpy(r.dst, g->dst, sizeof r.dst);
@@ -397,14 +398,17 @@ static int take(struct pc_defrag *df, struct dgram *g, const struct pc_decoded *
         for (const struct frag *f = g->frags; f; f = f->next)
             if ((uint64_t)f->off + f->len > end) bad_end = true;
     if (bad_end) {
+        g->unheld++;
         give_up(df, g, PC_DF_INCONSISTENT);
         return 1;
     }
     if (g->nfrags >= MAX_FRAGS) {
+        g->unheld++;
         give_up(df, g, PC_DF_EVICTED);
         return 1;
     }
     if (check_overlaps(df, g, p) && g->version == 6 && !df->o.ipv6_overlap_keep) {
+        g->unheld++;
         give_up(df, g, PC_DF_V6_OVERLAP);
         return 1;
     }

@@ -64,7 +64,7 @@ struct pc_defrag_report {
     uint32_t ident;          /* IPv4 ID or IPv6 identification */
     uint8_t proto;           /* IPv4 protocol, IPv6 next header of the fragmentable part */
     uint64_t first_pkt, last_pkt; /* packet numbers of the first and last fragment seen */
-    uint32_t nfrags;
+    uint32_t nfrags;         /* fragments seen (the one that made it give up included) */
     uint32_t have;           /* distinct payload bytes held */
     int64_t total;           /* payload length when the last fragment was seen, else -1 */
     uint32_t off, len;       /* OVERLAP/CONFLICT: the overlapping range (payload offsets) */
