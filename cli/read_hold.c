@@ -159,7 +159,7 @@ struct rd *rd_new(const struct pc_limits *lim, int policy, const char *path, rd_
     r->path = path;
     r->emit = emit;
     r->ctx = ctx;
-    r->qmax = lim->defrag_mem;
+    r->qmax = (size_t)(lim->defrag_mem ? lim->defrag_mem : UINT64_C(64) << 20); /* 0 means the default, as for pc_defrag */
     return r;
 }
 
