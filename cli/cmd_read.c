@@ -150,7 +150,6 @@ static void collect(struct fields *f, const struct pc_decoded *d, const struct p
 static uint8_t l4proto(const struct fields *f) { return f->l4 >= 0 ? f->u->l[f->l4].proto : PC_P_NONE; }
 static const uint8_t *hdr(const struct fields *f, int i) { return pc_layer_hdr(f->d, i); }
 static const uint8_t *l4hdr(const struct fields *f) { return pc_layer_hdr(f->u, f->l4); }
-static bool has_ports(const struct fields *f) { return l4proto(f) == PC_P_TCP || l4proto(f) == PC_P_UDP; }
 
 /* ---- TCP options as text ("mss 1460", "sackOK", ...), tcpdump style ---- */
 
@@ -492,20 +491,21 @@ static void json_tcp(struct pc_fmt *o, const struct fields *f, const uint8_t *t)
 static void json_l4(struct pc_fmt *o, const struct fields *f)
 {
     const uint8_t *t = f->l4 >= 0 ? l4hdr(f) : NULL;
-    if (has_ports(f)) {
+    uint8_t proto = t ? l4proto(f) : PC_P_NONE;
+    if (proto == PC_P_TCP || proto == PC_P_UDP) {
         pc_fmt_kuint(o, "sport", pc_get16(t));
         pc_fmt_kuint(o, "dport", pc_get16(t + 2));
     } else {
         pc_fmt_knull(o, "sport");
         pc_fmt_knull(o, "dport");
     }
-    if (l4proto(f) == PC_P_TCP) {
+    if (proto == PC_P_TCP) {
         json_tcp(o, f, t);
     } else {
         static const char *const keys[] = { "tcp_flags", "seq", "ack", "win", "tcp_options" };
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) pc_fmt_knull(o, keys[k]);
     }
-    if (l4proto(f) == PC_P_ICMP || l4proto(f) == PC_P_ICMP6) {
+    if (proto == PC_P_ICMP || proto == PC_P_ICMP6) {
         pc_fmt_kuint(o, "icmp_type", t[0]);
         pc_fmt_kuint(o, "icmp_code", t[1]);
     } else {

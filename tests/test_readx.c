@@ -40,7 +40,8 @@ Test(readx, crafted_trains_match_tshark)
      * 68 completions, 185 held fragments, all of them compared */
     snprintf(args, sizeof args,
              "--crafted '%s' --min datagrams=68 --min reassembled_in=185 --min completing_ports=62 "
-             "--min completing_icmp=6 --min incomplete_reported=2 --min overlap_policy=2 --min filter_and_count=1 --min output_limit=1",
+             "--min completing_icmp=6 --min incomplete_reported=2 --min overlap_policy=2 --min filter_and_count=1 "
+             "--min output_limit=1",
              dir);
     readx_check(args);
 }
