@@ -5,7 +5,10 @@
 
 #include "cli.h"
 #include "filter.h"
+#include "pktcraft/analysis/http.h"
+#include "pktcraft/analysis/tls.h"
 #include "pktcraft/core/fmt.h"
+#include "read_hold.h"
 
 enum fmt { FMT_TEXT, FMT_JSONL, FMT_JSON };
 
@@ -13,6 +16,8 @@ struct read_args {
     const char *path;
     enum fmt fmt;
     uint64_t count;  /* 0: all */
+    bool defrag;
+    int overlap;     /* enum pc_overlap_policy */
     char filter[4096];
 };
 
@@ -25,6 +30,11 @@ static void help(void)
            "Options:\n"
            "      --format text|jsonl|json  output format (default text)\n"
            "  -c, --count N                 stop after N packets\n"
+           "      --defrag                  reassemble IPv4/IPv6 fragments: the datagram is\n"
+           "                                decoded on the fragment that completes it, the\n"
+           "                                others say which packet that is\n"
+           "      --overlap first|last      with --defrag: which bytes win where fragments\n"
+           "                                overlap (default first)\n"
            "      --limit NAME=VALUE        change a resource limit (see below)\n"
            "  -h, --help                    show this help\n\n"
            "JSON keys: n, ts (\"seconds.nanoseconds\"), caplen, len, linktype, ifindex,\n"
@@ -32,10 +42,15 @@ static void help(void)
            "ethertype, ip_src, ip_dst, ip_proto, ip_id, ip_len, ip_flags, ttl, sport,\n"
            "dport, tcp_flags (tcpdump letters, e.g. \"SA\"), seq, ack, win, tcp_options,\n"
            "icmp_type, icmp_code, payload_len, ip_csum and l4_csum (good, bad, zero or\n"
-           "unverified), errors (list). Absent fields are null.\n\n"
+           "unverified), errors (list), http_method, http_uri, http_host, http_status,\n"
+           "tls_sni, tls_alpn (list), ja3 (MD5), ja4 (from an HTTP start line or a TLS\n"
+           "hello carried whole by this packet's TCP payload).  With --defrag also:\n"
+           "defrag (held, reassembled, pending or why it was given up), reassembled_in,\n"
+           "frag_count, frag_first, reassembled_layers.  Absent fields are null.\n\n"
            "Examples:\n"
            "  pktcraft read out.pcap\n"
-           "  pktcraft read --format jsonl capture.pcap tcp port 80\n\n"
+           "  pktcraft read --format jsonl capture.pcap tcp port 80\n"
+           "  pktcraft read --defrag --format jsonl capture.pcap udp\n\n"
            "Exit status: 0 success, 1 unreadable or damaged file (after printing the\n"
            "packets before the damage), 2 usage error.\n");
     putchar('\n');
@@ -44,9 +59,12 @@ static void help(void)
 
 static void parse_args(struct read_args *a, int argc, char **argv)
 {
+    enum { O_DEFRAG = 1000, O_OVERLAP };
+    bool overlap_set = false;
     static const struct option longopts[] = {
         { "format", required_argument, 0, 'f' }, { "count", required_argument, 0, 'c' },
-        { "limit", required_argument, 0, CLI_OPT_LIMIT }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "limit", required_argument, 0, CLI_OPT_LIMIT }, { "help", no_argument, 0, 'h' },
+        { "defrag", no_argument, 0, O_DEFRAG }, { "overlap", required_argument, 0, O_OVERLAP }, { 0, 0, 0, 0 },
     };
     memset(a, 0, sizeof *a);
     int opt;
@@ -55,6 +73,8 @@ static void parse_args(struct read_args *a, int argc, char **argv)
         case 'h': help(); exit(EXIT_OK);
         case CLI_OPT_LIMIT: cli_limit_opt(optarg); break;
         case 'c': a->count = cli_parse_uint("--count", optarg, UINT64_MAX); break;
+        case O_DEFRAG: a->defrag = true; break;
+        case O_OVERLAP: a->overlap = cli_parse_overlap("--overlap", optarg); overlap_set = true; break;
         case 'f':
             if (!strcmp(optarg, "text")) a->fmt = FMT_TEXT;
             else if (!strcmp(optarg, "jsonl")) a->fmt = FMT_JSONL;
@@ -64,6 +84,7 @@ static void parse_args(struct read_args *a, int argc, char **argv)
         default: cli_bad_option(opt, argv);
         }
     }
+    if (overlap_set && !a->defrag) cli_usage_error("--overlap needs --defrag");
     if (optind >= argc) cli_usage_error("a FILE to read is required ('-' for stdin)");
     a->path = argv[optind++];
     cli_filter_join(a->filter, sizeof a->filter, argc, argv);
@@ -74,39 +95,61 @@ static void parse_args(struct read_args *a, int argc, char **argv)
 /* The flat JSON keys describe the FIRST layer of each kind, as tshark's
  * first-occurrence fields do: the outer header of a tunnel, the ICMP
  * message rather than the datagram it quotes. */
+struct app; /* per-packet HTTP and TLS keys, below */
+
 struct fields {
-    const struct pc_decoded *d;
-    int eth, ip, l4;   /* layer indices, -1 when absent or not captured */
+    const struct pc_decoded *d; /* the packet as captured: the link and IP keys */
+    const struct pc_decoded *u; /* the L4 keys: d, or (--defrag) the datagram this fragment completed */
+    int eth, ip;       /* layer indices in d, -1 when absent or not captured */
+    int l4;            /* layer index in u */
+    int u_from;        /* u != d: u's layers past its IP header (the rest is d's) */
     uint32_t payload_len;
+    const struct app *app;
 };
 
 static bool captured(const struct pc_decoded *d, int i, uint32_t need) { return pc_layer_caphdr(d, i) >= need; }
 
-static void collect(struct fields *f, const struct pc_decoded *d)
+static void collect_layers(const struct pc_decoded *d, int *eth, int *ip, int *l4, uint32_t *payload_len)
 {
-    f->d = d;
-    f->eth = f->ip = f->l4 = -1;
-    f->payload_len = 0;
+    *eth = *ip = *l4 = -1;
+    *payload_len = 0;
     for (int i = 0; i < d->n; i++) {
         const struct pc_layer *l = &d->l[i];
         switch (l->proto) {
-        case PC_P_ETH: if (f->eth < 0 && captured(d, i, PC_ETH_HLEN)) f->eth = i; break;
+        case PC_P_ETH: if (*eth < 0 && captured(d, i, PC_ETH_HLEN)) *eth = i; break;
         case PC_P_IPV4:
-            if (f->ip < 0 && captured(d, i, PC_IPV4_HLEN) && l->hlen >= PC_IPV4_HLEN) f->ip = i;
+            if (*ip < 0 && captured(d, i, PC_IPV4_HLEN) && l->hlen >= PC_IPV4_HLEN) *ip = i;
             break;
-        case PC_P_IPV6: if (f->ip < 0 && captured(d, i, PC_IPV6_HLEN)) f->ip = i; break;
+        case PC_P_IPV6: if (*ip < 0 && captured(d, i, PC_IPV6_HLEN)) *ip = i; break;
         case PC_P_TCP: case PC_P_UDP: case PC_P_ICMP: case PC_P_ICMP6:
-            if (f->l4 < 0 && captured(d, i, l->proto == PC_P_TCP ? PC_TCP_HLEN : 8)) f->l4 = i;
+            if (*l4 < 0 && captured(d, i, l->proto == PC_P_TCP ? PC_TCP_HLEN : 8)) *l4 = i;
             break;
-        case PC_P_PAYLOAD: if (!(l->flags & PC_LF_QUOTED)) f->payload_len = l->plen; break;
+        case PC_P_PAYLOAD: if (!(l->flags & PC_LF_QUOTED)) *payload_len = l->plen; break;
         default: break;
         }
     }
 }
 
-static uint8_t l4proto(const struct fields *f) { return f->l4 >= 0 ? f->d->l[f->l4].proto : PC_P_NONE; }
+/* d: the packet; u: what its L4 keys come from (d, or a reassembled datagram). */
+static void collect(struct fields *f, const struct pc_decoded *d, const struct pc_decoded *u)
+{
+    int l4, eth, ip;
+    uint32_t pl;
+    f->d = d;
+    f->u = u;
+    collect_layers(d, &f->eth, &f->ip, &l4, &f->payload_len);
+    f->l4 = l4;
+    f->u_from = d->n;
+    if (u != d) {
+        collect_layers(u, &eth, &ip, &f->l4, &pl);
+        f->payload_len = pl;
+        f->u_from = ip + 1;
+    }
+}
+
+static uint8_t l4proto(const struct fields *f) { return f->l4 >= 0 ? f->u->l[f->l4].proto : PC_P_NONE; }
 static const uint8_t *hdr(const struct fields *f, int i) { return pc_layer_hdr(f->d, i); }
-static bool has_ports(const struct fields *f) { return l4proto(f) == PC_P_TCP || l4proto(f) == PC_P_UDP; }
+static const uint8_t *l4hdr(const struct fields *f) { return pc_layer_hdr(f->u, f->l4); }
 
 /* ---- TCP options as text ("mss 1460", "sackOK", ...), tcpdump style ---- */
 
@@ -148,9 +191,10 @@ static void opt_cb(void *ctx, uint8_t kind, const uint8_t *p, uint8_t dl)
 
 /* ---- errors ---- */
 
-static void each_error(const struct pc_decoded *d, void (*cb)(void *, const char *, const char *), void *ctx)
+static void each_error_from(const struct pc_decoded *d, int from, void (*cb)(void *, const char *, const char *),
+                            void *ctx)
 {
-    for (int i = 0; i < d->n; i++) {
+    for (int i = from; i < d->n; i++) {
         const struct pc_layer *l = &d->l[i];
         if (l->why)
             cb(ctx, l->flags & PC_LF_MALFORMED ? "malformed" : l->flags & PC_LF_TRUNC ? "truncated" : "note", l->why);
@@ -158,6 +202,78 @@ static void each_error(const struct pc_decoded *d, void (*cb)(void *, const char
         if (l->csum == PC_CSUM_BAD && !(l->flags & PC_LF_QUOTED)) cb(ctx, "bad checksum", pc_proto_name(l->proto));
     }
     if (d->err == PC_ELIMIT) cb(ctx, "malformed", "too many layers");
+}
+
+/* The packet's errors, then (a fragment that completed a datagram) those
+ * of the datagram's upper layers, then the overlaps the fragment made. */
+static void each_error(const struct fields *f, const struct rd_pkt *p, void (*cb)(void *, const char *, const char *),
+                       void *ctx)
+{
+    each_error_from(f->d, 0, cb, ctx);
+    if (f->u != f->d) each_error_from(f->u, f->u_from, cb, ctx);
+    if (!p) return;
+    for (uint32_t k = 0; k < p->nnotes && k < RD_NOTES; k++) {
+        char t[128];
+        const struct rd_note *nt = &p->notes[k];
+        snprintf(t, sizeof t, "%s at payload offset %u, %u bytes", nt->what == PC_DF_CONFLICT ?
+                 "fragments overlap with different bytes" : "fragments overlap", nt->off, nt->len);
+        cb(ctx, "defrag", t);
+    }
+    if (p->nnotes > RD_NOTES) {
+        char t[64];
+        snprintf(t, sizeof t, "%u more overlaps", p->nnotes - RD_NOTES);
+        cb(ctx, "defrag", t);
+    }
+}
+
+/* ---- per-packet HTTP and TLS keys: one TCP payload on its own ---- */
+
+struct app {
+    int http;                 /* PC_HTTP_PEEK_* */
+    struct pc_http_peek hp;
+    bool tls;                 /* a hello was found whole: th */
+    struct pc_tls_hello th;
+    bool ja3, ja4;
+    char ja3_md5[33], ja4_s[PC_TLS_JA4_LEN + 1];
+};
+
+static struct pc_tls_scratch tls_scratch; /* reused by every peek, freed at the end */
+
+/* The TCP payload the keys come from: that of the last TCP layer not
+ * quoted by an ICMP error (the inner one in a tunnel). */
+static const uint8_t *tcp_payload(const struct pc_decoded *u, size_t *n)
+{
+    for (int i = u->n - 1; i >= 0; i--) {
+        const struct pc_layer *l = &u->l[i];
+        if (l->proto != PC_P_TCP || l->flags & PC_LF_QUOTED) continue;
+        uint64_t start = (uint64_t)l->off + l->hlen;
+        if (!l->plen || start >= u->caplen) return NULL;
+        *n = u->caplen - (size_t)start < l->plen ? u->caplen - (size_t)start : l->plen;
+        return u->buf + start;
+    }
+    return NULL;
+}
+
+/* Cheap probes first: the peeks only run on payloads that start like an
+ * HTTP/1.x message or a TLS handshake record. */
+static void peek_app(struct app *a, const struct pc_decoded *u)
+{
+    a->http = PC_HTTP_PEEK_NONE;
+    a->tls = a->ja3 = a->ja4 = false;
+    size_t n = 0;
+    const uint8_t *p = tcp_payload(u, &n);
+    if (!p) return;
+    if (pc_http_probe(p, n)) {
+        a->http = pc_http_peek(p, n, &a->hp);
+        return;
+    }
+    if (n < 6 || !pc_tls_probe(p, n)) return;
+    tls_scratch.lim = cli_limits();
+    if (pc_tls_peek(p, n, &a->th, &tls_scratch) != 1) return;
+    a->tls = true;
+    if (!a->th.client) return;
+    a->ja3 = pc_tls_ja3_md5(&a->th, a->ja3_md5) == 0;
+    a->ja4 = pc_tls_ja4(&a->th, 0, a->ja4_s) == 0;
 }
 
 /* ---- text ---- */
@@ -229,12 +345,68 @@ static bool skip_in_text(const struct pc_decoded *d, int i)
     return false;
 }
 
-static void print_text(FILE *out, const struct pc_pkthdr *h, const struct fields *f)
+static void fwrite_safe(FILE *out, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 || c == 0x7F) fprintf(out, "\\x%02x", c);
+        else fputc(c, out);
+    }
+}
+
+static void text_app(FILE *out, const struct app *a)
+{
+    const struct pc_http_peek *h = &a->hp;
+    if (a->http == PC_HTTP_PEEK_REQUEST) {
+        fputs(": HTTP ", out);
+        fwrite_safe(out, h->method.p, h->method.n);
+        fputc(' ', out);
+        fwrite_safe(out, h->uri.p, h->uri.n);
+        if (h->host.p) {
+            fputs(" host ", out);
+            fwrite_safe(out, h->host.p, h->host.n);
+        }
+    } else if (a->http == PC_HTTP_PEEK_RESPONSE) {
+        fprintf(out, ": HTTP %d", h->status);
+    }
+    if (!a->tls) return;
+    const struct pc_tls_hello *t = &a->th;
+    fputs(t->client ? ": TLS ClientHello" : ": TLS ServerHello", out);
+    if (t->has_sni) {
+        fputs(" sni ", out);
+        fwrite_safe(out, (const char *)t->sni_raw, t->sni_len);
+    }
+    const uint8_t *name;
+    uint8_t len;
+    uint32_t pos = 0;
+    for (int k = 0; t->has_alpn && pc_tls_alpn_next(t, &pos, &name, &len); k++) {
+        fputs(k ? "," : " alpn ", out);
+        fwrite_safe(out, (const char *)name, len);
+    }
+    if (a->ja3) fprintf(out, " ja3 %s", a->ja3_md5);
+    if (a->ja4) fprintf(out, " ja4 %s", a->ja4_s);
+}
+
+static void text_defrag(FILE *out, const struct rd_pkt *p)
+{
+    switch (p->state) {
+    case RD_HELD: fprintf(out, " [fragment, reassembled in #%llu]", (unsigned long long)p->in); break;
+    case RD_DONE:
+        fprintf(out, " [reassembled from %u fragment%s, #%llu-#%llu]", p->nfrags, p->nfrags == 1 ? "" : "s",
+                (unsigned long long)p->first_pkt, (unsigned long long)p->n);
+        break;
+    case RD_FAILED: fprintf(out, " [fragment not reassembled: %s]", pc_defrag_what_name(p->what)); break;
+    case RD_WAIT: fputs(" [fragment, reassembly pending]", out); break;
+    default: break;
+    }
+}
+
+static void print_text(FILE *out, const struct pc_pkthdr *h, const struct fields *f, const struct rd_pkt *p)
 {
     char ts[32];
     cli_fmt_ts(h->ts, ts);
     fputs(ts, out);
-    const struct pc_decoded *d = f->d;
+    const struct pc_decoded *d = f->u; /* a completed datagram is shown whole */
     bool any = false;
     for (int i = 0; i < d->n; i++) {
         if (skip_in_text(d, i)) continue;
@@ -242,7 +414,9 @@ static void print_text(FILE *out, const struct pc_pkthdr *h, const struct fields
         any = print_layer(out, d, i) || any;
     }
     if (!any) fprintf(out, " linktype %d, length %u", h->linktype, h->len);
-    each_error(d, text_err, out);
+    text_app(out, f->app);
+    if (p) text_defrag(out, p);
+    each_error(f, p, text_err, out);
     fputc('\n', out);
 }
 
@@ -301,8 +475,8 @@ static void json_tcp(struct pc_fmt *o, const struct fields *f, const uint8_t *t)
     char fl[10];
     pc_tcp_flagstr(pc_tcp_flags(t), fl);
     struct optbuf ob = { .n = 0 };
-    uint32_t hl = f->d->l[f->l4].hlen;
-    if (hl > PC_TCP_HLEN && pc_layer_caphdr(f->d, f->l4) >= hl) pc_tcp_opts_walk(t + PC_TCP_HLEN, hl - PC_TCP_HLEN, opt_cb, &ob);
+    uint32_t hl = f->u->l[f->l4].hlen;
+    if (hl > PC_TCP_HLEN && pc_layer_caphdr(f->u, f->l4) >= hl) pc_tcp_opts_walk(t + PC_TCP_HLEN, hl - PC_TCP_HLEN, opt_cb, &ob);
     pc_fmt_kstr(o, "tcp_flags", fl);
     pc_fmt_kuint(o, "seq", pc_tcp_seq(t));
     pc_fmt_kuint(o, "ack", pc_tcp_ack(t));
@@ -316,21 +490,22 @@ static void json_tcp(struct pc_fmt *o, const struct fields *f, const uint8_t *t)
 
 static void json_l4(struct pc_fmt *o, const struct fields *f)
 {
-    const uint8_t *t = f->l4 >= 0 ? hdr(f, f->l4) : NULL;
-    if (has_ports(f)) {
+    const uint8_t *t = f->l4 >= 0 ? l4hdr(f) : NULL;
+    uint8_t proto = t ? l4proto(f) : PC_P_NONE;
+    if (proto == PC_P_TCP || proto == PC_P_UDP) {
         pc_fmt_kuint(o, "sport", pc_get16(t));
         pc_fmt_kuint(o, "dport", pc_get16(t + 2));
     } else {
         pc_fmt_knull(o, "sport");
         pc_fmt_knull(o, "dport");
     }
-    if (l4proto(f) == PC_P_TCP) {
+    if (proto == PC_P_TCP) {
         json_tcp(o, f, t);
     } else {
         static const char *const keys[] = { "tcp_flags", "seq", "ack", "win", "tcp_options" };
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) pc_fmt_knull(o, keys[k]);
     }
-    if (l4proto(f) == PC_P_ICMP || l4proto(f) == PC_P_ICMP6) {
+    if (proto == PC_P_ICMP || proto == PC_P_ICMP6) {
         pc_fmt_kuint(o, "icmp_type", t[0]);
         pc_fmt_kuint(o, "icmp_code", t[1]);
     } else {
@@ -339,9 +514,9 @@ static void json_l4(struct pc_fmt *o, const struct fields *f)
     }
 }
 
-static void json_layers(struct pc_fmt *o, const struct pc_decoded *d)
+static void json_layers(struct pc_fmt *o, const char *key, const struct pc_decoded *d)
 {
-    pc_fmt_karr_open(o, "layers");
+    pc_fmt_karr_open(o, key);
     for (int i = 0; i < d->n; i++) {
         pc_fmt_kobj_open(o, NULL);
         pc_fmt_kstr(o, "proto", pc_proto_name(d->l[i].proto));
@@ -377,11 +552,59 @@ static void json_csums(struct pc_fmt *o, const struct fields *f)
     const struct pc_decoded *d = f->d;
     if (f->ip >= 0 && d->l[f->ip].proto == PC_P_IPV4) pc_fmt_kstr(o, "ip_csum", pc_csum_status_name(d->l[f->ip].csum));
     else pc_fmt_knull(o, "ip_csum");
-    if (f->l4 >= 0 && d->l[f->l4].csum) pc_fmt_kstr(o, "l4_csum", pc_csum_status_name(d->l[f->l4].csum));
+    if (f->l4 >= 0 && f->u->l[f->l4].csum) pc_fmt_kstr(o, "l4_csum", pc_csum_status_name(f->u->l[f->l4].csum));
     else pc_fmt_knull(o, "l4_csum");
 }
 
-static void print_json(struct pc_fmt *o, uint64_t n, const struct pc_pkthdr *h, const struct fields *f)
+static void json_str(struct pc_fmt *o, const char *key, const void *p, size_t n, bool have)
+{
+    if (have) pc_fmt_kbytes_str(o, key, p, n);
+    else pc_fmt_knull(o, key);
+}
+
+static void json_app(struct pc_fmt *o, const struct app *a)
+{
+    const struct pc_http_peek *h = &a->hp;
+    bool req = a->http == PC_HTTP_PEEK_REQUEST;
+    json_str(o, "http_method", h->method.p, h->method.n, req);
+    json_str(o, "http_uri", h->uri.p, h->uri.n, req);
+    json_str(o, "http_host", h->host.p, h->host.n, req && h->host.p);
+    if (a->http == PC_HTTP_PEEK_RESPONSE) pc_fmt_kuint(o, "http_status", (uint64_t)h->status);
+    else pc_fmt_knull(o, "http_status");
+    const struct pc_tls_hello *t = &a->th;
+    json_str(o, "tls_sni", t->sni_raw, t->sni_len, a->tls && t->has_sni);
+    if (a->tls && t->has_alpn) {
+        const uint8_t *name;
+        uint8_t len;
+        uint32_t pos = 0;
+        pc_fmt_karr_open(o, "tls_alpn");
+        while (pc_tls_alpn_next(t, &pos, &name, &len)) pc_fmt_kbytes_str(o, NULL, name, len);
+        pc_fmt_karr_close(o);
+    } else {
+        pc_fmt_knull(o, "tls_alpn");
+    }
+    json_str(o, "ja3", a->ja3_md5, 32, a->ja3);
+    json_str(o, "ja4", a->ja4_s, strlen(a->ja4_s), a->ja4);
+}
+
+static void json_defrag(struct pc_fmt *o, const struct rd_pkt *p)
+{
+    static const char *const state[] = { [RD_HELD] = "held", [RD_DONE] = "reassembled", [RD_WAIT] = "pending" };
+    if (p->state == RD_NONE) pc_fmt_knull(o, "defrag");
+    else pc_fmt_kstr(o, "defrag", p->state == RD_FAILED ? pc_defrag_what_name(p->what) : state[p->state]);
+    if (p->state == RD_HELD) pc_fmt_kuint(o, "reassembled_in", p->in);
+    else pc_fmt_knull(o, "reassembled_in");
+    if (p->state == RD_DONE) {
+        pc_fmt_kuint(o, "frag_count", p->nfrags);
+        pc_fmt_kuint(o, "frag_first", p->first_pkt);
+    } else {
+        pc_fmt_knull(o, "frag_count");
+        pc_fmt_knull(o, "frag_first");
+    }
+}
+
+static void print_json(struct pc_fmt *o, uint64_t n, const struct pc_pkthdr *h, const struct fields *f,
+                       const struct rd_pkt *p)
 {
     char ts[32];
     cli_fmt_ts(h->ts, ts);
@@ -402,14 +625,60 @@ static void print_json(struct pc_fmt *o, uint64_t n, const struct pc_pkthdr *h, 
     json_l4(o, f);
     pc_fmt_kuint(o, "payload_len", f->payload_len);
     json_csums(o, f);
+    json_app(o, f->app);
     pc_fmt_karr_open(o, "errors");
-    each_error(f->d, json_err, o);
+    each_error(f, p, json_err, o);
     pc_fmt_karr_close(o);
-    json_layers(o, f->d);
+    if (p) json_defrag(o, p);
+    json_layers(o, "layers", f->d);
+    if (p && f->u != f->d) json_layers(o, "reassembled_layers", f->u);
+    else if (p) pc_fmt_knull(o, "reassembled_layers");
     pc_fmt_kobj_close(o);
 }
 
 /* ---- main loop ---- */
+
+struct out_ctx {
+    const struct read_args *a;
+    struct pc_fmt *o;
+    uint64_t printed;
+};
+
+/* One packet out.  d: the packet, u: the same or the datagram it
+ * completed; p: what --defrag says (NULL without it). */
+static void output(struct out_ctx *c, uint64_t n, const struct pc_pkthdr *h, const struct pc_decoded *d,
+                   const struct pc_decoded *u, const struct rd_pkt *p)
+{
+    static struct app app;
+    struct fields f;
+    collect(&f, d, u);
+    peek_app(&app, u);
+    f.app = &app;
+    if (c->a->fmt == FMT_TEXT) {
+        print_text(stdout, h, &f, p);
+    } else {
+        if (c->a->fmt == FMT_JSON && c->printed) pc_fmt_put(c->o, ",\n", 2);
+        print_json(c->o, n, h, &f, p);
+        if (c->a->fmt == FMT_JSONL) pc_fmt_putc(c->o, '\n');
+    }
+    c->printed++;
+}
+
+/* read_hold's printer: decodes what the caller has not. */
+static void emit_held(void *ctx, const struct rd_pkt *p, const struct pc_decoded *d)
+{
+    static struct pc_decoded dd, du;
+    if (!d) {
+        pc_decode(&dd, p->data, p->h.caplen, p->h.len, p->h.linktype);
+        d = &dd;
+    }
+    const struct pc_decoded *u = d;
+    if (p->state == RD_DONE) {
+        pc_decode(&du, p->frame, p->frame_len, p->frame_len, p->frame_linktype);
+        u = &du;
+    }
+    output(ctx, p->n, &p->h, d, u, p);
+}
 
 int cmd_read(int argc, char **argv)
 {
@@ -420,31 +689,34 @@ int cmd_read(int argc, char **argv)
     if (!r) cli_runtime_error("%s", err.msg);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-    struct pc_fmt *o = cli_out(a.fmt != FMT_TEXT); /* JSON only: text goes through stdio */
+    struct out_ctx oc = { .a = &a, .o = cli_out(a.fmt != FMT_TEXT) }; /* JSON only: text goes through stdio */
     struct cli_filter flt;
     cli_filter_setup(&flt, a.filter, pc_reader_linktype(r));
+    struct rd *hold = a.defrag ? rd_new(cli_limits(), a.overlap, a.path, emit_held, &oc) : NULL;
     struct pc_pkthdr h = { 0 };
     const uint8_t *data = NULL;
-    struct pc_decoded d;
-    struct fields f;
+    static struct pc_decoded d;
     uint64_t n = 0, shown = 0;
-    int rc;
-    if (a.fmt == FMT_JSON) pc_fmt_putc(o, '[');
-    while ((!a.count || shown < a.count) && (rc = pc_reader_next(r, &h, &data)) > 0) {
+    int rc = 0;
+    if (a.fmt == FMT_JSON) pc_fmt_putc(oc.o, '[');
+    /* -c N prints N packets; with --defrag reading goes on (printing
+     * nothing more) until the fragments printed learn their fate */
+    while ((!a.count || shown < a.count || (hold && rd_waiting(hold))) && (rc = pc_reader_next(r, &h, &data)) > 0) {
         n++;
-        if (!cli_filter_match(&flt, &h, data)) continue;
+        bool match = (!a.count || shown < a.count) && cli_filter_match(&flt, &h, data);
+        /* with --defrag every packet feeds the defragmenter; the filter only
+         * chooses what is printed */
+        if (!match && !hold) continue;
         pc_decode(&d, data, h.caplen, h.len, h.linktype);
-        collect(&f, &d);
-        if (a.fmt == FMT_TEXT) print_text(stdout, &h, &f);
-        else {
-            if (a.fmt == FMT_JSON && shown) pc_fmt_put(o, ",\n", 2);
-            print_json(o, n, &h, &f);
-            if (a.fmt == FMT_JSONL) pc_fmt_putc(o, '\n');
-        }
-        shown++;
+        if (hold) rd_packet(hold, n, &h, data, &d, match);
+        else output(&oc, n, &h, &d, &d, NULL);
+        if (match) shown++;
     }
-    if (a.fmt == FMT_JSON) pc_fmt_put(o, "]\n", 2);
+    if (hold) rd_finish(hold);
+    if (a.fmt == FMT_JSON) pc_fmt_put(oc.o, "]\n", 2);
     cli_filter_free(&flt);
+    rd_free(hold);
+    pc_tls_scratch_free(&tls_scratch);
     int status = EXIT_OK;
     if (a.count && shown >= a.count) rc = 0;
     if (rc < 0) {

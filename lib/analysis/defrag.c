@@ -34,10 +34,12 @@ struct dgram {
     uint8_t version, proto;
     uint8_t src[16], dst[16];
     uint32_t ident;
+    uint64_t id;                 /* serial number, for the caller */
     pc_time_ns first_ts;
     uint64_t first_pkt, last_pkt;
     struct frag *frags, *tail;   /* arrival order */
     uint32_t nfrags;
+    uint32_t unheld;             /* fragments seen but refused (the one that made it give up) */
     int64_t total;               /* payload length, -1 until the last fragment */
     uint8_t *head;               /* link header + unfragmentable IP part of the offset-0 fragment */
     uint32_t headlen, ip_off;
@@ -56,6 +58,7 @@ struct pc_defrag {
     uint32_t pending;
     uint64_t mem;
     struct pc_defrag_stats st;
+    uint64_t next_id;            /* serial number of the next datagram created */
     uint8_t *out;                /* the last reassembled frame */
     size_t outcap;
 };
@@ -165,7 +168,7 @@ static void report(struct pc_defrag *df, const struct dgram *g, int what, uint32
     if (!df->cb) return;
     struct pc_defrag_report r = {
         .what = what, .version = g->version, .ident = g->ident, .proto = g->proto, .first_pkt = g->first_pkt,
-        .last_pkt = g->last_pkt, .nfrags = g->nfrags, .total = g->total, .off = off, .len = len,
+        .last_pkt = g->last_pkt, .nfrags = g->nfrags + g->unheld, .total = g->total, .off = off, .len = len, .id = g->id,
     };
     memcpy(r.src, g->src, sizeof r.src);
     memcpy(r.dst, g->dst, sizeof r.dst);
@@ -247,6 +250,7 @@ static struct dgram *create(struct pc_defrag *df, const struct piece *p, uint64_
     memcpy(g->src, p->src, n);
     memcpy(g->dst, p->dst, n);
     g->ident = p->ident;
+    g->id = ++df->next_id;
     g->first_ts = ts;
     g->first_pkt = pktno;
     g->total = -1;
@@ -416,6 +420,7 @@ static int take(struct pc_defrag *df, struct dgram *g, const struct pc_decoded *
                 uint64_t pktno, struct pc_defrag_out *out)
 {
     g->last_pkt = pktno;
+    out->id = g->id;
     uint64_t end = (uint64_t)p->off + p->len;
     bool bad_end = (!p->more && g->total >= 0 && (uint64_t)g->total != end) ||
                    (g->total >= 0 && end > (uint64_t)g->total) || end > IP_MAX + PC_IPV6_HLEN;
@@ -423,14 +428,17 @@ static int take(struct pc_defrag *df, struct dgram *g, const struct pc_decoded *
         for (const struct frag *f = g->frags; f; f = f->next)
             if ((uint64_t)f->off + f->len > end) bad_end = true;
     if (bad_end) {
+        g->unheld++;
         give_up(df, g, PC_DF_INCONSISTENT);
         return 1;
     }
     if (g->nfrags >= MAX_FRAGS) {
+        g->unheld++;
         give_up(df, g, PC_DF_EVICTED);
         return 1;
     }
     if (check_overlaps(df, g, p) && g->version == 6 && !df->o.ipv6_overlap_keep) {
+        g->unheld++;
         give_up(df, g, PC_DF_V6_OVERLAP);
         return 1;
     }
@@ -455,6 +463,8 @@ static int take(struct pc_defrag *df, struct dgram *g, const struct pc_decoded *
             df->st.datagrams++;
             out->frame = df->out;
             out->linktype = g->linktype;
+            out->nfrags = g->nfrags;
+            out->first_pkt = g->first_pkt;
             free_dgram(df, g);
             rc = 2;
         }
@@ -471,6 +481,7 @@ int pc_defrag_packet(struct pc_defrag *df, const struct pc_decoded *d, uint64_t 
     int found = find_piece(d, &p);
     if (found == 0) return 0;
     df->st.fragments++;
+    out->id = 0;
     if (found < 0) {
         /* unusable: report it with the identity its header gives */
         struct dgram g = { .version = p.version, .proto = p.proto, .ident = p.ident, .total = -1,

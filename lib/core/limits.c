@@ -31,7 +31,8 @@ static const struct pc_limit_info table[] = {
     { "reasm-total", 256 * MiB, 0, 16 * GiB, offsetof(struct pc_limits, reasm_total),
       "out-of-order TCP bytes held in all: past it the largest holders skip their holes as gaps" },
     { "defrag-mem", 64 * MiB, 0, 16 * GiB, offsetof(struct pc_limits, defrag_mem),
-      "IP fragment bytes held in all: the oldest datagrams are given up (reported)" },
+      "IP fragment bytes held in all: the oldest datagrams are given up (reported); read --defrag holds back "
+      "at most as many bytes of output" },
     { "defrag-datagrams", 65536, 1, 1u << 24, offsetof(struct pc_limits, defrag_datagrams),
       "IP datagrams being reassembled at once: the oldest are given up (reported)" },
     { "http-line", 8 * KiB, 64, 1 * MiB, offsetof(struct pc_limits, http_line),

@@ -64,10 +64,11 @@ struct pc_defrag_report {
     uint32_t ident;          /* IPv4 ID or IPv6 identification */
     uint8_t proto;           /* IPv4 protocol, IPv6 next header of the fragmentable part */
     uint64_t first_pkt, last_pkt; /* packet numbers of the first and last fragment seen */
-    uint32_t nfrags;
+    uint32_t nfrags;         /* fragments seen (the one that made it give up included) */
     uint32_t have;           /* distinct payload bytes held */
     int64_t total;           /* payload length when the last fragment was seen, else -1 */
     uint32_t off, len;       /* OVERLAP/CONFLICT: the overlapping range (payload offsets) */
+    uint64_t id;             /* the datagram's serial number (pc_defrag_out.id); 0 for CUT */
 };
 typedef void (*pc_defrag_report_cb)(void *ctx, const struct pc_defrag_report *r);
 
@@ -96,11 +97,19 @@ struct pc_defrag_out {
     const uint8_t *frame;
     uint32_t len;
     int linktype;            /* of the fragment whose link header it carries */
+    /* Set for results 1 and 2: the serial number of the datagram the
+     * fragment went to (1, 2, ... in the order datagrams were first seen;
+     * 0 for a fragment the capture cut), the same as in its reports, so a
+     * caller can tell which fragments a completion or a report is about. */
+    uint64_t id;
+    uint32_t nfrags;         /* result 2: fragments the datagram was made of */
+    uint64_t first_pkt;      /* result 2: packet number of its first fragment */
 };
 
 /* Offer a decoded packet (pktno: its number, for reports; ts: its time).
  *   0  not a fragment: use the packet as it is;
- *   1  a fragment, held (or given up and reported): nothing to decode yet;
+ *   1  a fragment, held (or given up and reported): nothing to decode yet
+ *      (out->id says which datagram);
  *   2  the fragment completed a datagram: *out has the whole frame;
  *   PC_ENOMEM.
  * The datagram's IP header is the first fragment's with lengths, flags,
