@@ -27,6 +27,8 @@
 #include "fuzz/fuzz_defrag.c"
 #include "fuzz/fuzz_tls.c"
 #include "fuzz/fuzz_http.c"
+#include "fuzz/fuzz_stream.c"
+#include "fuzz/fuzz_analyzer.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -46,6 +48,8 @@ static const struct {
     { "defrag", fuzz_defrag, 15 },
     { "tls", fuzz_tls, 10 },
     { "http", fuzz_http, 20 },
+    { "stream", fuzz_stream, 50 },
+    { "analyzer", fuzz_analyzer, 15 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -141,5 +145,17 @@ Test(fuzz, replay_http)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "http")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_stream)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "stream")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_analyzer)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "analyzer")) k++;
     fz_replay((int)k);
 }
