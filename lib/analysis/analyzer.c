@@ -220,6 +220,7 @@ static void take_stats(struct aflow *f)
         d->gap_bytes = s->gap_bytes;
         d->overlaps = s->overlaps;
         d->conflicts = s->conflicts;
+        d->limit_cuts = s->limit_cuts;
     }
 }
 
