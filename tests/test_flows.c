@@ -637,9 +637,15 @@ Test(flows, unwritable_write_dir_exits_1_naming_it)
 
 /* ------------------------------------------------------------ tshark */
 
-/* The corpus: our streams against tshark's follow (the figures of the
- * last run were 440 identical streams; see scripts/follow-check for the
- * kinds of known differences, which are counted apart). */
+/* The corpus: our streams against tshark's follow.  The last run: 330
+ * files, 509 streams identical (11,583,552 bytes, 151 with gaps), 113
+ * where tshark stops at a hole, 6 split by the idle timeout, 1 where
+ * tshark follows an IP packet inside the payload, 0 different, 23
+ * tshark-only (scripts/follow-check says what each kind is).  Budget of
+ * tshark's failures: 8 files it cannot open (link types 281 and others
+ * it lacks) and 2 it reads only up to damage (suricata-verify's
+ * tls_DER-incomplete-*: a 4 MB record; pktcraft stops there too, and what
+ * both read is compared). */
 Test(flows, follow_check_corpus)
 {
     th_tshark_require();
@@ -649,7 +655,7 @@ Test(flows, follow_check_corpus)
     snprintf(log, sizeof log, "%s/follow.txt", dir);
     const char *rel = getenv("PKTCRAFT_REL");
     int st = th_sh("cd '%s' && /usr/bin/python3 scripts/follow-check --pktcraft '%s' --jobs 2 --cache '%s/follow-check' "
-                   "--min-streams 400 --min-bytes 10000000 '%s' > '%s' 2>&1",
+                   "--min-streams 490 --min-bytes 11000000 '%s' > '%s' 2>&1",
                    th_root(), rel && *rel ? rel : th_cli(), th_cache_root(), corpus, log);
     char *out = th_slurp_text(log);
     th_rmdir(dir);
@@ -658,5 +664,11 @@ Test(flows, follow_check_corpus)
     char *sum = strstr(out, "follow: ");
     cr_assert(sum, "%s", out);
     cr_log_info("%.*s", (int)strcspn(sum, "\n"), sum);
+    unsigned files = 0, unreadable = 99, partial = 99;
+    cr_assert_eq(sscanf(sum, "follow: %u files (%u tshark cannot open, %u read by both up to damage)", &files,
+                        &unreadable, &partial), 3, "%s", sum);
+    cr_assert_geq(files, 300, "%s", sum);
+    cr_assert_leq(unreadable, 8, "more files tshark cannot open than budgeted: %s", sum);
+    cr_assert_leq(partial, 2, "more damaged files than budgeted: %s", sum);
     free(out);
 }
