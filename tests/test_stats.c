@@ -13,8 +13,11 @@
 
 TestSuite(stats, .timeout = 1800);
 
-/* The last run's figures (scripts/stats-check over ../shared/corpus)
- * are in the minimums below, a little under them. */
+/* The last run: 288 files compared (42 skipped: tshark cannot read them
+ * or pktcraft reports them damaged), 638 protocol paths, 719 hosts, 23626
+ * intervals, 2209 TCP/UDP 5-tuples equal; 48 known differences in the 25
+ * files of tests/stats-known.tsv, each with its reason; 0 others.  The
+ * minimums are a little under those figures. */
 Test(stats, agrees_with_tshark_over_the_corpus)
 {
     th_tshark_require();
@@ -24,7 +27,7 @@ Test(stats, agrees_with_tshark_over_the_corpus)
     snprintf(log, sizeof log, "%s/stats.txt", dir);
     const char *rel = getenv("PKTCRAFT_REL");
     int st = th_sh("cd '%s' && /usr/bin/python3 scripts/stats-check --pktcraft '%s' --jobs 2 --cache '%s/stats-check' "
-                   "--min-files 250 --min-paths 900 --min-hosts 900 --min-intervals 2000 --min-convs 1000 '%s' > '%s' "
+                   "--known tests/stats-known.tsv --min-files 280 --min-paths 600 --min-hosts 700 --min-intervals 23000 --min-convs 2150 '%s' > '%s' "
                    "2>&1",
                    th_root(), rel && *rel ? rel : th_cli(), th_cache_root(), corpus, log);
     char *out = th_slurp_text(log);
