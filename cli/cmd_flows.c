@@ -45,7 +45,9 @@ static void help(void)
            "JSON keys: id, proto, client, cport, server, sport, first_ts, last_ts,\n"
            "c2s_packets, c2s_bytes, s2c_packets, s2c_bytes (bytes: reassembled payload),\n"
            "c2s_wire_bytes, s2c_wire_bytes (payload seen, retransmissions included), state,\n"
-           "end, by_syn, mid, retrans, gaps, gap_bytes, overlaps, conflicts (both ways).\n\n"
+           "end, by_syn, mid, retrans, gaps, gap_bytes, overlaps, conflicts, limit_cuts\n"
+           "(gaps a memory limit declared; all counters both ways). A limit that cuts\n"
+           "streams or evicts flows is reported on stderr.\n\n"
            "Examples:\n"
            "  pktcraft flows capture.pcap\n"
            "  pktcraft flows --format jsonl --write-dir out capture.pcapng tcp port 80\n\n"
@@ -92,6 +94,7 @@ struct run {
     struct flows_args *a;
     struct pc_fmt *o;
     uint64_t shown;
+    uint64_t cut_flows, cuts; /* what the reassembly limits gave up */
     /* --write-dir: the files are opened for each write and closed again,
      * so any number of flows may be open at once */
     int dirfd;
@@ -134,6 +137,7 @@ static void flow_json(struct pc_fmt *o, const struct pc_flow *f)
     pc_fmt_kuint(o, "gap_bytes", f->dir[0].gap_bytes + f->dir[1].gap_bytes);
     pc_fmt_kuint(o, "overlaps", f->dir[0].overlaps + f->dir[1].overlaps);
     pc_fmt_kuint(o, "conflicts", f->dir[0].conflicts + f->dir[1].conflicts);
+    pc_fmt_kuint(o, "limit_cuts", f->dir[0].limit_cuts + f->dir[1].limit_cuts);
     pc_fmt_kobj_close(o);
 }
 
@@ -155,6 +159,8 @@ static void flow_text(struct pc_fmt *o, const struct pc_flow *f)
     if (g) pc_fmt_printf(o, " gaps %llu (%llu bytes)", g, gb);
     if (ov) pc_fmt_printf(o, " overlaps %llu", ov);
     if (cf) pc_fmt_printf(o, " conflicts %llu", cf);
+    unsigned long long lc = f->dir[0].limit_cuts + f->dir[1].limit_cuts;
+    if (lc) pc_fmt_printf(o, " limit-cut %llu", lc);
     if (f->mid) pc_fmt_put(o, " mid-stream", 11);
     pc_fmt_putc(o, '\n');
 }
@@ -164,6 +170,11 @@ static void on_frag(void *ctx, const struct pc_defrag_report *rep) { cli_frag_re
 static void on_flow_end(void *ctx, const struct pc_flow *f)
 {
     struct run *r = ctx;
+    uint64_t cuts = f->dir[0].limit_cuts + f->dir[1].limit_cuts;
+    if (cuts) {
+        r->cut_flows++;
+        r->cuts += cuts;
+    }
     if (r->a->fmt == FMT_TEXT) {
         flow_text(r->o, f);
     } else {
@@ -215,6 +226,19 @@ static void on_datagram(void *ctx, const struct pc_flow *f, int dir, const uint8
     on_data(ctx, f, dir, p, n, 0, 0);
 }
 
+/* A limit that cut something says so (the output goes on: exit 0). */
+static void report_limits(const struct run *r, const struct pc_analyzer_stats *st)
+{
+    if (r->cuts)
+        cli_warn("%s: --limit reasm-flow/reasm-total: %llu holes in %llu flows given up as gaps to stay within "
+                 "the reassembly memory (the flows' limit_cuts; raise the limits to keep them)",
+                 r->a->path, (unsigned long long)r->cuts, (unsigned long long)r->cut_flows);
+    if (st->flows_evicted)
+        cli_warn("%s: --limit flows: %llu flows evicted before their end to stay within %llu flows at once "
+                 "(end \"evicted\"; a later packet of one starts a new flow)",
+                 r->a->path, (unsigned long long)st->flows_evicted, (unsigned long long)cli_limits()->flows);
+}
+
 static int open_dir(const char *dir)
 {
     if (mkdir(dir, 0755) < 0 && errno != EEXIST) cli_runtime_error("--write-dir: %s: %s", dir, strerror(errno));
@@ -256,6 +280,8 @@ int cmd_flows(int argc, char **argv)
     }
     pc_analyzer_finish(an);
     if (a.fmt == FMT_JSON) pc_fmt_put(run.o, "]\n", 2);
+    cli_out_flush();
+    report_limits(&run, pc_analyzer_stats(an));
     pc_analyzer_free(an);
     cli_filter_free(&flt);
     if (run.dirfd >= 0) close(run.dirfd);

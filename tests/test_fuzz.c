@@ -28,6 +28,8 @@
 #include "fuzz/fuzz_tls.c"
 #include "fuzz/fuzz_http.c"
 #include "fuzz/fuzz_dnstxn.c"
+#include "fuzz/fuzz_stream.c"
+#include "fuzz/fuzz_analyzer.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -48,6 +50,8 @@ static const struct {
     { "tls", fuzz_tls, 10 },
     { "http", fuzz_http, 20 },
     { "dnstxn", fuzz_dnstxn, 30 },
+    { "stream", fuzz_stream, 50 },
+    { "analyzer", fuzz_analyzer, 15 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -149,5 +153,17 @@ Test(fuzz, replay_dnstxn)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "dnstxn")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_stream)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "stream")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_analyzer)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "analyzer")) k++;
     fz_replay((int)k);
 }

@@ -221,6 +221,7 @@ static void take_stats(struct aflow *f)
         d->gap_bytes = s->gap_bytes;
         d->overlaps = s->overlaps;
         d->conflicts = s->conflicts;
+        d->limit_cuts = s->limit_cuts;
     }
 }
 
@@ -454,7 +455,10 @@ static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
     }
     int dir = f->ep0_client ? side : 1 - side;
     struct pc_flow *p = &f->pub;
-    p->last_ts = pk->h->ts;
+    /* a packet stamped earlier than the flow's latest (a capture whose
+     * clock stepped back, or one bad timestamp) does not make the flow
+     * look idle: the next packet in time would otherwise expire it */
+    if (pk->h->ts > p->last_ts) p->last_ts = pk->h->ts;
     p->last_pkt = pk->n;
     p->dir[dir].packets++;
     p->dir[dir].wire_bytes += plen;

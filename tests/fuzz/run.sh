@@ -13,6 +13,10 @@
 #        dns          the DNS messages found in those packets
 #        http         each committed seed again under every limit set and
 #                     piece size (its first byte, see fuzz_http.c)
+#        stream       crafted conversations (stream-seeds.py stream)
+#        analyzer     golden/*.pcap and the FUZZ_CORPUS_FILES smallest pcap
+#                     files of FUZZ_CORPUS, each its first 400 packets under
+#                     three configurations (stream-seeds.py analyzer)
 #   2. the target runs FUZZ_SECONDS with -timeout and -rss_limit_mb, its
 #      dictionary tests/fuzz/T.dict, artifacts into $FZ/artifacts/T;
 #   3. crash-, leak-, timeout- and oom- artifacts are copied to
@@ -35,6 +39,8 @@ max_len() {
     tls) echo 12288 ;;
     http) echo 8192 ;;
     dnstxn) echo 4096 ;;
+    analyzer) echo 32768 ;;
+    stream) echo 8192 ;;
     *) echo 4096 ;;
     esac
 }
@@ -89,6 +95,9 @@ seed() {
     defrag) python3 "$HERE/defrag-seeds.py" "$gen" golden/*.pcap ;;
     tls) python3 "$HERE/tls-seeds.py" "$gen" "$FUZZ_CORPUS" ;;
     http) seed_http "$gen" ;;
+    stream) python3 "$HERE/stream-seeds.py" stream "$gen" ;;
+    # shellcheck disable=SC2046
+    analyzer) python3 "$HERE/stream-seeds.py" analyzer "$gen" golden/*.pcap $(corpus_files | head -n "$FUZZ_CORPUS_FILES") ;;
     esac
     # Each source gets its own name prefix: the splitter names seeds by
     # position, so golden and corpus seeds would otherwise collide.

@@ -40,6 +40,7 @@ struct pc_flow_dir {
     uint64_t wire_bytes;   /* L4 payload bytes seen, retransmissions included */
     uint64_t bytes;        /* reassembled payload (UDP: the payloads) */
     uint64_t retrans, gaps, gap_bytes, overlaps, conflicts;
+    uint64_t limit_cuts;   /* of those gaps, how many a memory limit declared */
 };
 
 struct pc_flow {
