@@ -52,6 +52,8 @@ int main(int argc, char **argv)
         bad[d.err != PC_ETRUNC]++;
         for (int i = 0; i < d.n; i++) {
             const struct pc_layer *l = &d.l[i];
+            /* a payload cut by the capture is flagged without a reason of its own */
+            if (!l->why) continue;
             if (l->flags & PC_LF_MALFORMED) report(n, pc_proto_name(l->proto), "malformed", l->why);
             else if (l->flags & PC_LF_TRUNC) report(n, pc_proto_name(l->proto), "truncated", l->why);
         }
