@@ -74,10 +74,10 @@ $(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
 
 $(R)/examples/%: examples/%.c $(R)/libpktcraft.a $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a $(LDLIBS)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz
 $(S)/examples/%: examples/%.c $(S)/libpktcraft.a $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -o $@ $< $(S)/libpktcraft.a $(LDLIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(S)/libpktcraft.a -lz
 
 $(S)/libpktcraft.a: $(SAN_LIB_OBJ)
 	rm -f $@; $(AR) rcs $@ $^

@@ -67,10 +67,13 @@ static int run_ex(const char *name, const char *path, char **out, char **err)
  * corpus gave when this was written.  The budgets of items only tshark
  * found, each explained by a capture the examples' pipeline does not
  * decode: link types and encapsulations pktcraft has no decoder for
- * (ARCnet, PPI, PKTAP, PPPoE, MPLS, IPComp), DNS and HTTP inside them,
- * HTTP over UDP (SSDP M-SEARCH), TLS inside QUIC, TLS after STARTTLS
- * (IMAP, XMPP), and GRE/Geneve tunnels that the flow table does not
- * enter. */
+ * (ARCnet, PPI, PKTAP, PPPoE, MPLS, IPComp) and the DNS, HTTP and TLS
+ * inside them; TLS after STARTTLS (IMAP, XMPP), which the TLS parser
+ * does not follow; a Geneve tunnel; and, not yet explained, one DNS
+ * frame each in GrePackets.pcap, null_loopback.pcap and
+ * dns-edns-ecs-bad.pcap and one TLS connection in pcapng-example.pcapng.
+ * (HTTP over UDP, TLS in QUIC, ICMP-quoted datagrams and retransmitted
+ * segments are left out of tshark's side by scripts/examples-check.) */
 Test(examples, agree_with_cli_and_tshark_on_golden_files_and_corpus)
 {
     th_tshark_require();
@@ -84,9 +87,9 @@ Test(examples, agree_with_cli_and_tshark_on_golden_files_and_corpus)
              "--min reconstruct_flows=550 --min reconstruct_flows:bytes=10000000 --min traffic_stats=270 "
              "--min extract_dns=520 --min extract_http:requests=370 --min extract_http:responses=360 "
              "--min extract_tls:client_hellos=270 --min extract_tls:server_hellos=250 "
-             "--max-oneside extract_dns=32 --max-oneside extract_http:requests=12 "
-             "--max-oneside extract_http:responses=4 --max-oneside extract_tls:client_hellos=6 "
-             "--max-oneside extract_tls:server_hellos=6 golden '%s' 2>&1",
+             "--max-oneside extract_dns=32 --max-oneside extract_http:requests=5 "
+             "--max-oneside extract_http:responses=2 --max-oneside extract_tls:client_hellos=4 "
+             "--max-oneside extract_tls:server_hellos=4 golden '%s' 2>&1",
              th_root(), th_build_dir(), ex_dir(), th_cli(), corpus);
     int st;
     char *out = th_cmd_output(cmd, &st);

@@ -338,9 +338,12 @@ static void finish_flow(struct pc_analyzer *a, struct aflow *f, int why)
 
 static void expire(struct pc_analyzer *a, pc_time_ns now)
 {
+    /* oldest first; the next one is taken before f is freed */
     for (int c = 0; c < NCLS; c++)
-        while (a->oldest[c] && now - a->oldest[c]->pub.last_ts > a->timeout[c])
-            finish_flow(a, a->oldest[c], c == CLS_CLOSED ? PC_FLOW_END_CLOSED : PC_FLOW_END_IDLE);
+        for (struct aflow *f = a->oldest[c], *next; f && now - f->pub.last_ts > a->timeout[c]; f = next) {
+            next = f->newer;
+            finish_flow(a, f, c == CLS_CLOSED ? PC_FLOW_END_CLOSED : PC_FLOW_END_IDLE);
+        }
 }
 
 /* The least recently active flow of all, to make room. */

@@ -83,8 +83,8 @@ static bool room_slow(struct pc_fmt *f, size_t n)
     if (f->err) return false;
     if (f->grow) {
         size_t want = f->len + n + 1, cap = f->cap ? f->cap : 256;
-        while (cap < want) cap *= 2;
-        char *nb = realloc(f->buf, cap);
+        while (cap < want && cap <= SIZE_MAX / 2) cap *= 2;
+        char *nb = cap && cap >= want ? realloc(f->buf, cap) : NULL; /* NULL: past SIZE_MAX */
         if (!nb) {
             f->err = PC_ENOMEM;
             return false;
