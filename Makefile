@@ -33,9 +33,16 @@ SAN_LIB_OBJ := $(LIB_SRC:lib/%.c=$(S)/lib/%.o)
 REL_CLI_OBJ := $(CLI_SRC:cli/%.c=$(R)/cli/%.o)
 SAN_CLI_OBJ := $(CLI_SRC:cli/%.c=$(S)/cli/%.o)
 SAN_TEST_OBJ := $(TEST_SRC:tests/%.c=$(S)/tests/%.o)
+# examples/NAME.c: one program per function of the dpkt seed, built only
+# from the installed API (<pktcraft/pktcraft.h>); tests/test_examples.c
+# runs the sanitized ones (PKTCRAFT_EXAMPLES) against the CLI and tshark.
+EX_NAMES := $(sort $(patsubst examples/%.c,%,$(wildcard examples/*.c)))
+REL_EX := $(EX_NAMES:%=$(R)/examples/%)
+SAN_EX := $(EX_NAMES:%=$(S)/examples/%)
 
-.PHONY: all deps demo demo-run test test-run lint install clean bench golden-regen
-all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench
+.PHONY: all examples deps demo demo-run test test-run lint install clean bench golden-regen
+all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench $(REL_EX)
+examples: $(REL_EX) $(SAN_EX)
 
 deps:
 	@scripts/deps.sh
@@ -65,6 +72,13 @@ $(R)/pktcraft: $(REL_CLI_OBJ) $(R)/libpktcraft.a
 $(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz -ldl
 
+$(R)/examples/%: examples/%.c $(R)/libpktcraft.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz
+$(S)/examples/%: examples/%.c $(S)/libpktcraft.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(S)/libpktcraft.a -lz
+
 $(S)/libpktcraft.a: $(SAN_LIB_OBJ)
 	rm -f $@; $(AR) rcs $@ $^
 $(S)/pktcraft: $(SAN_CLI_OBJ) $(S)/libpktcraft.a
@@ -84,9 +98,9 @@ test: deps
 # scripts/lint/run); every test suite has a timeout (scripts/check-timeouts).
 lint:
 	@scripts/lint/run
-test-run: all $(S)/pktcraft $(S)/pktcraft-tests
+test-run: all $(S)/pktcraft $(S)/pktcraft-tests $(SAN_EX)
 	PKTCRAFT=$(CURDIR)/$(S)/pktcraft PKTCRAFT_REL=$(abspath $(R))/pktcraft PKTCRAFT_ROOT=$(CURDIR) \
-	PKTCRAFT_BUILD_DIR=$(abspath $(BUILD)) \
+	PKTCRAFT_BUILD_DIR=$(abspath $(BUILD)) PKTCRAFT_EXAMPLES=$(abspath $(S))/examples \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
 	$(S)/pktcraft-tests --jobs 2 --verbose
 

@@ -6,10 +6,13 @@
  * three activity lists (UDP, open TCP, closed TCP), most recent first: the
  * idle timeouts look only at the tails, eviction takes the oldest tail, so
  * each packet costs O(1) beyond its decode. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pktcraft/analysis/analyzer.h"
+#include "pktcraft/analysis/http.h"
+#include "pktcraft/analysis/tls.h"
 #include "pktcraft/capture/pcap.h"
 #include "pktcraft/core/decode.h"
 #include "pktcraft/core/fmt.h"
@@ -35,6 +38,10 @@ struct aflow {
     bool have_isn;
     uint32_t isn;                /* the client's SYN sequence number */
     struct pc_stream *st;
+    /* application decoders, made at the first stream event (apps_made) */
+    bool apps_made;
+    struct pc_http *http;
+    struct pc_tls *tls;
 };
 
 struct pc_analyzer {
@@ -183,22 +190,93 @@ static void touch(struct pc_analyzer *a, struct aflow *f, int cls)
 
 /* ------------------------------------------------------------ streams */
 
+/* ------------------------------------------------- application decoders */
+
+static void app_exchange(void *ctx, const struct pc_http_msg *req, const struct pc_http_msg *resp)
+{
+    struct aflow *f = ctx;
+    f->a->cbs.http(f->a->ctx, &f->pub, req, resp);
+}
+
+static void app_hello(void *ctx, int dir, const struct pc_tls_hello *h, pc_time_ns ts)
+{
+    (void)dir;
+    struct aflow *f = ctx;
+    f->a->cbs.tls_hello(f->a->ctx, &f->pub, h, ts);
+}
+
+/* Made on the first bytes, gap or end of a stream, so that flows without
+ * payload (scans, handshakes alone) cost nothing. */
+static void apps_make(struct aflow *f)
+{
+    if (f->apps_made) return;
+    f->apps_made = true;
+    struct pc_analyzer *a = f->a;
+    if (a->cbs.http) {
+        const struct pc_http_cbs hc = { .exchange = app_exchange };
+        f->http = pc_http_new(&a->lim, &hc, f);
+        if (!f->http) a->st.apps_nomem++;
+    }
+    if (a->cbs.tls_hello) {
+        const struct pc_tls_cbs tc = { .client_hello = app_hello, .server_hello = app_hello };
+        f->tls = pc_tls_new(&a->lim, &tc, f);
+        if (!f->tls) a->st.apps_nomem++;
+    }
+}
+
+static void apps_free(struct aflow *f)
+{
+    pc_http_free(f->http);
+    pc_tls_free(f->tls);
+    f->http = NULL;
+    f->tls = NULL;
+}
+
+/* A TLS parser that gave up both directions (not TLS, or encrypted from
+ * here on) has nothing more to say: its memory goes at once. */
+static void tls_check_done(struct aflow *f)
+{
+    if (f->tls && pc_tls_stats(f->tls, 0)->stopped && pc_tls_stats(f->tls, 1)->stopped) {
+        pc_tls_free(f->tls);
+        f->tls = NULL;
+    }
+}
+
+/* ------------------------------------------------------------ stream sink */
+
 static void s_data(void *ctx, int dir, const uint8_t *p, size_t n, uint64_t off, pc_time_ns ts)
 {
     struct aflow *f = ctx;
     if (f->a->cbs.data) f->a->cbs.data(f->a->ctx, &f->pub, dir, p, n, off, ts);
+    apps_make(f);
+    if (f->http) pc_http_feed(f->http, dir, p, n, ts);
+    if (f->tls) {
+        pc_tls_feed(f->tls, dir, p, n, ts);
+        tls_check_done(f);
+    }
 }
 
 static void s_gap(void *ctx, int dir, uint64_t off, uint64_t n, int why)
 {
     struct aflow *f = ctx;
     if (f->a->cbs.gap) f->a->cbs.gap(f->a->ctx, &f->pub, dir, off, n, why);
+    apps_make(f);
+    if (f->http) pc_http_gap(f->http, dir, n);
+    if (f->tls) {
+        pc_tls_gap(f->tls, dir, n);
+        tls_check_done(f);
+    }
 }
 
 static void s_end(void *ctx, int dir, pc_time_ns ts)
 {
     struct aflow *f = ctx;
     if (f->a->cbs.stream_end) f->a->cbs.stream_end(f->a->ctx, &f->pub, dir, ts);
+    if (f->http) pc_http_end(f->http, dir, ts);
+    if (f->tls) {
+        pc_tls_end(f->tls, dir, ts);
+        tls_check_done(f);
+    }
 }
 
 static void s_conflict(void *ctx, int dir, uint64_t off, uint64_t n)
@@ -237,6 +315,7 @@ static void end_flow(struct pc_analyzer *a, struct aflow *f, int why)
     if (why == PC_FLOW_END_EVICTED) a->st.flows_evicted++;
     if (a->cbs.flow_end) a->cbs.flow_end(a->ctx, &f->pub);
     if (a->cbs.flow_free) a->cbs.flow_free(a->ctx, &f->pub, f->user);
+    apps_free(f);
     list_unlink(a, f);
     pc_stream_free(f->st);
     a->nflows--;
@@ -261,9 +340,12 @@ static void finish_flow(struct pc_analyzer *a, struct aflow *f, int why)
 
 static void expire(struct pc_analyzer *a, pc_time_ns now)
 {
+    /* oldest first; the next one is taken before f is freed */
     for (int c = 0; c < NCLS; c++)
-        while (a->oldest[c] && now - a->oldest[c]->pub.last_ts > a->timeout[c])
-            finish_flow(a, a->oldest[c], c == CLS_CLOSED ? PC_FLOW_END_CLOSED : PC_FLOW_END_IDLE);
+        for (struct aflow *f = a->oldest[c], *next; f && now - f->pub.last_ts > a->timeout[c]; f = next) {
+            next = f->newer;
+            finish_flow(a, f, c == CLS_CLOSED ? PC_FLOW_END_CLOSED : PC_FLOW_END_IDLE);
+        }
 }
 
 /* The least recently active flow of all, to make room. */
@@ -551,10 +633,40 @@ void pc_analyzer_free(struct pc_analyzer *a)
         for (struct aflow *f = a->oldest[c], *next; f; f = next) {
             next = f->newer;
             if (a->cbs.flow_free) a->cbs.flow_free(a->ctx, &f->pub, f->user);
+            apps_free(f);
             pc_stream_free(f->st);
             free(f);
         }
     pc_defrag_free(a->df);
     free(a->bucket);
     free(a);
+}
+
+/* ------------------------------------------------------------ whole file */
+
+int pc_analyze_file(const char *path, const struct pc_analyzer_opts *o, const struct pc_analyzer_cbs *cbs, void *ctx,
+                    struct pc_err *err)
+{
+    struct pc_err local;
+    if (!err) err = &local;
+    memset(err, 0, sizeof *err);
+    struct pc_reader *r = pc_reader_open_ex(path, o ? o->lim : NULL, err);
+    if (!r) return err->code ? err->code : PC_EIO;
+    struct pc_analyzer *a = pc_analyzer_new(o, cbs, ctx);
+    bool nomem = !a;
+    int rc = 0;
+    struct pc_pkthdr h;
+    const uint8_t *data;
+    while (!nomem && (rc = pc_reader_next(r, &h, &data)) > 0) nomem = pc_analyzer_packet(a, &h, data) < 0;
+    if (nomem) {
+        rc = err->code = PC_ENOMEM;
+        err->packet = pc_reader_count(r);
+        snprintf(err->msg, sizeof err->msg, "%s: packet %llu: out of memory", path, (unsigned long long)err->packet);
+    } else if (rc < 0) {
+        *err = *pc_reader_err(r);
+    }
+    if (a) pc_analyzer_finish(a);
+    pc_analyzer_free(a);
+    pc_reader_close(r);
+    return rc < 0 ? rc : 0;
 }

@@ -83,8 +83,8 @@ static bool room_slow(struct pc_fmt *f, size_t n)
     if (f->err) return false;
     if (f->grow) {
         size_t want = f->len + n + 1, cap = f->cap ? f->cap : 256;
-        while (cap < want) cap *= 2;
-        char *nb = realloc(f->buf, cap);
+        while (cap < want && cap <= SIZE_MAX / 2) cap *= 2;
+        char *nb = cap && cap >= want ? realloc(f->buf, cap) : NULL; /* NULL: past SIZE_MAX */
         if (!nb) {
             f->err = PC_ENOMEM;
             return false;
@@ -387,4 +387,28 @@ void pc_describe_layer(const struct pc_decoded *d, int i, struct pc_fmt *f)
     };
     uint8_t p = d->l[i].proto;
     if (p < PC_P__COUNT && fn[p]) fn[p](d, i, f);
+}
+
+void pc_fmt_newline(struct pc_fmt *f)
+{
+    put(f, "\n", 1);
+    f->members = 0;
+}
+
+void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX])
+{
+    /* floor division, so the fraction is never negative */
+    int64_t sec = ts / PC_NS_PER_SEC, ns = ts % PC_NS_PER_SEC;
+    if (ns < 0) {
+        ns += PC_NS_PER_SEC;
+        sec--;
+    }
+    snprintf(out, PC_FMT_TS_MAX, "%lld.%09lld", (long long)sec, (long long)ns);
+}
+
+void pc_fmt_kts(struct pc_fmt *f, const char *key, pc_time_ns ts)
+{
+    char t[PC_FMT_TS_MAX];
+    pc_fmt_ts(ts, t);
+    pc_fmt_kstr(f, key, t);
 }

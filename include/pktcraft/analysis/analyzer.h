@@ -9,9 +9,17 @@
  *     pc_analyzer_finish(a);   // every flow still open ends here
  *     pc_analyzer_free(a);
  *
+ * or, for a whole file, one call (pc_analyze_file below).
+ *
+ * Application decoders: setting the http or tls_hello callback runs the
+ * HTTP/1.x parser (http.h) or the TLS parser (tls.h) on the reassembled
+ * streams of every TCP flow (fed, told of gaps and ends in capture order),
+ * and their results come back with the flow they belong to.
+ *
  * Memory is bounded by the limits (core/limits.h): flows, reasm-flow,
- * reasm-total, defrag-mem, defrag-datagrams; nothing grows with the
- * number of packets.  Time is capture time. */
+ * reasm-total, defrag-mem, defrag-datagrams, and the http-* and tls-*
+ * limits of the application decoders; nothing grows with the number of
+ * packets.  Time is capture time. */
 #ifndef PKTCRAFT_ANALYZER_H
 #define PKTCRAFT_ANALYZER_H
 
@@ -24,6 +32,9 @@
 struct pc_pkthdr;
 struct pc_decoded;
 struct pc_limits;
+struct pc_err;
+struct pc_http_msg;
+struct pc_tls_hello;
 
 /* One packet as the analyzer saw it (valid during the callback). */
 struct pc_apkt {
@@ -64,6 +75,13 @@ struct pc_analyzer_cbs {
      * pointer kept with it, pc_flow_user()) and when it ends */
     void *(*flow_start)(void *ctx, const struct pc_flow *f);
     void (*flow_free)(void *ctx, const struct pc_flow *f, void *user);
+    /* Application decoders on every TCP flow (see the top); NULL: not run.
+     * http: an exchange as pc_http_cbs.exchange gives it (req or resp may
+     * be NULL), delivered before the flow's flow_end.  tls_hello: every
+     * ClientHello and ServerHello (h->client tells which; dir 0 is the
+     * client's direction).  The pointers live for the callback only. */
+    void (*http)(void *ctx, const struct pc_flow *f, const struct pc_http_msg *req, const struct pc_http_msg *resp);
+    void (*tls_hello)(void *ctx, const struct pc_flow *f, const struct pc_tls_hello *h, pc_time_ns ts);
 };
 
 struct pc_analyzer_stats {
@@ -71,6 +89,7 @@ struct pc_analyzer_stats {
     uint64_t fragments, datagrams;
     uint64_t flows_peak;         /* most flows held at once */
     uint64_t reasm_peak;         /* most stream bytes held at once */
+    uint64_t apps_nomem;         /* TCP flows left without an application decoder (no memory) */
 };
 
 struct pc_analyzer;
@@ -88,6 +107,16 @@ int pc_analyzer_packet_num(struct pc_analyzer *a, const struct pc_pkthdr *h, con
 void pc_analyzer_finish(struct pc_analyzer *a);
 void pc_analyzer_free(struct pc_analyzer *a);
 const struct pc_analyzer_stats *pc_analyzer_stats(const struct pc_analyzer *a);
+/* A whole capture file through an analyzer: open path ("-" is stdin; any
+ * format pc_reader_open reads), feed every packet, finish (every flow
+ * still open ends, so the results up to a damaged record are all
+ * delivered), free.  o and cbs as for pc_analyzer_new (o->lim also bounds
+ * the reader).  Returns 0, or a negative PC_E* code with err->msg naming
+ * the file and, for a damaged or truncated file, the packet and byte
+ * offset ("cap.pcap: packet 7: record truncated at byte offset 1234..."),
+ * or "out of memory". */
+int pc_analyze_file(const char *path, const struct pc_analyzer_opts *o, const struct pc_analyzer_cbs *cbs, void *ctx,
+                    struct pc_err *err);
 /* The consumer pointer flow_start returned for f. */
 void *pc_flow_user(const struct pc_flow *f);
 

@@ -82,4 +82,28 @@ uint32_t pc_layer_caphdr(const struct pc_decoded *d, int i);
  * when its bytes are not all captured or it is inside a fragment. */
 int pc_layer_csum(const struct pc_decoded *d, int i, uint16_t *found, uint16_t *expected);
 
+/* The flat view of a decoded packet most programs want: addresses, ports,
+ * flags and lengths of the FIRST IP header and the FIRST transport header
+ * captured whole, as tshark's first-occurrence fields and the flat keys
+ * of `pktcraft read --format jsonl` take them (a tunnel's outer IP header
+ * and its inner TCP; an ICMP error's own type, not the datagram it
+ * quotes).  Everything stays in d's buffer; nothing is allocated. */
+struct pc_summary {
+    int ip;                    /* layer index of that IPv4/IPv6 header, -1 when none */
+    int l4;                    /* ... of the TCP/UDP/ICMP/ICMPv6 header, -1 when none */
+    uint8_t family;            /* 4 or 6; 0 without ip */
+    const uint8_t *src, *dst;  /* 4 or 16 bytes (NULL without ip) */
+    int ip_proto;              /* IPv4 protocol field; IPv6: the protocol after the
+                                * extension headers; -1 without ip or when unknown */
+    uint32_t ip_len;           /* IPv4 total length; IPv6 payload length + 40 */
+    uint8_t l4_proto;          /* PC_P_TCP, PC_P_UDP, PC_P_ICMP, PC_P_ICMP6 or PC_P_NONE */
+    uint16_t sport, dport;     /* TCP and UDP, else 0 */
+    uint16_t tcp_flags;        /* TCP, else 0 (pc_tcp_flagstr for "SA") */
+    uint8_t icmp_type, icmp_code; /* ICMP and ICMPv6, else 0 */
+    uint32_t payload_len;      /* bytes the last payload layer claims (not a quoted one), else 0 */
+};
+void pc_decode_summary(const struct pc_decoded *d, struct pc_summary *s);
+/* The source (which 0) or destination (1) address as text, "" without ip. */
+void pc_summary_addr(const struct pc_summary *s, int which, char out[46]);
+
 #endif

@@ -83,6 +83,18 @@ void pc_fmt_kraw(struct pc_fmt *f, const char *key, const char *s);
  * that build one string from several pieces. */
 void pc_fmt_json_escape(struct pc_fmt *f, const uint8_t *p, size_t n);
 
+/* End one line of JSON Lines (or text): a '\n', and the comma state
+ * reset so that the next top-level object starts a fresh record. */
+void pc_fmt_newline(struct pc_fmt *f);
+
+/* Timestamps as every command prints them: seconds since the epoch, a
+ * dot and nine digits of nanoseconds ("1700000000.000001000"; before 1970
+ * "-1.999999999" is 2 ns after -2 s).  pc_fmt_kts: the same as a JSON
+ * string member. */
+#define PC_FMT_TS_MAX 32
+void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX]);
+void pc_fmt_kts(struct pc_fmt *f, const char *key, pc_time_ns ts);
+
 /* Address helpers. */
 void pc_fmt_mac(const uint8_t *m, char out[18]);
 void pc_fmt_ip4(const uint8_t *a, char out[16]);
