@@ -118,12 +118,8 @@ pc_time_ns cli_now(void)
     return (pc_time_ns)ts.tv_sec * PC_NS_PER_SEC + ts.tv_nsec;
 }
 
-void cli_fmt_ts(pc_time_ns ts, char out[32])
-{
-    int64_t sec = ts / PC_NS_PER_SEC, ns = ts % PC_NS_PER_SEC;
-    if (ns < 0) { ns += PC_NS_PER_SEC; sec--; }
-    snprintf(out, 32, "%lld.%09lld", (long long)sec, (long long)ns);
-}
+/* The library's form (pc_fmt_ts), so every command and the library agree. */
+void cli_fmt_ts(pc_time_ns ts, char out[32]) { pc_fmt_ts(ts, out); }
 
 int cli_parse_overlap(const char *opt, const char *s)
 {
