@@ -187,6 +187,7 @@ static void release_held(struct cv_sim *s, const struct cv_pkt *c, pc_time_ns ta
         if (b->role != 1 || b->side != c->side || b->k != c->k || !s->held[b->fi]) continue;
         uint32_t h = s->held[b->fi] - 1;
         s->held[b->fi] = 0;
+        if (tap < 0) tap = arr; /* the packet it waited for was lost: go when it would have come */
         cv_schedule(s, tap + 1000, EV_TAP, c->side, h, 0);
         if (!s->pool[h].lost) cv_schedule(s, arr + 1000, EV_ARRIVE, (uint8_t)!c->side, h, 0);
     }

@@ -511,7 +511,13 @@ static void on_syn(struct cv_sim *s, int y, const struct cv_pkt *c)
 static void input(struct cv_sim *s, int y, const struct cv_pkt *c)
 {
     struct cv_side *t = &s->s[y];
-    if (t->closed) return;
+    if (t->closed) {
+        /* an aborted connection answers whatever still comes with a reset
+         * (RFC 9293 3.10.7.1), so a peer that missed the first one stops */
+        if (!(c->p.flags & PC_TCP_RST) && (c->p.flags & PC_TCP_ACK))
+            send_seg(s, y, c->ackoff, 0, PC_TCP_RST, 0);
+        return;
+    }
     if (c->p.flags & PC_TCP_RST) {
         t->closed = true;
         cancel_rto(t);
@@ -535,7 +541,6 @@ static void on_rto(struct cv_sim *s, int x)
     if (t->closed) return;
     bool syn_phase = !t->established;
     if (!syn_phase && t->una >= t->max) return;
-    if (!syn_phase && !t->wnd) { arm_persist(s, x); return; } /* probes, not retransmissions */
     if (++t->retries > CV_MAX_RETRIES) {
         cv_fail(s, PC_ELIMIT, "the %s gave up after %d retransmissions", x ? "server" : "client", CV_MAX_RETRIES);
         return;
