@@ -787,3 +787,198 @@ Test(tlsgen, facts_json)
     pc_fmt_free(&f);
     pc_tlsgen_free(&g);
 }
+
+/* ====================================================== tshark oracle */
+
+/* A TCP connection written here around a script: the handshake, each
+ * flight in segments of at most 1448 bytes (so tshark reassembles the
+ * larger messages), an ACK from the other side after each flight, FIN
+ * both ways.  Ethernet, IPv4 or IPv6, client port 50000, server port 443. */
+struct conn {
+    struct th_pcapw w;
+    int ipver;
+    uint32_t seq[2];
+    uint8_t buf[2048];
+};
+
+static void conn_seg(struct conn *c, int dir, uint16_t flags, const uint8_t *p, size_t n)
+{
+    struct pc_pkt pk;
+    pc_pkt_init(&pk, c->buf, sizeof c->buf);
+    struct pc_eth eth = { .dst = { 2, 0, 0, 0, 0, 2 }, .src = { 2, 0, 0, 0, 0, 1 } };
+    if (dir) {
+        eth.dst[5] = 1;
+        eth.src[5] = 2;
+    }
+    pc_push_eth(&pk, &eth);
+    if (c->ipver == 4) {
+        struct pc_ipv4 ip = { .src = { 192, 0, 2, 1 }, .dst = { 198, 51, 100, 7 }, .ttl = 64, .flags = PC_IP_DF };
+        if (dir) {
+            memcpy(ip.src, (uint8_t[]){ 198, 51, 100, 7 }, 4);
+            memcpy(ip.dst, (uint8_t[]){ 192, 0, 2, 1 }, 4);
+        }
+        pc_push_ipv4(&pk, &ip);
+    } else {
+        struct pc_ipv6 ip = { .hlim = 64 };
+        static const uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, b[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 7 };
+        memcpy(ip.src, dir ? b : a, 16);
+        memcpy(ip.dst, dir ? a : b, 16);
+        pc_push_ipv6(&pk, &ip);
+    }
+    struct pc_tcp t = { .sport = dir ? 443 : 50000, .dport = dir ? 50000 : 443, .seq = c->seq[dir],
+                        .ack = c->seq[!dir], .flags = flags, .win = 65535 };
+    if (flags & PC_TCP_SYN && !(flags & PC_TCP_ACK)) t.ack = 0;
+    pc_push_tcp(&pk, &t);
+    if (n) pc_push_payload(&pk, p, n);
+    int len = pc_pkt_finalize(&pk);
+    cr_assert_gt(len, 0, "frame: %d", len);
+    th_pcapw_put(&c->w, c->buf, (uint32_t)len);
+    c->seq[dir] += (uint32_t)n + ((flags & (PC_TCP_SYN | PC_TCP_FIN)) ? 1u : 0u);
+}
+
+static void write_conn(const char *path, const struct pc_tlsgen *g, int ipver)
+{
+    struct conn c = { .ipver = ipver, .seq = { 1000, 900000 } };
+    th_pcapw_open(&c.w, path, 1, PC_TSPREC_NS);
+    conn_seg(&c, 0, PC_TCP_SYN, NULL, 0);
+    conn_seg(&c, 1, PC_TCP_SYN | PC_TCP_ACK, NULL, 0);
+    conn_seg(&c, 0, PC_TCP_ACK, NULL, 0);
+    for (size_t i = 0; i < g->n_flights; i++) {
+        const struct pc_tlsgen_flight *f = &g->flights[i];
+        for (size_t off = 0; off < f->len; off += 1448) {
+            size_t k = f->len - off < 1448 ? f->len - off : 1448;
+            conn_seg(&c, f->dir, PC_TCP_ACK | (off + k == f->len ? PC_TCP_PSH : 0), g->bytes.p + f->off + off, k);
+        }
+        conn_seg(&c, !f->dir, PC_TCP_ACK, NULL, 0);
+    }
+    conn_seg(&c, 0, PC_TCP_FIN | PC_TCP_ACK, NULL, 0);
+    conn_seg(&c, 1, PC_TCP_FIN | PC_TCP_ACK, NULL, 0);
+    conn_seg(&c, 0, PC_TCP_ACK, NULL, 0);
+    th_pcapw_close(&c.w);
+}
+
+/* The cipher list of a hello as tshark prints it ("0x1301|..."). */
+static void cipher_list(const struct pc_tls_hello *h, char *out, size_t cap)
+{
+    size_t k = 0;
+    out[0] = 0;
+    for (uint32_t i = 0; i < h->n_ciphers; i++) th_catf(out, cap, &k, "%s0x%04x", i ? "|" : "", h->ciphers[i]);
+}
+
+enum { F_NUM, F_HSTYPE, F_SNI, F_ALPN, F_CIPHER, F_JA3F, F_JA3, F_SUPV, F_KSG, F_CN, F_DNS, F_CERTLEN, F_CT,
+       F_OPAQUE, F_MALF, F_SEV, F_MSG, F__N };
+static const char *const FIELDS[F__N] = {
+    "frame.number", "tls.handshake.type", "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
+    "tls.handshake.ciphersuite", "tls.handshake.ja3_full", "tls.handshake.ja3",
+    "tls.handshake.extensions.supported_version", "tls.handshake.extensions_key_share_group", "x509sat.uTF8String",
+    "x509ce.dNSName", "tls.handshake.certificate_length", "tls.record.content_type", "tls.record.opaque_type",
+    "_ws.malformed",
+    "_ws.expert.severity", "_ws.expert.message",
+};
+
+/* One connection through tshark (one call): the ClientHello, ServerHello
+ * and (TLS 1.2) Certificate as we made them, no malformed frame, no
+ * expert warning or error. */
+static void tshark_check(const struct pc_tlsgen *g, int ipver, const char *sni, const char *alpn_join)
+{
+    char dir[64], pcap[128];
+    const char *tshark = th_tshark_setup(dir, NULL, NULL, 0, NULL);
+    snprintf(pcap, sizeof pcap, "%s/conn.pcap", dir);
+    write_conn(pcap, g, ipver);
+    struct th_rows rows = { 0 };
+    th_tshark_fields(&rows, tshark, dir, pcap, NULL, TH_TS_CHECKSUMS, FIELDS, F__N);
+
+    struct peek ch, sh;
+    peek(&ch, g->bytes.p + g->ch_off, g->ch_len);
+    peek(&sh, g->bytes.p + g->sh_off, g->sh_len);
+    char ciphers[4096], md5[33], sel[8];
+    cipher_list(&ch.h, ciphers, sizeof ciphers);
+    cr_assert_eq(pc_tls_ja3_md5(&ch.h, md5), 0);
+    struct pc_fmt ja3;
+    pc_fmt_init_grow(&ja3, false);
+    cr_assert_eq(pc_tls_ja3(&ch.h, &ja3), 0);
+    pc_fmt_putc(&ja3, 0);
+    snprintf(sel, sizeof sel, "0x%04x", g->choice.cipher);
+
+    /* application_data records in our flights: tshark must count as many */
+    size_t want_appdata = 0;
+    for (size_t i = 0; i < g->n_flights; i++) {
+        uint8_t t[64];
+        uint32_t l[64];
+        size_t n = walk_records(g->bytes.p + g->flights[i].off, g->flights[i].len, t, l, 64);
+        cr_assert_leq(n, 64);
+        for (size_t k = 0; k < n; k++) want_appdata += t[k] == 23;
+    }
+    size_t seen_ch = 0, seen_sh = 0, seen_cert = 0, appdata = 0;
+    for (size_t i = 0; i < rows.n; i++) {
+        char *col[F__N];
+        th_split_cols(rows.row[i], col, F__N, i + 1);
+        unsigned long worst = th_expert_clean(col[F_MALF], col[F_SEV], col[F_MSG], i + 1);
+        cr_assert_lt(worst, TH_SEV_WARN, "frame %zu: expert warning: %s", i + 1, col[F_MSG]);
+        for (int c = F_CT; c <= F_OPAQUE; c++)
+            for (const char *q = col[c]; *q; q += strcspn(q, "|"), q += *q == '|')
+                appdata += !strncmp(q, "23", 2) && (q[2] == 0 || q[2] == '|');
+        if (!strncmp(col[F_HSTYPE], "1", 1) && col[F_HSTYPE][1] == 0) {
+            seen_ch++;
+            cr_assert_str_eq(col[F_SNI], sni ? sni : "");
+            cr_assert_str_eq(col[F_ALPN], alpn_join);
+            cr_assert_str_eq(col[F_CIPHER], ciphers, "tshark's cipher list %s, ours %s", col[F_CIPHER], ciphers);
+            cr_assert_str_eq(col[F_JA3F], ja3.buf, "JA3 string: tshark %s, ours %s", col[F_JA3F], ja3.buf);
+            cr_assert_str_eq(col[F_JA3], md5, "JA3 MD5: tshark %s, ours %s", col[F_JA3], md5);
+        } else if (strstr(col[F_HSTYPE], "2") == col[F_HSTYPE]) {
+            seen_sh++;
+            cr_assert_str_eq(col[F_CIPHER], sel, "ServerHello cipher: tshark %s, ours %s", col[F_CIPHER], sel);
+            if (g->choice.version == PC_TLSGEN_V13) {
+                cr_assert_str_eq(col[F_SUPV], "0x0304");
+                char grp[8];
+                snprintf(grp, sizeof grp, "%u", g->choice.group);
+                cr_assert_str_eq(col[F_KSG], grp);
+            }
+        }
+        if (strstr(col[F_HSTYPE], "11")) {
+            seen_cert++;
+            char cn[600];
+            snprintf(cn, sizeof cn, "%s|%s", sni ? sni : "localhost", sni ? sni : "localhost");
+            cr_assert_str_eq(col[F_CN], cn, "certificate issuer and subject CN: %s", col[F_CN]);
+            cr_assert_str_eq(col[F_DNS], sni ? sni : "localhost", "certificate dNSName");
+            char len[16];
+            snprintf(len, sizeof len, "%zu", g->cert_bytes);
+            cr_assert_str_eq(col[F_CERTLEN], len);
+        }
+    }
+    cr_assert_eq(seen_ch, 1, "tshark saw %zu ClientHellos", seen_ch);
+    cr_assert_eq(seen_sh, 1, "tshark saw %zu ServerHellos", seen_sh);
+    cr_assert_eq(seen_cert, g->choice.version == PC_TLSGEN_V12 ? 1 : 0);
+    cr_assert_eq(appdata, want_appdata, "tshark saw %zu application_data records, we wrote %zu", appdata,
+                 want_appdata);
+    pc_fmt_free(&ja3);
+    pc_tls_scratch_free(&ch.s);
+    pc_tls_scratch_free(&sh.s);
+    th_rows_free(&rows);
+    th_tmpdir_release(dir);
+}
+
+Test(tlsgen, tshark_reads_13_and_12)
+{
+    static const struct pc_tlsgen_app app[] = { { 0, 120 }, { 1, 20000 } };
+    static const char *const alpn[] = { "h2", "http/1.1" };
+    for (int v = 0; v < 2; v++)
+        for (int grease = 0; grease < 2; grease++)
+            for (int ipver = 4; ipver <= 6; ipver += 2) {
+                struct pc_tlsgen_opts o;
+                pc_tlsgen_opts_default(&o);
+                o.version = v ? PC_TLSGEN_V12 : PC_TLSGEN_V13;
+                o.sni = grease ? "www.example.com" : NULL;
+                o.alpn = alpn;
+                o.n_alpn = grease ? 2 : 0;
+                o.grease = grease;
+                o.app = app;
+                o.n_app = 2;
+                o.seed = (uint64_t)(v * 4 + grease * 2 + ipver);
+                o.start = INT64_C(1700000000) * PC_NS_PER_SEC;
+                struct pc_tlsgen g;
+                run(&g, &o);
+                tshark_check(&g, ipver, o.sni, grease ? "h2|http/1.1" : "");
+                pc_tlsgen_free(&g);
+            }
+}
