@@ -884,7 +884,7 @@ static int chain_take(struct pc_gbuf *out, size_t at, uint32_t *sizes, size_t ma
 {
     size_t total;
     if (out->err) return out->err;
-    if (!cert_shape(out->p + at, out->len - at, &total) || total != out->len - at) {
+    if (out->len == at || !cert_shape(out->p + at, out->len - at, &total) || total != out->len - at) {
         *why = "a certificate is not one well-formed DER Certificate";
         return PC_EMALFORMED;
     }
