@@ -982,3 +982,209 @@ Test(tlsgen, tshark_reads_13_and_12)
                 pc_tlsgen_free(&g);
             }
 }
+
+/* ===================================================== pktcraft tls */
+
+/* Run the CLI with args in dir (stdout and stderr to dir/out, dir/err);
+ * returns its exit status. */
+static int tls_cli(const char *dir, const char *args)
+{
+    return th_sh("cd '%s' && '%s' tls %s >out 2>err", dir, th_cli(), args);
+}
+
+/* The string value of "key":"..." in a JSON text (first occurrence after
+ * from, when given), copied to out; false when absent. */
+static bool json_str(const char *json, const char *key, char *out, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = strstr(json, pat);
+    if (!p) return false;
+    p += strlen(pat);
+    size_t n = strcspn(p, "\"");
+    if (n >= cap) return false;
+    memcpy(out, p, n);
+    out[n] = 0;
+    return true;
+}
+
+enum { C_HSTYPE, C_SNI, C_JA3, C_CIPHER, C_CN, C_MALF, C_SEV, C_MSG, C__N };
+static const char *const CFIELDS[C__N] = {
+    "tls.handshake.type", "tls.handshake.extensions_server_name", "tls.handshake.ja3", "tls.handshake.ciphersuite",
+    "x509sat.uTF8String", "_ws.malformed", "_ws.expert.severity", "_ws.expert.message",
+};
+
+/* One `pktcraft tls` conversation: tshark (one call, sequence analysis on)
+ * finds no malformed frame and no expert warning or error, and the same
+ * SNI and JA3 as the truth file; `pktcraft extract tls` the same SNI, JA3,
+ * JA4 and cipher.  cn: the certificate's CN tshark must show (TLS 1.2),
+ * NULL for none. */
+static void cli_conversation(const char *args, const char *cn, unsigned long worst_allowed)
+{
+    char dir[64];
+    const char *tshark = th_tshark_setup(dir, NULL, NULL, 0, NULL);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s --truth --start 1700000000 --seed 5 -o c.pcap", args);
+    int rc = tls_cli(dir, cmd);
+    char path[160];
+    snprintf(path, sizeof path, "%s/err", dir);
+    char *err = th_slurp_text(path);
+    cr_assert_eq(rc, 0, "pktcraft tls %s: exit %d: %s", args, rc, err ? err : "");
+    free(err);
+    snprintf(path, sizeof path, "%s/c.pcap.truth.json", dir);
+    char *truth = th_slurp_text(path);
+    cr_assert_not_null(truth, "no truth file");
+    char sni[300] = "", ja3[64], ja4[64], cipher[16];
+    bool has_sni = json_str(truth, "sni", sni, sizeof sni);
+    cr_assert(json_str(truth, "ja3_md5", ja3, sizeof ja3) && json_str(truth, "ja4", ja4, sizeof ja4) &&
+                  json_str(truth, "cipher_id", cipher, sizeof cipher),
+              "truth file without the TLS facts: %s", truth);
+
+    snprintf(path, sizeof path, "%s/c.pcap", dir);
+    struct th_rows rows = { 0 };
+    /* out-of-order segments (a reorder fault) are reassembled only on request in tshark 4.0 */
+    th_tshark_fields(&rows, tshark, dir, path, NULL, TH_TS_CHECKSUMS " -o tcp.reassemble_out_of_order:TRUE", CFIELDS,
+                     C__N);
+    size_t nch = 0, nsh = 0, ncert = 0;
+    for (size_t i = 0; i < rows.n; i++) {
+        char *col[C__N];
+        th_split_cols(rows.row[i], col, C__N, i + 1);
+        unsigned long worst = th_expert_clean(col[C_MALF], col[C_SEV], col[C_MSG], i + 1);
+        cr_assert_leq(worst, worst_allowed, "%s: frame %zu: expert: %s", args, i + 1, col[C_MSG]);
+        if (!strcmp(col[C_HSTYPE], "1")) {
+            nch++;
+            cr_assert_str_eq(col[C_SNI], has_sni ? sni : "", "tshark SNI %s", col[C_SNI]);
+            cr_assert_str_eq(col[C_JA3], ja3, "tshark JA3 %s, truth %s", col[C_JA3], ja3);
+        } else if (col[C_HSTYPE][0] == '2') {
+            nsh++;
+            cr_assert_str_eq(col[C_CIPHER], cipher, "tshark cipher %s, truth %s", col[C_CIPHER], cipher);
+        }
+        if (cn && strstr(col[C_HSTYPE], "11")) {
+            ncert++;
+            cr_assert(strstr(col[C_CN], cn), "certificate CN %s, expected %s", col[C_CN], cn);
+        }
+    }
+    cr_assert(nch == 1 && nsh == 1, "%s: tshark saw %zu ClientHellos and %zu ServerHellos", args, nch, nsh);
+    cr_assert_eq(ncert, cn ? 1u : 0u);
+    th_rows_free(&rows);
+
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' extract tls --format jsonl c.pcap", dir, th_cli());
+    char *ex = th_cmd_output(cmd, NULL);
+    char got[300];
+    cr_assert(json_str(ex, "ja3_md5", got, sizeof got) && !strcmp(got, ja3), "extract ja3_md5 %s, truth %s", got, ja3);
+    cr_assert(json_str(ex, "ja4", got, sizeof got) && !strcmp(got, ja4), "extract ja4 %s, truth %s", got, ja4);
+    cr_assert(json_str(ex, "cipher", got, sizeof got) && !strcmp(got, cipher), "extract cipher %s", got);
+    if (has_sni) cr_assert(json_str(ex, "sni", got, sizeof got) && !strcmp(got, sni), "extract sni %s", got);
+    else cr_assert(strstr(ex, "\"sni\":null"), "extract: %s", ex);
+    free(ex);
+    free(truth);
+    th_tmpdir_release(dir);
+}
+
+Test(tlsgen, cli_conversations_tshark_and_extract)
+{
+    static const char *const cases[] = {
+        "--src 10.0.0.1 --dst 10.0.0.2 --sni example.com --alpn h2,http/1.1 --grease",
+        "--src fd00::1 --dst fd00::2 --sni example.com --alpn h2 --request 'GET /a' --response-size 40k "
+        "--request hex:0102 --response 'ok'",
+        "--src 10.0.0.1 --dst 10.0.0.2 --ciphers TLS_CHACHA20_POLY1305_SHA256,0x1302 --groups secp256r1,x25519 "
+        "--key-share secp256r1,x25519",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) cli_conversation(cases[i], NULL, TH_SEV_NOTE);
+    static const char *const cases12[] = {
+        "--tls-version 1.2 --src 10.0.0.1 --dst 10.0.0.2 --sni legacy.example --alpn http/1.1 --response-size 100k",
+        "--tls-version 1.2 --src fd00::1 --dst fd00::2 --sni v6.example --grease "
+        "--ciphers TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    };
+    cli_conversation(cases12[0], "legacy.example", TH_SEV_NOTE);
+    cli_conversation(cases12[1], "v6.example", TH_SEV_NOTE);
+}
+
+Test(tlsgen, cli_fault_still_reads_the_same)
+{
+    /* a lost server segment is retransmitted: tshark notes it (a warning
+     * at most: "previous segment not captured" is not ours to hide), and
+     * the hellos read the same */
+    cli_conversation("--src 10.0.0.1 --dst 10.0.0.2 --sni lossy.example --fault reorder:5,6", NULL, TH_SEV_WARN);
+    cli_conversation("--tls-version 1.2 --src 10.0.0.1 --dst 10.0.0.2 --sni lossy.example --fault drop:7",
+                     "lossy.example", TH_SEV_WARN);
+}
+
+Test(tlsgen, cli_cert_file)
+{
+    char dir[64], cmd[1024];
+    th_tmpdir(dir);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=rsa.example -days 30 -keyout k.pem "
+             "-out chain.pem 2>/dev/null",
+             dir);
+    cr_assert_eq(th_sh("%s", cmd), 0, "openssl req failed");
+    cr_assert_eq(tls_cli(dir, "--tls-version 1.2 --src 10.0.0.1 --dst 10.0.0.2 --sni rsa.example --cert chain.pem "
+                              "--start 1700000000 -o r.pcap --print"),
+                 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/out", dir);
+    char *out = th_slurp_text(path);
+    cr_assert(out && strstr(out, "cipher: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), "RSA suite for an RSA key: %s",
+              out ? out : "");
+    free(out);
+    /* tshark shows the very certificate openssl made */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && tshark -r r.pcap -T fields -e x509sat.uTF8String -e tls.handshake.certificate_length "
+             "-Y tls.handshake.type==11 2>/dev/null && openssl x509 -in chain.pem -outform DER | wc -c",
+             dir);
+    out = th_cmd_output(cmd, NULL);
+    char cn[64];
+    unsigned len = 0, der = 0;
+    cr_assert_eq(sscanf(out, "%63[^\t]\t%u\n%u", cn, &len, &der), 3, "%s", out);
+    cr_assert(strstr(cn, "rsa.example"), "%s", out);
+    cr_assert(len == der && der > 500, "certificate of %u bytes sent, %u in the file", len, der);
+    free(out);
+    /* a file that is no certificate: runtime error naming it */
+    cr_assert_eq(tls_cli(dir, "--src 10.0.0.1 --dst 10.0.0.2 --cert k.pem -o x.pcap"), 1);
+    snprintf(path, sizeof path, "%s/err", dir);
+    out = th_slurp_text(path);
+    cr_assert(out && strstr(out, "--cert k.pem") && strstr(out, "PEM: no CERTIFICATE block"), "%s", out ? out : "");
+    free(out);
+    th_rmdir(dir);
+}
+
+Test(tlsgen, cli_usage_errors_and_determinism)
+{
+    char dir[64], path[128];
+    th_tmpdir(dir);
+    static const struct { const char *args, *msg; int rc; } bad[] = {
+        { "--src 10.0.0.1 --dst 10.0.0.2 --tls-version 1.1 -o x.pcap", "--tls-version: '1.1'", 2 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --ciphers AES -o x.pcap", "--ciphers: 'AES' is not a cipher suite", 2 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --groups curve9 -o x.pcap", "--groups: 'curve9'", 2 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --response-size 5x -o x.pcap", "--response-size: '5x'", 2 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --tls-version 1.2 --ciphers TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 -o x.pcap",
+          "no ECDHE_ECDSA cipher suite", 2 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --ciphers 0xc02b -o x.pcap", "no TLS 1.3 cipher suite", 2 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --print -o -", "--print", 2 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --cert /nonexistent -o x.pcap", "--cert /nonexistent", 1 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --send x -o x.pcap", "", 2 },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = tls_cli(dir, bad[i].args);
+        snprintf(path, sizeof path, "%s/err", dir);
+        char *err = th_slurp_text(path);
+        cr_assert_eq(rc, bad[i].rc, "%s: exit %d: %s", bad[i].args, rc, err ? err : "");
+        cr_assert(err && strstr(err, "pktcraft: ") && strstr(err, bad[i].msg), "%s: %s", bad[i].args, err ? err : "");
+        free(err);
+    }
+    /* the same arguments, the same bytes */
+    static const char args[] = "--src 10.0.0.1 --dst 10.0.0.2 --sni same.example --grease --seed 3 --start 1700000000";
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s -o a.pcap", args);
+    cr_assert_eq(tls_cli(dir, cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s -o b.pcap", args);
+    cr_assert_eq(tls_cli(dir, cmd), 0);
+    cr_assert_eq(th_sh("cmp -s '%s/a.pcap' '%s/b.pcap'", dir, dir), 0, "two runs differ");
+    snprintf(cmd, sizeof cmd, "%s --tls-version 1.2 -o c.pcap", args);
+    cr_assert_eq(tls_cli(dir, cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s --tls-version 1.2 -o d.pcap", args);
+    cr_assert_eq(tls_cli(dir, cmd), 0);
+    cr_assert_eq(th_sh("cmp -s '%s/c.pcap' '%s/d.pcap'", dir, dir), 0, "two TLS 1.2 runs differ");
+    th_rmdir(dir);
+}
