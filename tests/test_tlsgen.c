@@ -429,6 +429,7 @@ Test(tlsgen, client_hello_read_back)
             for (int i = 0; i < 4; i++) {
                 cr_assert_eq(pc_get16(q + 2), want_len[i], "key share %d length", i);
                 if (i == 1 || i == 3) cr_assert_eq(q[4], 4);
+                if (i == 1) cr_assert(pc_ec_on_curve(q + 4), "the secp256r1 share is a point of the curve");
                 q += 4 + pc_get16(q + 2);
             }
             cr_assert_eq(q, ch + off + 4 + l);

@@ -193,6 +193,23 @@ static void put_random(struct pc_gbuf *b, struct pc_rng *r, size_t n)
     if (d) fill(r, d, n);
 }
 
+/* Key exchange bytes for a group: a real point for secp256r1 (a key made
+ * from the stream, so a checker that validates points is satisfied),
+ * 0x04 and random coordinates for the other NIST curves (uncompressed
+ * form, SEC 1 2.3.3), random bytes otherwise (any 32 bytes are an x25519
+ * key). */
+static void key_bytes(struct pc_rng *r, uint16_t group, uint8_t *k, size_t klen)
+{
+    if (group == 0x0017 && klen == 65) {
+        struct pc_ec_key key;
+        pc_ec_key_from_seed(&key, pc_rng_next(r));
+        memcpy(k, key.q, 65);
+        return;
+    }
+    fill(r, k, klen);
+    if (group == 0x0018 || group == 0x0019) k[0] = 4;
+}
+
 /* A GREASE value (RFC 8701 section 2), not equal to avoid (0: none). */
 static uint16_t grease(struct pc_rng *r, uint16_t avoid)
 {
@@ -236,9 +253,7 @@ static void ch_key_shares(struct pc_gbuf *b, const struct pc_tlsgen_opts *o, con
         pc_gbuf_u16(b, (unsigned)klen);
         uint8_t *k = pc_gbuf_room(b, klen);
         if (!k) continue;
-        fill(rng, k, klen);
-        /* uncompressed point form for the NIST curves (SEC 1 2.3.3) */
-        if (ks[i] == 0x0017 || ks[i] == 0x0018 || ks[i] == 0x0019) k[0] = 4;
+        key_bytes(rng, ks[i], k, klen);
     }
     pc_gbuf_close(b, l, 2);
     ext_end(b, e);
@@ -457,8 +472,7 @@ int pc_tlsgen_server_hello(const uint8_t *ch, size_t ch_len, int key, struct pc_
         pc_gbuf_u16(out, (unsigned)klen);
         uint8_t *k = pc_gbuf_room(out, klen);
         if (k) {
-            fill(rng, k, klen);
-            if (c->group == 0x0017 || c->group == 0x0018 || c->group == 0x0019) k[0] = 4;
+            key_bytes(rng, c->group, k, klen);
         }
         ext_end(out, e);
     } else {
@@ -617,8 +631,7 @@ static void server_key_exchange(const struct pc_tlsgen_choice *c, int keytype, c
     pc_gbuf_u8(msg, (unsigned)klen);
     uint8_t *k = pc_gbuf_room(msg, klen);
     if (k) {
-        fill(rng, k, klen);
-        if (c->group != 0x001d) k[0] = 4;
+        key_bytes(rng, c->group, k, klen);
     }
     if (msg->err) return;
     struct pc_sha256 h;
@@ -763,8 +776,7 @@ static int flights12(const struct pc_tlsgen_opts *o, struct pc_tlsgen *g, struct
     pc_gbuf_u8(&msg, (unsigned)klen);
     uint8_t *k = pc_gbuf_room(&msg, klen);
     if (k) {
-        fill(rng, k, klen);
-        if (g->choice.group != 0x001d) k[0] = 4;
+        key_bytes(rng, g->choice.group, k, klen);
     }
     pc_tlsgen_records(&g->bytes, PC_TLS_HANDSHAKE, 0x0303, msg.p, msg.len);
     rc = msg.err;
