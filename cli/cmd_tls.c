@@ -236,6 +236,8 @@ static void parse_args(struct tls_args *a, int argc, char **argv)
         }
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (a->o.key_shares && a->o.version == PC_TLSGEN_V12)
+        cli_usage_error("--key-share: key shares are TLS 1.3 (a TLS 1.2 client sends none)");
 }
 
 /* Requests and responses in pairs: a missing request is the default GET,

@@ -1163,6 +1163,7 @@ Test(tlsgen, cli_usage_errors_and_determinism)
           "no ECDHE_ECDSA cipher suite", 2 },
         { "--src 10.0.0.1 --dst 10.0.0.2 --ciphers 0xc02b -o x.pcap", "no TLS 1.3 cipher suite", 2 },
         { "--src 10.0.0.1 --dst 10.0.0.2 --print -o -", "--print", 2 },
+        { "--src 10.0.0.1 --dst 10.0.0.2 --tls-version 1.2 --key-share x25519 -o x.pcap", "--key-share", 2 },
         { "--src 10.0.0.1 --dst 10.0.0.2 --cert /nonexistent -o x.pcap", "--cert /nonexistent", 1 },
         { "--src 10.0.0.1 --dst 10.0.0.2 --send x -o x.pcap", "", 2 },
     };
