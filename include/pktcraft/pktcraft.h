@@ -34,5 +34,9 @@
 #include "analysis/http.h"
 #include "analysis/verify.h"
 #include "analysis/dnstxn.h"
+/* traffic generation */
+#include "traffic/conv.h"
+#include "traffic/tlsgen.h"
+#include "traffic/x509.h"
 
 #endif
