@@ -30,6 +30,8 @@
 #include "fuzz/fuzz_dnstxn.c"
 #include "fuzz/fuzz_stream.c"
 #include "fuzz/fuzz_analyzer.c"
+#include "fuzz/fuzz_dhcp.c"
+#include "fuzz/fuzz_ntp.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -52,6 +54,8 @@ static const struct {
     { "dnstxn", fuzz_dnstxn, 30 },
     { "stream", fuzz_stream, 50 },
     { "analyzer", fuzz_analyzer, 15 },
+    { "dhcp", fuzz_dhcp, 15 },
+    { "ntp", fuzz_ntp, 12 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -165,5 +169,17 @@ Test(fuzz, replay_analyzer)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "analyzer")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_dhcp)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "dhcp")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_ntp)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "ntp")) k++;
     fz_replay((int)k);
 }
