@@ -5,8 +5,12 @@
  * random round trips; the NTP time formats at known instants and across
  * the 2036 era boundary.  Then the commands (pktcraft dhcp, pktcraft ntp)
  * against tshark, one call per capture, and their truth files. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strptime */
+#endif
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
+#include <time.h>
 
 #include "oracle.h"
 #include "pktcraft/wire/dhcp.h"
@@ -110,7 +114,14 @@ static struct pc_ntp ntp_server_spec(void)
 
 /* ================================================================ DHCP: bytes */
 
-TestSuite(dhcp, .timeout = 1800);
+/* Scratch directory of the command tests (one per test), and tshark's
+ * rows, released by the suite's fini even when an assertion ends a test. */
+static char tdir[64];
+static struct th_rows ts_rows;
+static void tdir_setup(void) { th_tmpdir(tdir); }
+static void tdir_teardown(void) { th_tshark_cleanup(tdir, &ts_rows); }
+
+TestSuite(dhcp, .init = tdir_setup, .fini = tdir_teardown, .timeout = 1800);
 
 /* Encode into a buffer poisoned with 0xA5 and compare with hex; the bytes
  * past the message must stay poisoned. */
@@ -482,7 +493,7 @@ Test(dhcp, names)
 
 /* ================================================================ NTP */
 
-TestSuite(ntp, .timeout = 1800);
+TestSuite(ntp, .init = tdir_setup, .fini = tdir_teardown, .timeout = 1800);
 
 static void ntp_expect(const struct pc_ntp *s, const char *hex)
 {
@@ -667,4 +678,416 @@ Test(ntp, refid_text_and_names)
     cr_assert_str_eq(t, "71.80.83.0");
     cr_assert_str_eq(pc_ntp_mode_name(3), "client");
     cr_assert_str_eq(pc_ntp_mode_name(4), "server");
+}
+
+/* ================================================================ commands */
+
+/* Run the CLI under test with args (writing into tdir), or fail showing
+ * its standard error. */
+static void run_cli(const char *cmd, const char *args)
+{
+    char err[4200];
+    int st = th_sh("cd '%s' && '%s' %s %s 2>err.txt", tdir, th_cli(), cmd, args);
+    snprintf(err, sizeof err, "%s/err.txt", tdir);
+    char *e = th_slurp_text(err);
+    cr_assert_eq(st, 0, "pktcraft %s %s: exit %d: %s", cmd, args, st, e ? e : "");
+    free(e);
+}
+
+/* The exit status and standard error of a command that must fail. */
+static void cli_refuses(const char *cmd, const char *args, int want, const char *msg)
+{
+    char err[4200];
+    int st = th_sh("cd '%s' && '%s' %s %s 2>err.txt >/dev/null", tdir, th_cli(), cmd, args);
+    snprintf(err, sizeof err, "%s/err.txt", tdir);
+    char *e = th_slurp_text(err);
+    cr_assert_eq(st, want, "pktcraft %s %s: exit %d, want %d (%s)", cmd, args, st, want, e ? e : "");
+    cr_assert(e && strstr(e, msg), "pktcraft %s %s: message '%s' lacks '%s'", cmd, args, e ? e : "", msg);
+    free(e);
+}
+
+static char *truth_text(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.truth.json", tdir, name);
+    char *t = th_slurp_text(path);
+    cr_assert_not_null(t, "no truth file %s", path);
+    return t;
+}
+
+static void truth_has(const char *truth, const char *want)
+{
+    cr_assert(strstr(truth, want), "truth file lacks %s:\n%s", want, truth);
+}
+
+/* One tshark run over a capture (checksums verified), rows split into
+ * the columns of fields; *n rows. */
+#define TS_MAXROWS 32
+struct ts_out {
+    char *col[TS_MAXROWS][40];
+    size_t n;
+};
+
+/* The rows live in ts_rows (replaced by the next call, freed at fini). */
+static void tshark_cols(struct ts_out *o, const char *pcap, const char *const *fields, size_t nf)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tdir, pcap);
+    memset(o, 0, sizeof *o);
+    cr_assert_leq(nf, 40);
+    th_tshark_fields(&ts_rows, th_tshark_require(), tdir, path, NULL, TH_TS_CHECKSUMS, fields, nf);
+    cr_assert_leq(ts_rows.n, TS_MAXROWS);
+    for (size_t r = 0; r < ts_rows.n; r++) th_split_cols(ts_rows.row[r], o->col[r], nf, r + 1);
+    o->n = ts_rows.n;
+}
+
+/* --------------------------------------------------------------- dhcp */
+
+enum {
+    D_TIME, D_ESRC, D_EDST, D_ISRC, D_IDST, D_SPORT, D_DPORT, D_UDPCS, D_TYPE, D_XID, D_BC, D_CIADDR, D_YIADDR,
+    D_CHADDR, D_SERVERID, D_REQIP, D_LEASE, D_T1, D_T2, D_MASK, D_ROUTER, D_DNS, D_DOMAIN, D_HOST, D_PRL, D_MAXSIZE,
+    D_MSG, D_OPTS, D_MALFORMED, D_SEV, D_EXPERT, D_N
+};
+static const char *const dhcp_fields[D_N] = {
+    "frame.time_epoch", "eth.src", "eth.dst", "ip.src", "ip.dst", "udp.srcport", "udp.dstport",
+    "udp.checksum.status", "dhcp.option.dhcp", "dhcp.id", "dhcp.flags.bc", "dhcp.ip.client", "dhcp.ip.your",
+    "dhcp.hw.mac_addr", "dhcp.option.dhcp_server_id", "dhcp.option.requested_ip_address",
+    "dhcp.option.ip_address_lease_time", "dhcp.option.renewal_time_value", "dhcp.option.rebinding_time_value",
+    "dhcp.option.subnet_mask", "dhcp.option.router", "dhcp.option.domain_name_server", "dhcp.option.domain_name",
+    "dhcp.option.hostname", "dhcp.option.request_list_item", "dhcp.option.dhcp_max_message_size",
+    "dhcp.option.message", "dhcp.option.type", "_ws.malformed", "_ws.expert.severity", "_ws.expert.message",
+};
+
+/* Every frame: DHCP with a good UDP checksum, nothing malformed, no expert
+ * item at all (a DHCP exchange gives tshark nothing to remark). */
+static void dhcp_clean(struct ts_out *o)
+{
+    for (size_t r = 0; r < o->n; r++) {
+        char **c = o->col[r];
+        th_expert_clean(c[D_MALFORMED], c[D_SEV], c[D_EXPERT], r + 1);
+        cr_assert_str_empty(c[D_SEV], "frame %zu: expert item %s", r + 1, c[D_EXPERT]);
+        cr_assert_str_eq(c[D_UDPCS], th_ts_csum_status(PC_CSUM_GOOD), "frame %zu: UDP checksum status %s", r + 1,
+                         c[D_UDPCS]);
+        cr_assert_str_neq(c[D_TYPE], "", "frame %zu is not DHCP", r + 1);
+    }
+}
+
+static void dhcp_types(struct ts_out *o, const char *const *want, size_t n)
+{
+    cr_assert_eq(o->n, n, "%zu frames, want %zu", o->n, n);
+    for (size_t r = 0; r < n; r++) cr_assert_str_eq(o->col[r][D_TYPE], want[r], "frame %zu: message type", r + 1);
+}
+
+/* Where a frame goes: MACs, addresses, ports. */
+static void dhcp_path(char **c, size_t row, const char *esrc, const char *edst, const char *isrc, const char *idst,
+                      bool from_client)
+{
+    cr_assert_str_eq(c[D_ESRC], esrc, "frame %zu eth.src", row);
+    cr_assert_str_eq(c[D_EDST], edst, "frame %zu eth.dst", row);
+    cr_assert_str_eq(c[D_ISRC], isrc, "frame %zu ip.src", row);
+    cr_assert_str_eq(c[D_IDST], idst, "frame %zu ip.dst", row);
+    cr_assert_str_eq(c[D_SPORT], from_client ? "68" : "67", "frame %zu sport", row);
+    cr_assert_str_eq(c[D_DPORT], from_client ? "67" : "68", "frame %zu dport", row);
+}
+
+#define CMAC "02:00:00:00:aa:01"
+#define SMAC "02:00:00:00:00:02"
+#define BMAC "ff:ff:ff:ff:ff:ff"
+
+/* The whole exchange decoded by tshark, field by field, and the truth. */
+Test(dhcp, cli_dora_against_tshark_and_truth)
+{
+    run_cli("dhcp", "--server 192.168.1.1 --offer 192.168.1.100 --client-mac " CMAC " --router 192.168.1.254 "
+                    "--dns 192.168.1.1,8.8.8.8 --domain example.lan --hostname host1 --lease 2h --xid 0x3903f326 "
+                    "--start 1700000000 --truth -o dora.pcap");
+    struct ts_out o;
+    tshark_cols(&o, "dora.pcap", dhcp_fields, D_N);
+    dhcp_clean(&o);
+    static const char *const types[] = { "1", "2", "3", "5" };
+    dhcp_types(&o, types, 4);
+    dhcp_path(o.col[0], 1, CMAC, BMAC, "0.0.0.0", "255.255.255.255", true);
+    dhcp_path(o.col[1], 2, SMAC, CMAC, "192.168.1.1", "192.168.1.100", false);
+    dhcp_path(o.col[2], 3, CMAC, BMAC, "0.0.0.0", "255.255.255.255", true);
+    dhcp_path(o.col[3], 4, SMAC, CMAC, "192.168.1.1", "192.168.1.100", false);
+    cr_assert_str_eq(o.col[0][D_TIME], "1700000000.000000000");
+    for (size_t r = 0; r < 4; r++) {
+        char **c = o.col[r];
+        cr_assert_str_eq(c[D_XID], "0x3903f326", "frame %zu xid", r + 1);
+        /* chaddr first (option 61 holds the MAC again in client messages) */
+        cr_assert(!strncmp(c[D_CHADDR], CMAC, strlen(CMAC)), "frame %zu chaddr %s", r + 1, c[D_CHADDR]);
+        cr_assert_str_eq(c[D_BC], "0", "frame %zu broadcast flag", r + 1);
+        cr_assert_str_eq(c[D_CIADDR], "0.0.0.0");
+        bool server = r % 2;
+        cr_assert_str_eq(c[D_YIADDR], server ? "192.168.1.100" : "0.0.0.0", "frame %zu yiaddr", r + 1);
+        cr_assert_str_eq(c[D_SERVERID], r ? "192.168.1.1" : "", "frame %zu server id", r + 1);
+        cr_assert_str_eq(c[D_LEASE], server ? "7200" : "", "frame %zu lease", r + 1);
+        cr_assert_str_eq(c[D_T1], server ? "3600" : "");
+        cr_assert_str_eq(c[D_T2], server ? "6300" : "");
+        cr_assert_str_eq(c[D_MASK], server ? "255.255.255.0" : "");
+        cr_assert_str_eq(c[D_ROUTER], server ? "192.168.1.254" : "");
+        cr_assert_str_eq(c[D_DNS], server ? "192.168.1.1|8.8.8.8" : "", "frame %zu dns: %s", r + 1, c[D_DNS]);
+        cr_assert_str_eq(c[D_DOMAIN], server ? "example.lan" : "");
+        cr_assert_str_eq(c[D_HOST], server ? "" : "host1");
+        cr_assert_str_eq(c[D_PRL], server ? "" : "1|3|6|12|15|28|51|58|59");
+        cr_assert_str_eq(c[D_MAXSIZE], server ? "" : "1500");
+    }
+    cr_assert_str_eq(o.col[0][D_REQIP], "");
+    cr_assert_str_eq(o.col[2][D_REQIP], "192.168.1.100", "the REQUEST asks for the offered address");
+    cr_assert(!strncmp(o.col[0][D_OPTS], "53|61|12|57|55|", 15), "DISCOVER options %s", o.col[0][D_OPTS]);
+    cr_assert(!strncmp(o.col[1][D_OPTS], "53|54|51|58|59|1|3|6|15|", 24), "OFFER options %s", o.col[1][D_OPTS]);
+    cr_assert(!strncmp(o.col[2][D_OPTS], "53|54|50|61|12|57|55|", 21), "REQUEST options %s", o.col[2][D_OPTS]);
+
+    char *t = truth_text("dora.pcap");
+    truth_has(t, "\"dhcp\":{\"xid\":956560166,\"xid_hex\":\"0x3903f326\",\"client_mac\":\"" CMAC "\"");
+    truth_has(t, "\"server\":\"192.168.1.1\",\"offered\":\"192.168.1.100\",\"assigned\":\"192.168.1.100\"");
+    truth_has(t, "\"lease\":7200,\"mask\":\"255.255.255.0\",\"router\":[\"192.168.1.254\"]");
+    truth_has(t, "\"dns\":[\"192.168.1.1\",\"8.8.8.8\"],\"domain\":\"example.lan\",\"hostname\":\"host1\"");
+    truth_has(t, "\"messages\":[\"DISCOVER\",\"OFFER\",\"REQUEST\",\"ACK\"]");
+    truth_has(t, "\"packets\":4");
+    free(t);
+}
+
+/* The broadcast flag sends the replies to 255.255.255.255; a NAK is
+ * broadcast, carries the server id and a message, and assigns nothing. */
+Test(dhcp, cli_broadcast_and_nak)
+{
+    run_cli("dhcp", "--dst 10.1.2.3 --src 10.1.2.50 --smac " CMAC " --broadcast --nak --start 1700000000 --seed 4 "
+                    "--truth -o nak.pcap");
+    struct ts_out o;
+    tshark_cols(&o, "nak.pcap", dhcp_fields, D_N);
+    dhcp_clean(&o);
+    static const char *const types[] = { "1", "2", "3", "6" };
+    dhcp_types(&o, types, 4);
+    dhcp_path(o.col[1], 2, SMAC, BMAC, "10.1.2.3", "255.255.255.255", false);
+    dhcp_path(o.col[3], 4, SMAC, BMAC, "10.1.2.3", "255.255.255.255", false);
+    for (size_t r = 0; r < 4; r++) cr_assert_str_eq(o.col[r][D_BC], "1", "frame %zu broadcast flag", r + 1);
+    cr_assert_str_eq(o.col[1][D_YIADDR], "10.1.2.50", "--src is the offered address");
+    cr_assert_str_eq(o.col[2][D_REQIP], "10.1.2.50");
+    char **nak = o.col[3];
+    cr_assert_str_eq(nak[D_YIADDR], "0.0.0.0");
+    cr_assert_str_eq(nak[D_SERVERID], "10.1.2.3", "--dst is the server");
+    cr_assert_str_eq(nak[D_LEASE], "");
+    cr_assert_str_eq(nak[D_MSG], "requested address not available");
+    char *t = truth_text("nak.pcap");
+    truth_has(t, "\"offered\":\"10.1.2.50\",\"assigned\":null");
+    truth_has(t, "\"broadcast\":true,\"messages\":[\"DISCOVER\",\"OFFER\",\"REQUEST\",\"NAK\"]");
+    free(t);
+}
+
+/* RENEWING: unicast both ways, ciaddr set, no 50 or 54 in the REQUEST;
+ * INIT-REBOOT: broadcast REQUEST with 50 and no server id. */
+Test(dhcp, cli_renew_and_reboot)
+{
+    run_cli("dhcp", "--steps renew --client-mac " CMAC " --lease infinite --start 1700000000 -o renew.pcap");
+    run_cli("dhcp", "--steps reboot --client-mac " CMAC " --start 1700000000 -o reboot.pcap");
+    struct ts_out o;
+    tshark_cols(&o, "renew.pcap", dhcp_fields, D_N);
+    dhcp_clean(&o);
+    static const char *const types[] = { "3", "5" };
+    dhcp_types(&o, types, 2);
+    dhcp_path(o.col[0], 1, CMAC, SMAC, "192.168.1.100", "192.168.1.1", true);
+    dhcp_path(o.col[1], 2, SMAC, CMAC, "192.168.1.1", "192.168.1.100", false);
+    cr_assert_str_eq(o.col[0][D_CIADDR], "192.168.1.100");
+    cr_assert_str_eq(o.col[0][D_REQIP], "");
+    cr_assert_str_eq(o.col[0][D_SERVERID], "");
+    cr_assert_str_eq(o.col[1][D_LEASE], "4294967295", "infinite");
+    cr_assert_str_eq(o.col[1][D_T1], "", "no renewal time for an infinite lease");
+    tshark_cols(&o, "reboot.pcap", dhcp_fields, D_N);
+    dhcp_clean(&o);
+    dhcp_types(&o, types, 2);
+    dhcp_path(o.col[0], 1, CMAC, BMAC, "0.0.0.0", "255.255.255.255", true);
+    cr_assert_str_eq(o.col[0][D_REQIP], "192.168.1.100");
+    cr_assert_str_eq(o.col[0][D_SERVERID], "");
+}
+
+/* A lost OFFER: the client sends its DISCOVER again after --timeout and
+ * the exchange then completes (how many OFFERs and REQUESTs follow is the
+ * engine's UDP retransmission rule: both sides resend what waits for an
+ * answer); a duplicated REQUEST is answered twice.  tshark still finds
+ * nothing wrong, and the truth records both faults. */
+Test(dhcp, cli_faults_drop_and_dup)
+{
+    run_cli("dhcp", "--fault drop:2 --timeout 500ms --start 1700000000 --truth -o drop.pcap");
+    run_cli("dhcp", "--fault dup:3 --start 1700000000 --truth -o dup.pcap");
+    struct ts_out o;
+    tshark_cols(&o, "drop.pcap", dhcp_fields, D_N);
+    dhcp_clean(&o);
+    cr_assert_geq(o.n, 5);
+    cr_assert(!strcmp(o.col[0][D_TYPE], "1") && !strcmp(o.col[1][D_TYPE], "1") && !strcmp(o.col[2][D_TYPE], "2"),
+              "DISCOVER, DISCOVER again, OFFER: %s %s %s", o.col[0][D_TYPE], o.col[1][D_TYPE], o.col[2][D_TYPE]);
+    cr_assert_str_eq(o.col[1][D_TIME], "1700000000.500000000", "resent after the timeout");
+    cr_assert_str_eq(o.col[o.n - 1][D_TYPE], "5", "the exchange ends with the ACK");
+    for (size_t r = 3; r < o.n; r++)
+        cr_assert(!strcmp(o.col[r][D_TYPE], "2") || !strcmp(o.col[r][D_TYPE], "3") || !strcmp(o.col[r][D_TYPE], "5"),
+                  "frame %zu: type %s after the first OFFER", r + 1, o.col[r][D_TYPE]);
+    char *t = truth_text("drop.pcap");
+    truth_has(t, "{\"fault\":\"drop\",\"packet\":2,\"applied\":true,\"packets\":[3]");
+    free(t);
+    tshark_cols(&o, "dup.pcap", dhcp_fields, D_N);
+    dhcp_clean(&o);
+    static const char *const t_dup[] = { "1", "2", "3", "3", "5", "5" };
+    dhcp_types(&o, t_dup, 6);
+    t = truth_text("dup.pcap");
+    truth_has(t, "{\"fault\":\"dup\",\"packet\":3,\"applied\":true");
+    free(t);
+}
+
+Test(dhcp, cli_deterministic_and_seeded)
+{
+    run_cli("dhcp", "--start 1700000000 --seed 7 -o a.pcap");
+    run_cli("dhcp", "--start 1700000000 --seed 7 -o b.pcap");
+    run_cli("dhcp", "--start 1700000000 --seed 8 -o c.pcap");
+    cr_assert_eq(th_sh("cmp -s '%s/a.pcap' '%s/b.pcap'", tdir, tdir), 0, "same arguments, other bytes");
+    cr_assert_neq(th_sh("cmp -s '%s/a.pcap' '%s/c.pcap'", tdir, tdir), 0, "the seed changes nothing (xid)");
+}
+
+Test(dhcp, cli_refusals)
+{
+    cli_refuses("dhcp", "--src 2001:db8::1 -o x.pcap", 2, "IPv4 only");
+    cli_refuses("dhcp", "--lease 5x -o x.pcap", 2, "--lease: '5x'");
+    cli_refuses("dhcp", "--lease 5000000000 -o x.pcap", 2, "--lease");
+    cli_refuses("dhcp", "--steps dorado -o x.pcap", 2, "--steps: 'dorado'");
+    cli_refuses("dhcp", "--server 10.0.0.1 --offer 10.0.0.1 -o x.pcap", 2, "the offered address is the server's");
+    cli_refuses("dhcp", "--offer 255.255.255.255 -o x.pcap", 2, "--offer: must be a unicast address");
+    cli_refuses("dhcp", "--dns 1.2.3.4,x -o x.pcap", 2, "--dns");
+    cli_refuses("dhcp", "--bogus -o x.pcap", 2, "--bogus");
+    cli_refuses("dhcp", "--start 1700000000", 2, "-o FILE is required");
+}
+
+/* ---------------------------------------------------------------- ntp */
+
+enum {
+    N_TIME, N_SPORT, N_DPORT, N_UDPCS, N_VN, N_MODE, N_LI, N_STRATUM, N_POLL, N_PREC, N_DELAY, N_DISP, N_REFID,
+    N_REF, N_ORG, N_REC, N_XMT, N_MALFORMED, N_SEV, N_EXPERT, N_N
+};
+static const char *const ntp_fields[N_N] = {
+    "frame.time_epoch", "udp.srcport", "udp.dstport", "udp.checksum.status", "ntp.flags.vn", "ntp.flags.mode",
+    "ntp.flags.li", "ntp.stratum", "ntp.ppoll", "ntp.precision", "ntp.rootdelay", "ntp.rootdispersion", "ntp.refid",
+    "ntp.reftime", "ntp.org", "ntp.rec", "ntp.xmt", "_ws.malformed", "_ws.expert.severity", "_ws.expert.message",
+};
+
+/* tshark's absolute time "Jan  1, 2024 00:00:00.250000000 UTC" as ns. */
+static pc_time_ns ts_abs(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *rest = strptime(s, "%b %d, %Y %H:%M:%S", &tm);
+    cr_assert(rest && rest[0] == '.', "tshark time '%s'", s);
+    char *end;
+    long long ns = strtoll(rest + 1, &end, 10);
+    cr_assert(end - rest - 1 == 9 && !strcmp(end, " UTC"), "tshark time '%s' (not nanoseconds UTC)", s);
+    return (pc_time_ns)timegm(&tm) * PC_NS_PER_SEC + ns;
+}
+
+/* "1704067200.250000000" as ns. */
+static pc_time_ns ts_epoch(const char *s)
+{
+    char *end;
+    long long sec = strtoll(s, &end, 10);
+    cr_assert(*end == '.' && strlen(end + 1) == 9, "epoch time '%s'", s);
+    return (pc_time_ns)sec * PC_NS_PER_SEC + strtoll(end + 1, NULL, 10);
+}
+
+static void ntp_clean(struct ts_out *o)
+{
+    for (size_t r = 0; r < o->n; r++) {
+        char **c = o->col[r];
+        th_expert_clean(c[N_MALFORMED], c[N_SEV], c[N_EXPERT], r + 1);
+        cr_assert_str_empty(c[N_SEV], "frame %zu: expert item %s", r + 1, c[N_EXPERT]);
+        cr_assert_str_eq(c[N_UDPCS], th_ts_csum_status(PC_CSUM_GOOD), "frame %zu: UDP checksum status %s", r + 1,
+                         c[N_UDPCS]);
+    }
+}
+
+/* One exchange: the client's timestamps are capture times, the server's
+ * follow from them by the RTT, the serialization of a 90-byte frame at
+ * 100 Mbit/s (7.2 us) and the processing time, plus the server's clock
+ * offset; the client's own computation (RFC 5905 8) from tshark's values
+ * gives the offset back and the delay of the path. */
+static void ntp_check_exchange(const char *pcap, int64_t rtt, int64_t ser, int64_t proc, int64_t offset,
+                               const char *stratum, const char *refid, const char *vn, const char *sport)
+{
+    struct ts_out o;
+    tshark_cols(&o, pcap, ntp_fields, N_N);
+    ntp_clean(&o);
+    cr_assert_eq(o.n, 2, "%zu frames", o.n);
+    char **q = o.col[0], **a = o.col[1];
+    cr_assert(!strcmp(q[N_MODE], "3") && !strcmp(a[N_MODE], "4"), "modes %s then %s", q[N_MODE], a[N_MODE]);
+    cr_assert(!strcmp(q[N_VN], vn) && !strcmp(a[N_VN], vn), "versions %s %s", q[N_VN], a[N_VN]);
+    cr_assert(!strcmp(q[N_SPORT], sport) && !strcmp(q[N_DPORT], "123") && !strcmp(a[N_SPORT], "123") &&
+              !strcmp(a[N_DPORT], sport), "ports");
+    cr_assert_str_eq(q[N_STRATUM], "0");
+    cr_assert_str_eq(a[N_STRATUM], stratum);
+    cr_assert_str_eq(a[N_REFID], refid);
+    cr_assert_str_eq(a[N_ORG], q[N_XMT], "the response's origin is the request's transmit timestamp");
+    pc_time_ns t1 = ts_abs(q[N_XMT]), c1 = ts_epoch(q[N_TIME]), c4 = ts_epoch(a[N_TIME]);
+    pc_time_ns t2 = ts_abs(a[N_REC]), t3 = ts_abs(a[N_XMT]), ref = ts_abs(a[N_REF]);
+    cr_assert_eq(t1, c1, "request transmit %lld, captured at %lld", (long long)t1, (long long)c1);
+    int64_t oneway = rtt / 2 + ser;
+    cr_assert_eq(t2 - t1, oneway + offset, "receive - transmit: %lld", (long long)(t2 - t1));
+    cr_assert_eq(t3 - t2, proc, "server's processing %lld", (long long)(t3 - t2));
+    cr_assert_eq(c4 - t1, 2 * oneway + proc, "response captured %lld after the request", (long long)(c4 - t1));
+    cr_assert_eq(((t2 - t1) + (t3 - c4)) / 2, offset, "the offset the client computes");
+    cr_assert_eq((c4 - t1) - (t3 - t2), 2 * oneway, "the delay the client computes");
+    cr_assert_eq(t2 - ref, 64 * PC_NS_PER_SEC, "reference time one poll interval (2^6 s) before");
+}
+
+Test(ntp, cli_exchange_against_tshark_and_truth)
+{
+    run_cli("ntp", "--src 10.0.0.1 --dst 10.0.0.123 --start 1704067200.25 --rtt 20ms -F nsecpcap --truth "
+                   "-o ntp.pcap");
+    ntp_check_exchange("ntp.pcap", 20000000, 7200, 25000, 0, "2", "c0000201", "4", "123");
+    char *t = truth_text("ntp.pcap");
+    truth_has(t, "\"ntp\":{\"version\":4,\"stratum\":2,\"refid\":\"192.0.2.1\"");
+    truth_has(t, "\"client_transmit\":{\"time\":\"1704067200.250000000\",\"iso\":\"2024-01-01T00:00:00.250000000Z\","
+                 "\"ntp\":\"e93c7f0040000000\"}");
+    truth_has(t, "\"origin\":{\"time\":\"1704067200.250000000\"");
+    truth_has(t, "\"receive\":{\"time\":\"1704067200.260007200\"");
+    truth_has(t, "\"transmit\":{\"time\":\"1704067200.260032200\"");
+    truth_has(t, "\"client_receive\":{\"time\":\"1704067200.270039400\"");
+    truth_has(t, "\"offset_ns\":0,\"computed_offset_ns\":0,\"computed_delay_ns\":20014400");
+    free(t);
+}
+
+/* A stratum-1 server with a text refid and a clock 1.5 ms behind, over
+ * IPv6 (a 110-byte frame: 8.8 us at 100 Mbit/s), version 3, from a client
+ * port that is not 123. */
+Test(ntp, cli_stratum1_offset_ipv6_v3)
+{
+    run_cli("ntp", "--src 2001:db8::1 --dst 2001:db8::123 --stratum 1 --refid GPS --offset -1.5ms --version 3 "
+                   "--sport 40123 --processing 100us --start 1704067200 --rtt 3ms -F nsecpcap --truth -o gps.pcap");
+    ntp_check_exchange("gps.pcap", 3000000, 8800, 100000, -1500000, "1", "47505300", "3", "40123");
+    char *t = truth_text("gps.pcap");
+    truth_has(t, "\"version\":3,\"stratum\":1,\"refid\":\"GPS\"");
+    truth_has(t, "\"client_port\":40123");
+    truth_has(t, "\"offset_ns\":-1500000,\"computed_offset_ns\":-1500000");
+    free(t);
+}
+
+/* A lost response: the client sends its request again after --timeout,
+ * and the server answers it. */
+Test(ntp, cli_fault_drop)
+{
+    run_cli("ntp", "--src 10.0.0.1 --dst 10.0.0.123 --fault drop:2 --timeout 200ms --start 1704067200 --truth "
+                   "-o drop.pcap");
+    struct ts_out o;
+    tshark_cols(&o, "drop.pcap", ntp_fields, N_N);
+    ntp_clean(&o);
+    cr_assert_eq(o.n, 3);
+    cr_assert(!strcmp(o.col[0][N_MODE], "3") && !strcmp(o.col[1][N_MODE], "3") && !strcmp(o.col[2][N_MODE], "4"));
+    cr_assert_str_eq(o.col[1][N_TIME], "1704067200.200000000");
+    cr_assert_str_eq(o.col[2][N_ORG], o.col[1][N_XMT]);
+    char *t = truth_text("drop.pcap");
+    truth_has(t, "{\"fault\":\"drop\",\"packet\":2,\"applied\":true,\"packets\":[3]");
+    free(t);
+}
+
+Test(ntp, cli_refusals)
+{
+    cli_refuses("ntp", "--src 10.0.0.1 --dst 10.0.0.2 --stratum 17 -o x.pcap", 2, "--stratum");
+    cli_refuses("ntp", "--src 10.0.0.1 --dst 10.0.0.2 --refid TOOLONG -o x.pcap", 2, "--refid: 'TOOLONG'");
+    cli_refuses("ntp", "--src 10.0.0.1 --dst 10.0.0.2 --version 0 -o x.pcap", 2, "--version");
+    cli_refuses("ntp", "--src 10.0.0.1 --dst 10.0.0.2 --poll 200 -o x.pcap", 2, "--poll");
+    cli_refuses("ntp", "--src 10.0.0.1 --dst 10.0.0.2 --offset 5 -o x.pcap", 2, "--offset");
+    cli_refuses("ntp", "--dst 10.0.0.2 -o x.pcap", 2, "--src is required");
 }
