@@ -118,6 +118,11 @@ static void send_seg(struct cv_sim *s, int x, uint64_t off, uint32_t len, uint16
         c->p.len = len;
     }
     if (flags & PC_TCP_ACK) {
+        /* the same ACK again, with nothing else: a duplicate ACK */
+        if (flags == PC_TCP_ACK && !len && t->acks_sent && t->rnxt == t->last_ack && !(why & PC_CW_WINUPD))
+            c->p.why |= PC_CW_DUPACK;
+        t->acks_sent = true;
+        t->last_ack = t->rnxt;
         c->ackoff = t->rnxt;
         c->p.ack = peer_of(s, x)->iss + (uint32_t)t->rnxt;
         t->ack_pending = t->ack_now = false;
