@@ -32,6 +32,7 @@
 #include "fuzz/fuzz_analyzer.c"
 #include "fuzz/fuzz_dhcp.c"
 #include "fuzz/fuzz_ntp.c"
+#include "fuzz/fuzz_x509.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -56,6 +57,7 @@ static const struct {
     { "analyzer", fuzz_analyzer, 15 },
     { "dhcp", fuzz_dhcp, 15 },
     { "ntp", fuzz_ntp, 12 },
+    { "x509", fuzz_x509, 7 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -181,5 +183,11 @@ Test(fuzz, replay_ntp)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "ntp")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_x509)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "x509")) k++;
     fz_replay((int)k);
 }

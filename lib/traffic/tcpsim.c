@@ -394,6 +394,10 @@ static bool covered(const struct cv_side *t, uint64_t o)
 static void store(struct cv_sim *s, int y, const struct cv_pkt *c)
 {
     const struct cv_side *t = &s->s[y];
+    if (!t->nooo && c->off >= t->rnxt && c->off - 1 + c->p.len <= s->slen[!y]) { /* the common case: in order */
+        memcpy(s->rbuf[y] + (c->off - 1), c->p.data, c->p.len);
+        return;
+    }
     for (uint32_t i = 0; i < c->p.len; i++) {
         uint64_t o = c->off + i;
         if (!covered(t, o) && o - 1 < s->slen[!y]) s->rbuf[y][o - 1] = c->p.data[i];
