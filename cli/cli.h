@@ -77,5 +77,7 @@ int cmd_flows(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_dhcp(int argc, char **argv);
+int cmd_ntp(int argc, char **argv);
 
 #endif

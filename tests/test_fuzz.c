@@ -30,6 +30,8 @@
 #include "fuzz/fuzz_dnstxn.c"
 #include "fuzz/fuzz_stream.c"
 #include "fuzz/fuzz_analyzer.c"
+#include "fuzz/fuzz_dhcp.c"
+#include "fuzz/fuzz_ntp.c"
 #include "fuzz/fuzz_x509.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
@@ -53,6 +55,8 @@ static const struct {
     { "dnstxn", fuzz_dnstxn, 30 },
     { "stream", fuzz_stream, 50 },
     { "analyzer", fuzz_analyzer, 15 },
+    { "dhcp", fuzz_dhcp, 15 },
+    { "ntp", fuzz_ntp, 12 },
     { "x509", fuzz_x509, 7 },
 };
 
@@ -167,6 +171,18 @@ Test(fuzz, replay_analyzer)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "analyzer")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_dhcp)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "dhcp")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_ntp)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "ntp")) k++;
     fz_replay((int)k);
 }
 Test(fuzz, replay_x509)

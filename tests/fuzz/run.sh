@@ -17,6 +17,7 @@
 #        analyzer     golden/*.pcap and the FUZZ_CORPUS_FILES smallest pcap
 #                     files of FUZZ_CORPUS, each its first 400 packets under
 #                     three configurations (stream-seeds.py analyzer)
+#        dhcp, ntp    the committed seeds only (messages, not packets)
 #   2. the target runs FUZZ_SECONDS with -timeout and -rss_limit_mb, its
 #      dictionary tests/fuzz/T.dict, artifacts into $FZ/artifacts/T;
 #   3. crash-, leak-, timeout- and oom- artifacts are copied to
@@ -41,6 +42,8 @@ max_len() {
     dnstxn) echo 4096 ;;
     analyzer) echo 32768 ;;
     stream) echo 8192 ;;
+    dhcp) echo 1500 ;;
+    ntp) echo 512 ;;
     *) echo 4096 ;;
     esac
 }
