@@ -395,6 +395,10 @@ static void exchange_facts(void *ctx, struct pc_fmt *f)
         pc_fmt_kobj_open(f, NULL);
         pc_fmt_kstr(f, "name", rr.name);
         pc_fmt_kstr(f, "type", pc_dns_type_name(rr.type));
+        char cls[16];
+        if (rr.rclass == PC_DNS_C_IN) snprintf(cls, sizeof cls, "IN");
+        else snprintf(cls, sizeof cls, "CLASS%u", rr.rclass);
+        pc_fmt_kstr(f, "class", cls);
         pc_fmt_kuint(f, "ttl", rr.ttl);
         int n = pc_dns_rdata_text(m, len, &rr, data, sizeof data, NULL);
         if (n >= 0) pc_fmt_kbytes_str(f, "data", (const uint8_t *)data, (size_t)n);
