@@ -310,7 +310,7 @@ static void build_script(struct http_args *a)
 {
     size_t total = 0, k = 0;
     for (size_t i = 0; i < a->ng; i++) total += (size_t)a->g[i].requests;
-    a->facts = calloc(total, sizeof *a->facts);
+    a->facts = calloc(total ? total : 1, sizeof *a->facts);
     if (!a->facts) cli_runtime_error("out of memory");
     struct pc_httpgen_buf b = { 0 };
     const char *host = a->host_default;
