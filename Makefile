@@ -19,7 +19,7 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-HDRS := $(wildcard include/pktcraft/*.h include/pktcraft/*/*.h) $(wildcard lib/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
+HDRS := $(wildcard include/pktcraft/*.h include/pktcraft/*/*.h) $(wildcard lib/*.h lib/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
 LDLIBS := -lpcap -lz
 TEST_LDLIBS := -lcriterion -lnet -lpcap -lz
 

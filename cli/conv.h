@@ -58,7 +58,7 @@ struct conv_cli {
     struct pc_conv_step *steps;
     size_t nsteps, cap;
     bool truth;
-    bool sport_given, dport_given;
+    bool sport_given, dport_given, ack_given;
     conv_addr_fn addr;
     void *addr_ctx;
 };

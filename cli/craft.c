@@ -108,12 +108,11 @@ static uint8_t *payload_buf(struct craft *c)
 }
 
 /* C escapes: \n \r \t \0 \\ \xHH \NNN (octal). */
-static void parse_data(struct craft *c, const char *s)
+size_t cli_unescape(const char *opt, const char *s, uint8_t *p, size_t cap)
 {
-    uint8_t *p = payload_buf(c);
     size_t n = 0;
     while (*s) {
-        if (n == CRAFT_MAX_PAYLOAD) cli_usage_error("--data: longer than %d bytes", CRAFT_MAX_PAYLOAD);
+        if (n == cap) cli_usage_error("%s: longer than %zu bytes", opt, cap);
         if (*s != '\\') { p[n++] = (uint8_t)*s++; continue; }
         s++;
         char *end;
@@ -125,7 +124,7 @@ static void parse_data(struct craft *c, const char *s)
         case 'x': {
             char hex[3] = { s[1], s[1] ? s[2] : 0, 0 };
             p[n++] = (uint8_t)strtoul(hex, &end, 16);
-            if (end == hex) cli_usage_error("--data: bad \\x escape");
+            if (end == hex) cli_usage_error("%s: bad \\x escape", opt);
             s += 1 + (end - hex);
             break;
         }
@@ -136,11 +135,16 @@ static void parse_data(struct craft *c, const char *s)
                 p[n++] = (uint8_t)strtoul(oct, NULL, 8);
                 s += strlen(oct);
             } else {
-                cli_usage_error("--data: unknown escape '\\%c'", *s ? *s : '?');
+                cli_usage_error("%s: unknown escape '\\%c'", opt, *s ? *s : '?');
             }
         }
     }
-    c->plen = n;
+    return n;
+}
+
+static void parse_data(struct craft *c, const char *s)
+{
+    c->plen = cli_unescape("--data", s, payload_buf(c), CRAFT_MAX_PAYLOAD);
 }
 
 static void parse_data_file(struct craft *c, const char *path)
@@ -221,8 +225,19 @@ static void add_set(struct craft *c, const char *arg, bool corrupt)
 {
     if (c->nsets == CRAFT_MAX_SETS) cli_usage_error("at most %d --set/--corrupt", CRAFT_MAX_SETS);
     struct craft_set *s = &c->sets[c->nsets++];
-    if (corrupt) field_parse_corrupt(s, arg);
-    else field_parse_set(s, arg);
+    /* FIELD=VALUE@N / FIELD@N: packet N only */
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", arg);
+    char *at = strrchr(buf, '@');
+    uint64_t pkt = 0;
+    if (at) {
+        *at = 0;
+        pkt = cli_parse_uint(corrupt ? "--corrupt" : "--set", at + 1, UINT32_MAX);
+        if (!pkt) cli_usage_error("%s: packet numbers start at 1", corrupt ? "--corrupt" : "--set");
+    }
+    if (corrupt) field_parse_corrupt(s, buf);
+    else field_parse_set(s, buf);
+    s->pkt = pkt;
 }
 
 static void set_addr(struct craft *c, const char *opt, const char *arg, uint8_t *out, bool *have)
@@ -344,18 +359,32 @@ void craft_open(struct craft *c, int linktype)
 
 void craft_apply(struct craft *c, const char *layer, void *spec)
 {
-    for (int k = 0; k < c->nsets; k++)
+    for (int k = 0; k < c->nsets; k++) {
+        if (c->sets[k].pkt && c->sets[k].pkt != c->cur_pkt) continue;
         if (field_apply(&c->sets[k], layer, spec)) c->sets[k].used = true;
+    }
 }
 
 /* A --set for a layer this packet does not have would silently do nothing. */
 static void check_sets_used(struct craft *c)
 {
     for (int k = 0; k < c->nsets; k++) {
-        if (c->sets[k].used) continue;
+        if (c->sets[k].used || c->sets[k].pkt) continue;
         pc_writer_abort(c->w);
         cli_usage_error("%s %s: this packet has no such layer", c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set",
                         field_name(c->sets[k].f));
+    }
+}
+
+void craft_check_sets_at_end(struct craft *c)
+{
+    for (int k = 0; k < c->nsets; k++) {
+        if (c->sets[k].used || !c->sets[k].pkt) continue;
+        pc_writer_abort(c->w);
+        cli_usage_error("%s %s@%llu: packet %llu has no such layer (or there is no packet %llu)",
+                        c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set", field_name(c->sets[k].f),
+                        (unsigned long long)c->sets[k].pkt, (unsigned long long)c->sets[k].pkt,
+                        (unsigned long long)c->sets[k].pkt);
     }
 }
 
@@ -393,6 +422,7 @@ static void push_ip(struct craft *c, struct pc_pkt *pk, uint16_t r_id)
         memcpy(ip.src, c->src, 4);
         memcpy(ip.dst, c->dst, 4);
         craft_apply(c, "ip", &ip);
+        if (c->corrupt_ipcsum) ip.csum = PC_CORRUPT;
         pc_push_ipv4(pk, &ip);
         return;
     }
@@ -414,6 +444,7 @@ void craft_begin(struct craft *c, struct pc_pkt *pk, uint8_t *buf, size_t cap, b
     /* Drawn for every packet, used or not, so that other options never
      * shift the seeded values. */
     uint16_t r_id = (uint16_t)pc_rng_next(&c->rng);
+    if (!c->numbered) c->cur_pkt++;
     pc_pkt_init(pk, buf, cap);
     struct pc_eth eth = { .pad = c->pad };
     memcpy(eth.dst, c->dmac, 6);
@@ -436,9 +467,15 @@ void craft_payload(struct craft *c, struct pc_pkt *pk)
 
 static void write_frame(struct craft *c, const uint8_t *frame, size_t len)
 {
-    struct pc_wpacket p = { .ts = c->start + (pc_time_ns)c->frames * c->gap, .data = frame, .caplen = (uint32_t)len,
-                            .len = (uint32_t)len, .comment = c->comment,
-                            .comment_len = c->comment ? (uint32_t)strlen(c->comment) : 0 };
+    craft_write_at(c, frame, len, c->start + (pc_time_ns)c->frames * c->gap, 0, 0);
+}
+
+void craft_write_at(struct craft *c, const uint8_t *frame, size_t len, pc_time_ns ts, uint32_t snaplen, uint32_t flags)
+{
+    uint32_t cap = snaplen && snaplen < len ? snaplen : (uint32_t)len;
+    struct pc_wpacket p = { .ts = ts, .data = frame, .caplen = cap, .len = (uint32_t)len, .comment = c->comment,
+                            .comment_len = c->comment ? (uint32_t)strlen(c->comment) : 0,
+                            .flags = c->format == PC_FORMAT_PCAPNG ? flags : 0 };
     int rc = pc_writer_write_ex(c->w, &p);
     if (rc < 0) {
         const struct pc_err *e = pc_writer_err(c->w);
@@ -487,6 +524,7 @@ void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i)
 
 void craft_close(struct craft *c)
 {
+    craft_check_sets_at_end(c);
     struct pc_err err = { 0 };
     if (pc_writer_close(c->w, &err) < 0) cli_runtime_error("%s", err.msg);
     c->w = NULL;

@@ -21,7 +21,8 @@ struct craft_set {
     int mode;           /* PC_FPIN or PC_FCORRUPT */
     uint8_t val[16];    /* parsed value: number (host order, in v) or address bytes */
     uint64_t v;
-    bool used;          /* applied to some layer of the first packet */
+    uint64_t pkt;       /* FIELD=VALUE@N: packet N only (1-based); 0: every packet */
+    bool used;          /* applied to some layer of the first packet (of packet N) */
 };
 
 struct craft_ext {      /* one --ipv6-ext, parsed */
@@ -44,6 +45,9 @@ struct craft {
     struct pc_rng rng;
     struct pc_writer *w;
     uint64_t frames;    /* frames written: each takes the next timestamp */
+    uint64_t cur_pkt;   /* number of the packet being built, for --set ...@N */
+    bool numbered;      /* the caller sets cur_pkt itself (conversations) */
+    bool corrupt_ipcsum; /* the next packet's IPv4 header checksum is wrong */
     /* link */
     uint8_t smac[6], dmac[6];
     bool dmac_given, pad;
@@ -124,6 +128,14 @@ void craft_payload(struct craft *c, struct pc_pkt *pk);
 /* Finalize, fragment if asked, write.  i is the packet number (0-based). */
 void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i);
 void craft_close(struct craft *c);
+/* Write one finished frame at ts, captured with at most snaplen bytes (0:
+ * all), with pcapng epb_flags (0: none); exits on a write error. */
+void craft_write_at(struct craft *c, const uint8_t *frame, size_t len, pc_time_ns ts, uint32_t snaplen, uint32_t flags);
+/* A --set/--corrupt aimed at one packet (@N) that never met its layer. */
+void craft_check_sets_at_end(struct craft *c);
+/* C escapes (\n \r \t \0 \\ \xHH \NNN) of s into out (at most cap bytes):
+ * the byte count; a usage error naming opt when bad or too long. */
+size_t cli_unescape(const char *opt, const char *s, uint8_t *out, size_t cap);
 
 /* Apply the --set/--corrupt overrides aimed at layer `layer` to spec. */
 void craft_apply(struct craft *c, const char *layer, void *spec);

@@ -17,6 +17,7 @@ static const struct {
     { "icmp6", cmd_icmp6, "craft ICMPv6 messages, neighbour discovery included" },
     { "arp", cmd_arp, "craft ARP requests, replies and gratuitous ARP" },
     { "dns", cmd_dns, "craft DNS queries and responses over UDP or TCP" },
+    { "session", cmd_session, "a whole TCP conversation or UDP exchange: handshake, data, teardown, faults" },
     { "raw", cmd_raw, "write frames given as hex or a file, any link type" },
     { "read", cmd_read, "decode a capture file, one line or JSON object per packet" },
     { "info", cmd_info, "describe capture files, like capinfos" },

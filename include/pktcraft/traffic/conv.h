@@ -19,7 +19,8 @@
  *
  * The capture point sits next to the client: client packets are stamped
  * when they leave, server packets when they arrive.  A dropped packet is
- * lost before the capture point and never appears.
+ * lost between the hosts: a client packet was captured on its way out, a
+ * server packet never appears.
  *
  * Faults name packets by their number (1-based) in the capture the same
  * conversation gives without faults.  A fault is tied to "the k-th packet
@@ -33,6 +34,8 @@
  * corrupted. */
 #ifndef PKTCRAFT_TRAFFIC_CONV_H
 #define PKTCRAFT_TRAFFIC_CONV_H
+
+#include <stdbool.h>
 
 #include "../core/build.h"
 #include "../core/common.h"
@@ -57,7 +60,8 @@ enum pc_conv_close {
 };
 
 enum pc_conv_fault_kind {
-    PC_FAULT_DROP = 1,   /* lost before the capture point; the sender retransmits */
+    PC_FAULT_DROP = 1,   /* lost between the hosts (captured if the client sent it);
+                          * the sender retransmits */
     PC_FAULT_DUP,        /* the network delivers it twice */
     PC_FAULT_REORDER,    /* pkt[0] is held back until just after pkt[1] */
     PC_FAULT_DELAY,      /* held back arg nanoseconds (default: one RTT) */
@@ -140,6 +144,8 @@ enum {
  * caller's link and IP layers (dir says which way the addresses go). */
 struct pc_conv_pkt {
     pc_time_ns ts;
+    uint32_t frame;          /* its first frame's number in the capture (1-based) */
+    uint32_t nframes;        /* frames it becomes: more than 1 when IP-fragmented */
     uint8_t dir;
     uint32_t step;           /* UDP: index of the script step; TCP: unused */
     uint32_t tag;            /* UDP: that step's tag */
@@ -148,7 +154,7 @@ struct pc_conv_pkt {
     uint32_t seq, ack;
     uint16_t flags, win;
     uint8_t nopts;
-    struct pc_tcpopt opts[5];
+    struct pc_tcpopt opts[8];
     /* payload: the sender's bytes (or an overlap's own) */
     const uint8_t *data;
     uint32_t len;
