@@ -82,7 +82,8 @@ static void help(void)
            "      --header 'K: V'       a request field (repeatable): replaces the default of\n"
            "                            that name in its place (Host, User-Agent, Accept,\n"
            "                            Connection, Content-Length, Content-Type), else added\n"
-           "                            after them in order; 'K:' removes the default\n"
+           "                            after them in order; 'K:' removes the default,\n"
+           "                            'K;' sends K with an empty value\n"
            "      --body DATA           request body\n"
            "Response:\n"
            "      --status N            status code (default 200), with its standard reason\n"
@@ -103,6 +104,7 @@ static void help(void)
            "says Connection: keep-alive, the last Connection: close, and the server closes\n"
            "first (--close changes that). HEAD, 1xx, 204 and 304 responses have no body.\n");
     conv_help(false);
+    craft_help_common(true);
     printf("\nExamples:\n"
            "  pktcraft http --src 10.0.0.1 --dst 10.0.0.2 --uri /index.html --resp-size 5000 -o get.pcap\n"
            "  pktcraft http --src 2001:db8::1 --dst 2001:db8::2 --method POST --uri /api --body '{\"a\":1}' \\\n"

@@ -18,6 +18,7 @@ static const struct {
     { "arp", cmd_arp, "craft ARP requests, replies and gratuitous ARP" },
     { "dns", cmd_dns, "craft DNS queries and responses over UDP or TCP" },
     { "session", cmd_session, "a whole TCP conversation or UDP exchange: handshake, data, teardown, faults" },
+    { "http", cmd_http, "an HTTP/1.x conversation: requests and responses on one TCP connection" },
     { "raw", cmd_raw, "write frames given as hex or a file, any link type" },
     { "read", cmd_read, "decode a capture file, one line or JSON object per packet" },
     { "info", cmd_info, "describe capture files, like capinfos" },
