@@ -69,6 +69,7 @@ int cmd_dns(int argc, char **argv);
 int cmd_http(int argc, char **argv);
 int cmd_raw(int argc, char **argv);
 int cmd_session(int argc, char **argv);
+int cmd_tls(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

@@ -350,6 +350,17 @@ static void swap(uint8_t *a, uint8_t *b, size_t n)
     }
 }
 
+/* Frames go out in time order: fragments spread over their datagram's
+ * serialization time may reach past the next packet's time, which then
+ * follows them. */
+static void conv_write(struct conv_cli *v, const uint8_t *frame, size_t len, pc_time_ns ts, uint32_t snaplen,
+                       uint32_t flags)
+{
+    if (ts < v->last_ts) ts = v->last_ts;
+    v->last_ts = ts;
+    craft_write_at(&v->c, frame, len, ts, snaplen, flags);
+}
+
 struct frag_write {
     struct conv_cli *v;
     pc_time_ns ts;
@@ -360,9 +371,10 @@ struct frag_write {
 static int frag_write(void *ctx, const uint8_t *frag, size_t len)
 {
     struct frag_write *fw = ctx;
+    conv_write(fw->v, frag, len, fw->ts, fw->snaplen, fw->flags);
     /* fragments leave one after another at the link rate */
-    pc_time_ns ts = fw->ts + (pc_time_ns)fw->n++ * (pc_time_ns)((uint64_t)len * UINT64_C(8000000000) / fw->v->o.rate);
-    craft_write_at(&fw->v->c, frag, len, ts, fw->snaplen, fw->flags);
+    fw->ts += (pc_time_ns)((uint64_t)len * UINT64_C(8000000000) / fw->v->o.rate);
+    fw->n++;
     return 0;
 }
 
@@ -457,7 +469,7 @@ static void build_one(struct conv_cli *v, const struct pc_conv *cv, size_t i)
     /* pcapng: outbound for the client, whose side the capture is on */
     uint32_t flags = p->dir == PC_CONV_CLIENT ? 2 : 1;
     if (p->frag_size) write_fragments(v, p, &pk, (size_t)len, flags);
-    else craft_write_at(c, pk.buf, (size_t)len, p->ts, p->snaplen, flags);
+    else conv_write(v, pk.buf, (size_t)len, p->ts, p->snaplen, flags);
 }
 
 /* ---- truth ---- */

@@ -59,6 +59,7 @@ struct conv_cli {
     size_t nsteps, cap;
     bool truth;
     bool sport_given, dport_given, ack_given;
+    pc_time_ns last_ts;      /* of the last frame written */
     conv_addr_fn addr;
     void *addr_ctx;
 };

@@ -19,6 +19,7 @@ static const struct {
     { "dns", cmd_dns, "craft DNS queries and responses over UDP or TCP" },
     { "session", cmd_session, "a whole TCP conversation or UDP exchange: handshake, data, teardown, faults" },
     { "http", cmd_http, "an HTTP/1.x conversation: requests and responses on one TCP connection" },
+    { "tls", cmd_tls, "a whole TLS 1.3 or 1.2 connection: hellos, handshake, encrypted records" },
     { "raw", cmd_raw, "write frames given as hex or a file, any link type" },
     { "read", cmd_read, "decode a capture file, one line or JSON object per packet" },
     { "info", cmd_info, "describe capture files, like capinfos" },

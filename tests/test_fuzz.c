@@ -30,6 +30,7 @@
 #include "fuzz/fuzz_dnstxn.c"
 #include "fuzz/fuzz_stream.c"
 #include "fuzz/fuzz_analyzer.c"
+#include "fuzz/fuzz_x509.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -52,6 +53,7 @@ static const struct {
     { "dnstxn", fuzz_dnstxn, 30 },
     { "stream", fuzz_stream, 50 },
     { "analyzer", fuzz_analyzer, 15 },
+    { "x509", fuzz_x509, 7 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -165,5 +167,11 @@ Test(fuzz, replay_analyzer)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "analyzer")) k++;
+    fz_replay((int)k);
+}
+Test(fuzz, replay_x509)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "x509")) k++;
     fz_replay((int)k);
 }

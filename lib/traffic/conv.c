@@ -75,7 +75,9 @@ void cv_schedule(struct cv_sim *s, pc_time_ns t, uint8_t type, uint8_t side, uin
         s->heap = h;
         s->capheap = cap;
     }
-    struct cv_event e = { .t = t, .order = s->order++, .type = type, .side = side, .idx = idx, .gen = gen };
+    /* a tap event's gen says whether it is the second copy (dup fault) */
+    struct cv_event e = { .t = t, .order = s->order++, .type = type, .side = side, .idx = idx, .gen = gen,
+                          .copy = type == EV_TAP && gen };
     size_t i = s->nheap++;
     while (i && ev_before(&e, &s->heap[(i - 1) / 2])) {
         s->heap[i] = s->heap[(i - 1) / 2];

@@ -65,6 +65,8 @@ struct cv_side {
     uint64_t peer_fin_off;       /* a FIN seen past a hole (0: none) */
     uint32_t unacked;
     bool ack_pending, ack_now;
+    bool acks_sent;
+    uint64_t last_ack;           /* the last acknowledgment sent (duplicate ACKs) */
     bool stalled;                /* zero-window fault: the application is not reading */
     /* timers */
     uint32_t rto_gen, delack_gen, persist_gen, app_gen, udp_gen;

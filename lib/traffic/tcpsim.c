@@ -118,6 +118,11 @@ static void send_seg(struct cv_sim *s, int x, uint64_t off, uint32_t len, uint16
         c->p.len = len;
     }
     if (flags & PC_TCP_ACK) {
+        /* the same ACK again, with nothing else: a duplicate ACK */
+        if (flags == PC_TCP_ACK && !len && t->acks_sent && t->rnxt == t->last_ack && !(why & PC_CW_WINUPD))
+            c->p.why |= PC_CW_DUPACK;
+        t->acks_sent = true;
+        t->last_ack = t->rnxt;
         c->ackoff = t->rnxt;
         c->p.ack = peer_of(s, x)->iss + (uint32_t)t->rnxt;
         t->ack_pending = t->ack_now = false;
@@ -389,6 +394,10 @@ static bool covered(const struct cv_side *t, uint64_t o)
 static void store(struct cv_sim *s, int y, const struct cv_pkt *c)
 {
     const struct cv_side *t = &s->s[y];
+    if (!t->nooo && c->off >= t->rnxt && c->off - 1 + c->p.len <= s->slen[!y]) { /* the common case: in order */
+        memcpy(s->rbuf[y] + (c->off - 1), c->p.data, c->p.len);
+        return;
+    }
     for (uint32_t i = 0; i < c->p.len; i++) {
         uint64_t o = c->off + i;
         if (!covered(t, o) && o - 1 < s->slen[!y]) s->rbuf[y][o - 1] = c->p.data[i];
