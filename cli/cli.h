@@ -66,6 +66,7 @@ int cmd_icmp(int argc, char **argv);
 int cmd_icmp6(int argc, char **argv);
 int cmd_arp(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
+int cmd_http(int argc, char **argv);
 int cmd_raw(int argc, char **argv);
 int cmd_session(int argc, char **argv);
 int cmd_tls(int argc, char **argv);

@@ -1,10 +1,12 @@
-/* pktcraft dns: DNS queries and responses over UDP or TCP. */
+/* pktcraft dns: DNS queries and responses over UDP or TCP; with --exchange
+ * a query and its response as one conversation (cli/conv.h), over UDP or
+ * over TCP with its handshake. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "craft.h"
+#include "conv.h"
 #include "pktcraft/wire/dns.h"
 
 #define MAX_RR 32
@@ -17,7 +19,8 @@ struct rr_text {                /* storage behind one record's pointers */
 };
 
 struct dns_args {
-    struct craft c;
+    struct conv_cli v;  /* v.c: the crafting options (every mode) */
+    bool exchange;
     long sport;
     uint16_t dport;
     bool tcp, response, no_compress;
@@ -33,16 +36,23 @@ struct dns_args {
     struct pc_dns_edns e;
     struct pc_dns_ednsopt ecs;
     uint8_t malform;
+    /* --exchange: the two messages (TCP: with their length prefix) */
+    uint16_t xid;
+    uint8_t msg[2][65537];
+    size_t msglen[2];
 };
 
 enum {
-    O_QNAME = OPT_COMMON_END, O_QTYPE, O_ANSWER, O_AUTH, O_ADDL, O_RCODE, O_EDNS, O_EDNS_SIZE, O_EDNS_DO,
+    O_QNAME = CONV_OPT_END, O_QTYPE, O_ANSWER, O_AUTH, O_ADDL, O_RCODE, O_EDNS, O_EDNS_SIZE, O_EDNS_DO,
     O_ECS, O_TCP, O_ID, O_RESPONSE, O_OPCODE, O_AA, O_TC, O_NORD, O_RA, O_AD, O_CD, O_NOCOMP, O_MALFORM,
-    O_SPORT, O_DPORT,
+    O_EXCHANGE,
 };
 
+/* --sport and --dport are CONV_LONGOPTS' own; the other conversation
+ * options are refused without --exchange. */
 static const struct option longopts[] = {
     CRAFT_COMMON_LONGOPTS,
+    CONV_LONGOPTS,
     { "qname", required_argument, 0, O_QNAME }, { "qtype", required_argument, 0, O_QTYPE },
     { "answer", required_argument, 0, O_ANSWER }, { "authority", required_argument, 0, O_AUTH },
     { "additional", required_argument, 0, O_ADDL }, { "rcode", required_argument, 0, O_RCODE },
@@ -53,7 +63,7 @@ static const struct option longopts[] = {
     { "aa", no_argument, 0, O_AA }, { "tc", no_argument, 0, O_TC }, { "no-rd", no_argument, 0, O_NORD },
     { "ra", no_argument, 0, O_RA }, { "ad", no_argument, 0, O_AD }, { "cd", no_argument, 0, O_CD },
     { "no-compress", no_argument, 0, O_NOCOMP }, { "malform", required_argument, 0, O_MALFORM },
-    { "sport", required_argument, 0, O_SPORT }, { "dport", required_argument, 0, O_DPORT },
+    { "exchange", no_argument, 0, O_EXCHANGE },
     { 0, 0, 0, 0 },
 };
 
@@ -86,12 +96,24 @@ static void help(void)
            "      --sport PORT, --dport PORT   (default: from the seed, 53)\n"
            "      --no-compress         write every name in full\n"
            "      --malform loop|fwdptr|longlabel   a deliberately broken message (fixtures);\n"
-           "                            a count larger than the records: --set dns.ancount=N\n");
+           "                            a count larger than the records: --set dns.ancount=N\n"
+           "      --exchange            the query and its response as one conversation: same\n"
+           "                            id and question, addresses and ports swapped, QR and\n"
+           "                            RA set; the records, --aa/--tc/--ad and --rcode go to\n"
+           "                            the response, --set/--corrupt dns.* and --malform too.\n"
+           "                            UDP, or TCP with --tcp (handshake, length prefixes,\n"
+           "                            teardown); the client port from the seed or --sport.\n"
+           "                            Takes the conversation options below (--rtt, --fault,\n"
+           "                            --truth, ...)\n");
     craft_help_common(true);
+    printf("\nWith --exchange:\n");
+    conv_help(false);
     printf("\nExamples:\n"
            "  pktcraft dns --src 10.0.0.1 --dst 10.0.0.53 --qname example.com --qtype AAAA -o q.pcap\n"
            "  pktcraft dns --src 10.0.0.53 --dst 10.0.0.1 --sport 53 --dport 33000 --qname example.com \\\n"
-           "      --answer \"example.com A 93.184.216.34 3600\" --answer \"example.com MX 10 mail.example.com\" -o r.pcap\n");
+           "      --answer \"example.com A 93.184.216.34 3600\" --answer \"example.com MX 10 mail.example.com\" -o r.pcap\n"
+           "  pktcraft dns --src 10.0.0.1 --dst 10.0.0.53 --qname example.com --answer \"example.com A 93.184.216.34\" \\\n"
+           "      --exchange --tcp --truth -o x.pcap\n");
 }
 
 /* TYPE by name (A, AAAA, ...), TYPEnnn or a number. */
@@ -263,56 +285,188 @@ static void parse_opt(struct dns_args *a, int opt, const char *arg)
         else if (!strcmp(arg, "longlabel")) a->malform = PC_DNS_MAL_LONGLABEL;
         else cli_usage_error("--malform: '%s' is not loop, fwdptr or longlabel", arg);
         break;
-    case O_SPORT: a->sport = (long)num("--sport", arg, 65535); break;
-    case O_DPORT: a->dport = (uint16_t)num("--dport", arg, 65535); break;
+    case CONV_OPT_SPORT: a->sport = (long)num("--sport", arg, 65535); break;
+    case CONV_OPT_DPORT: a->dport = (uint16_t)num("--dport", arg, 65535); break;
+    case O_EXCHANGE: break;
     default: cli_usage_error("bad option");
     }
 }
 
+/* One getopt result, kept for the second pass. */
+struct seen_opt {
+    int opt;
+    char *arg;
+    int optind, optopt;   /* as getopt left them, for cli_bad_option */
+};
+
+/* The long name of an option code, for messages. */
+static const char *opt_name(int opt)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (o->val == opt) return o->name;
+    return "?";
+}
+
+/* Without --exchange: the crafting options, --sport/--dport and the DNS
+ * options, as before --exchange existed; the conversation's are refused. */
+static void single_opt(struct dns_args *a, const struct seen_opt *s, char **argv)
+{
+    if (s->opt >= OPT_COMMON_END && s->opt < CONV_OPT_END && s->opt != CONV_OPT_SPORT && s->opt != CONV_OPT_DPORT)
+        cli_usage_error("--%s: a conversation option, it needs --exchange", opt_name(s->opt));
+    if (!craft_opt(&a->v.c, s->opt, s->arg, argv)) parse_opt(a, s->opt, s->arg);
+}
+
+static void exchange_opt(struct dns_args *a, const struct seen_opt *s, char **argv)
+{
+    if (s->opt == O_RESPONSE) cli_usage_error("--response: --exchange writes the response itself");
+    if (s->opt < CONV_OPT_END && conv_opt(&a->v, s->opt, s->arg, argv)) return;
+    parse_opt(a, s->opt, s->arg);
+}
+
+/* Two passes: the first finds --exchange and --tcp (which decide how the
+ * options are taken), the second takes them in order, so that errors and
+ * --help come out as they did in one pass. */
 static void parse_args(struct dns_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
-    craft_init(&a->c);
     a->sport = a->id = -1;
     a->dport = 53;
     a->qtype = PC_DNS_T_A;
     a->rd = 1;
     a->e.udp_size = 1232;
+    struct seen_opt *seen = calloc((size_t)argc + 1, sizeof *seen);
+    if (!seen) cli_runtime_error("out of memory");
+    size_t n = 0;
+    bool tcp = false;
     int opt;
     while ((opt = getopt_long(argc, argv, CRAFT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (opt == 'h') { help(); exit(EXIT_OK); }
-        if (!craft_opt(&a->c, opt, optarg, argv)) parse_opt(a, opt, optarg);
+        seen[n++] = (struct seen_opt){ opt, optarg, optind, optopt };
+        if (opt == O_EXCHANGE) a->exchange = true;
+        if (opt == O_TCP) tcp = true;
     }
-    if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
+    int end = optind;
+    if (a->exchange) conv_init(&a->v, tcp ? 6 : 17, 53);
+    else craft_init(&a->v.c);
+    for (size_t i = 0; i < n; i++) {
+        if (seen[i].opt == 'h') { help(); exit(EXIT_OK); }
+        if (seen[i].opt == '?' || seen[i].opt == ':') {
+            optind = seen[i].optind;
+            optopt = seen[i].optopt;
+            cli_bad_option(seen[i].opt, argv);
+        }
+        if (a->exchange) exchange_opt(a, &seen[i], argv);
+        else single_opt(a, &seen[i], argv);
+    }
+    free(seen);
+    if (end < argc) cli_usage_error("unexpected argument '%s'", argv[end]);
+    if (a->exchange && !a->have_q) cli_usage_error("--exchange needs --qname (the question both messages carry)");
     if (!a->have_q && !a->nrr[0] && !a->nrr[1] && !a->nrr[2]) cli_usage_error("--qname is required (or records)");
-    if (a->c.have_payload) cli_usage_error("the DNS message is the payload: --data/--hex do not apply");
+    if (a->v.c.have_payload) cli_usage_error("the DNS message is the payload: --data/--hex do not apply");
     if (a->malform == PC_DNS_MAL_FWDPTR && !(a->nrr[0] + a->nrr[1] + a->nrr[2]) )
         cli_usage_error("--malform fwdptr needs a second name to point at: add an --answer");
-    craft_finish_args(&a->c, true);
+    if (!a->exchange) craft_finish_args(&a->v.c, true);
+}
+
+/* ---------------------------------------------------------- exchange */
+
+/* The response's records and rcode for the truth file, read back from
+ * the encoded message as `extract dns` reads them. */
+static void exchange_facts(void *ctx, struct pc_fmt *f)
+{
+    const struct dns_args *a = ctx;
+    const uint8_t *m = a->msg[1] + (a->tcp ? 2 : 0);
+    size_t len = a->msglen[1] - (a->tcp ? 2 : 0);
+    static char data[65536];
+    struct pc_dns_iter it;
+    struct pc_dns_rr rr;
+    pc_fmt_kobj_open(f, "dns");
+    pc_fmt_kuint(f, "id", a->xid);
+    pc_fmt_kstr(f, "qname", a->qname);
+    pc_fmt_kstr(f, "qtype", pc_dns_type_name(a->qtype));
+    char rc[16];
+    snprintf(rc, sizeof rc, "%s", pc_dns_rcode_name((uint16_t)(a->e.ext_rcode << 4 | a->rcode)));
+    for (char *p = rc; *p; p++)
+        if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 32);
+    pc_fmt_kstr(f, "rcode", rc);
+    pc_fmt_karr_open(f, "answers");
+    int st = pc_dns_iter_init(&it, m, len);
+    while (st == 0 && pc_dns_iter_next(&it, &rr) == 1) {
+        if (rr.section != PC_DNS_SEC_AN) continue;
+        pc_fmt_kobj_open(f, NULL);
+        pc_fmt_kstr(f, "name", rr.name);
+        pc_fmt_kstr(f, "type", pc_dns_type_name(rr.type));
+        char cls[16];
+        if (rr.rclass == PC_DNS_C_IN) snprintf(cls, sizeof cls, "IN");
+        else snprintf(cls, sizeof cls, "CLASS%u", rr.rclass);
+        pc_fmt_kstr(f, "class", cls);
+        pc_fmt_kuint(f, "ttl", rr.ttl);
+        int n = pc_dns_rdata_text(m, len, &rr, data, sizeof data, NULL);
+        if (n >= 0) pc_fmt_kbytes_str(f, "data", (const uint8_t *)data, (size_t)n);
+        else pc_fmt_knull(f, "data");
+        pc_fmt_kobj_close(f);
+    }
+    pc_fmt_karr_close(f);
+    pc_fmt_kobj_close(f);
+}
+
+static void encode(struct dns_args *a, int which, const struct pc_dns *d)
+{
+    int n = pc_dns_encode(d, a->msg[which], sizeof a->msg[which]);
+    if (n < 0)
+        cli_usage_error("cannot encode the DNS %s: %s (check names: labels up to 63 bytes, names up to 255)",
+                        which ? "response" : "query", pc_strerror(n));
+    a->msglen[which] = (size_t)n;
+}
+
+/* The query (RD, CD and EDNS as the client sends them) and its response
+ * (same id and question, QR and RA set, the records, the flags and rcode
+ * of the options); --set/--corrupt dns.* act on the response. */
+static int run_exchange(struct dns_args *a)
+{
+    struct pc_rng r;
+    pc_rng_seed(&r, a->v.c.seed ^ UINT64_C(0x646e73));
+    a->xid = a->id >= 0 ? (uint16_t)a->id : (uint16_t)pc_rng_next(&r);
+    struct pc_dns_question q = { .name = a->qname, .type = a->qtype, .qclass = PC_DNS_C_IN };
+    struct pc_dns_edns qe = a->e;
+    qe.ext_rcode = 0;
+    struct pc_dns qry = { .id = a->xid, .opcode = a->opcode, .rd = a->rd, .cd = a->cd, .qd = &q, .nqd = 1,
+                          .edns = a->edns ? &qe : NULL, .no_compress = a->no_compress, .tcp = a->tcp };
+    struct pc_dns rsp = { .id = a->xid, .qr = 1, .opcode = a->opcode, .aa = a->aa, .tc = a->tc, .rd = a->rd,
+                          .ra = 1, .ad = a->ad, .cd = a->cd, .rcode = a->rcode, .qd = &q, .nqd = 1,
+                          .an = a->rr[0], .nan = a->nrr[0], .ns = a->rr[1], .nns = a->nrr[1],
+                          .ar = a->rr[2], .nar = a->nrr[2], .edns = a->edns ? &a->e : NULL,
+                          .no_compress = a->no_compress, .malform = a->malform, .tcp = a->tcp };
+    craft_apply(&a->v.c, "dns", &rsp);
+    encode(a, 0, &qry);
+    encode(a, 1, &rsp);
+    conv_add_step(&a->v, PC_CONV_CLIENT, a->msg[0], a->msglen[0], 0);
+    conv_add_step(&a->v, PC_CONV_SERVER, a->msg[1], a->msglen[1], 0);
+    return conv_run(&a->v, exchange_facts, a);
 }
 
 int cmd_dns(int argc, char **argv)
 {
     static struct dns_args a;
     parse_args(&a, argc, argv);
-    uint32_t base = a.sport >= 0 ? (uint32_t)a.sport : 1024 + (uint32_t)pc_rng_below(&a.c.rng, 65536 - 1024);
-    craft_open(&a.c, PC_LINK_ETHERNET);
+    if (a.exchange) return run_exchange(&a);
+    uint32_t base = a.sport >= 0 ? (uint32_t)a.sport : 1024 + (uint32_t)pc_rng_below(&a.v.c.rng, 65536 - 1024);
+    craft_open(&a.v.c, PC_LINK_ETHERNET);
     static uint8_t frame[CRAFT_FRAME_CAP];
     struct pc_dns_question q = { .name = a.qname, .type = a.qtype, .qclass = PC_DNS_C_IN };
-    for (uint64_t i = 0; i < a.c.count; i++) {
+    for (uint64_t i = 0; i < a.v.c.count; i++) {
         struct pc_pkt pk;
-        craft_begin(&a.c, &pk, frame, sizeof frame, true);
-        uint16_t r_id = (uint16_t)pc_rng_next(&a.c.rng);
-        uint32_t r_seq = (uint32_t)pc_rng_next(&a.c.rng);
+        craft_begin(&a.v.c, &pk, frame, sizeof frame, true);
+        uint16_t r_id = (uint16_t)pc_rng_next(&a.v.c.rng);
+        uint32_t r_seq = (uint32_t)pc_rng_next(&a.v.c.rng);
         uint16_t sport = (uint16_t)((base + i) & 0xFFFF);
         if (a.tcp) {
             struct pc_tcp t = { .sport = sport, .dport = a.dport, .flags = PC_TCP_PSH | PC_TCP_ACK, .seq = r_seq,
                                 .ack = 1, .win = 64240 };
-            craft_apply(&a.c, "tcp", &t);
+            craft_apply(&a.v.c, "tcp", &t);
             pc_push_tcp(&pk, &t);
         } else {
             struct pc_udp u = { .sport = sport, .dport = a.dport };
-            craft_apply(&a.c, "udp", &u);
+            craft_apply(&a.v.c, "udp", &u);
             pc_push_udp(&pk, &u);
         }
         struct pc_dns d = { .id = a.id >= 0 ? (uint16_t)a.id : r_id,
@@ -322,14 +476,14 @@ int cmd_dns(int argc, char **argv)
                             .an = a.rr[0], .nan = a.nrr[0], .ns = a.rr[1], .nns = a.nrr[1],
                             .ar = a.rr[2], .nar = a.nrr[2], .edns = a.edns ? &a.e : NULL,
                             .no_compress = a.no_compress, .malform = a.malform, .tcp = a.tcp };
-        craft_apply(&a.c, "dns", &d);
+        craft_apply(&a.v.c, "dns", &d);
         if (pc_push_dns(&pk, &d) < 0 && i == 0) {
-            pc_writer_abort(a.c.w);
+            pc_writer_abort(a.v.c.w);
             cli_usage_error("cannot encode the DNS message: %s (check names: labels up to 63 bytes, names up to 255)",
                             pc_strerror(pk.err));
         }
-        craft_finish(&a.c, &pk, i);
+        craft_finish(&a.v.c, &pk, i);
     }
-    craft_close(&a.c);
+    craft_close(&a.v.c);
     return EXIT_OK;
 }

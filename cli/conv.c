@@ -412,6 +412,48 @@ static void write_fragments(struct conv_cli *v, const struct pc_conv_pkt *p, str
     }
 }
 
+/* One address pair the packets of an addr-callback command used (DHCP:
+ * 0.0.0.0 to broadcast, then server to client): a flow of its own. */
+struct conv_pair {
+    uint8_t a[16], b[16];      /* a: the sender of its first packet */
+    uint16_t ap, bp;
+    uint32_t *frames;
+    size_t nframes, cap;
+    uint64_t bytes[2];         /* payload bytes a->b, b->a */
+};
+
+static void note_pair(struct conv_cli *v, const struct pc_conv_pkt *p, const uint8_t *src, const uint8_t *dst)
+{
+    uint16_t sp = p->dir == PC_CONV_CLIENT ? v->o.sport : v->o.dport;
+    uint16_t dp = p->dir == PC_CONV_CLIENT ? v->o.dport : v->o.sport;
+    struct conv_pair *q = NULL;
+    int way = 0;
+    for (size_t i = 0; i < v->npairs && !q; i++) {
+        struct conv_pair *r = &v->pairs[i];
+        if (!memcmp(r->a, src, 16) && !memcmp(r->b, dst, 16) && r->ap == sp && r->bp == dp) q = r;
+        else if (!memcmp(r->a, dst, 16) && !memcmp(r->b, src, 16) && r->ap == dp && r->bp == sp) { q = r; way = 1; }
+    }
+    if (!q) {
+        struct conv_pair *np = realloc(v->pairs, (v->npairs + 1) * sizeof *np);
+        if (!np) cli_runtime_error("out of memory");
+        v->pairs = np;
+        q = &v->pairs[v->npairs++];
+        memset(q, 0, sizeof *q);
+        memcpy(q->a, src, 16);
+        memcpy(q->b, dst, 16);
+        q->ap = sp;
+        q->bp = dp;
+    }
+    while (q->nframes + p->nframes > q->cap) {
+        q->cap = q->cap ? 2 * q->cap : 8;
+        uint32_t *nf = realloc(q->frames, q->cap * sizeof *nf);
+        if (!nf) cli_runtime_error("out of memory");
+        q->frames = nf;
+    }
+    for (uint32_t k = 0; k < p->nframes && q->nframes < q->cap; k++) q->frames[q->nframes++] = p->frame + k;
+    q->bytes[way] += p->len;
+}
+
 /* What build_one changes in the craft state for one packet. */
 struct pkt_state {
     uint8_t src[16], dst[16], smac[6], dmac[6], osrc[16], odst[16];
@@ -453,7 +495,10 @@ static void build_one(struct conv_cli *v, const struct pc_conv *cv, size_t i)
         swap(c->smac, c->dmac, 6);
         swap(c->outer_src, c->outer_dst, 16);
     }
-    if (v->addr) v->addr(v->addr_ctx, p, c->ipver, c->src, c->dst, c->smac, c->dmac);
+    if (v->addr) {
+        v->addr(v->addr_ctx, p, c->ipver, c->src, c->dst, c->smac, c->dmac);
+        note_pair(v, p, c->src, c->dst);
+    }
     if (c->ipid < 0) c->ipid = p->ip_id;
     c->cur_pkt = p->frame;
     c->corrupt_ipcsum = p->bad_ipcsum;
@@ -587,6 +632,43 @@ static void put_flow(struct pc_fmt *f, const struct conv_cli *v, const struct pc
     pc_fmt_karr_close(f);
 }
 
+/* Commands whose packets change addresses (DHCP): one flow per address
+ * pair with its packets and payload bytes; the conversation's delivered
+ * bytes apart. */
+static void put_pairs(struct pc_fmt *f, const struct conv_cli *v, const struct pc_conv *cv)
+{
+    pc_fmt_karr_open(f, "flows");
+    for (size_t i = 0; i < v->npairs; i++) {
+        const struct conv_pair *q = &v->pairs[i];
+        pc_fmt_kobj_open(f, NULL);
+        pc_fmt_kstr(f, "proto", v->o.l4 == 6 ? "tcp" : "udp");
+        pc_fmt_kobj_open(f, "from"); /* the sender of its first packet */
+        put_addr(f, "ip", v->c.ipver, q->a);
+        pc_fmt_kuint(f, "port", q->ap);
+        pc_fmt_kobj_close(f);
+        pc_fmt_kobj_open(f, "to");
+        put_addr(f, "ip", v->c.ipver, q->b);
+        pc_fmt_kuint(f, "port", q->bp);
+        pc_fmt_kobj_close(f);
+        pc_fmt_karr_open(f, "packet_list");
+        for (size_t k = 0; k < q->nframes; k++) {
+            char num[16];
+            snprintf(num, sizeof num, "%u", q->frames[k]);
+            pc_fmt_raw(f, num);
+        }
+        pc_fmt_karr_close(f);
+        pc_fmt_kuint(f, "packets", q->nframes);
+        pc_fmt_kuint(f, "from_to_bytes", q->bytes[0]);
+        pc_fmt_kuint(f, "to_from_bytes", q->bytes[1]);
+        pc_fmt_kobj_close(f);
+    }
+    pc_fmt_karr_close(f);
+    pc_fmt_kobj_open(f, "conversation");
+    put_bytes(f, "client_to_server", cv->delivered[1], cv->ndelivered[1], cv->nsent[0]);
+    put_bytes(f, "server_to_client", cv->delivered[0], cv->ndelivered[0], cv->nsent[1]);
+    pc_fmt_kobj_close(f);
+}
+
 static void write_truth(struct conv_cli *v, const struct pc_conv *cv, conv_facts_fn facts, void *ctx)
 {
     struct pc_fmt f;
@@ -599,7 +681,8 @@ static void write_truth(struct conv_cli *v, const struct pc_conv *cv, conv_facts
     pc_fmt_kuint(&f, "packets", frames);
     pc_fmt_kts(&f, "start", v->o.start);
     pc_fmt_kuint(&f, "seed", v->o.seed);
-    put_flow(&f, v, cv, frames);
+    if (v->addr) put_pairs(&f, v, cv);
+    else put_flow(&f, v, cv, frames);
     pc_fmt_kobj_open(&f, "app");
     if (facts) facts(ctx, &f);
     pc_fmt_kobj_close(&f);
@@ -659,5 +742,7 @@ int conv_run(struct conv_cli *v, conv_facts_fn facts, void *ctx)
     pc_conv_free(cv);
     for (size_t i = 0; i < v->nsteps; i++) free((void *)v->steps[i].data);
     free(v->steps);
+    for (size_t i = 0; i < v->npairs; i++) free(v->pairs[i].frames);
+    free(v->pairs);
     return EXIT_OK;
 }

@@ -41,6 +41,7 @@ enum {
     { "udp", no_argument, 0, CONV_OPT_UDP }
 
 struct conv_cli;
+struct conv_pair;
 /* Per-step addresses for UDP exchanges whose packets do not all go between
  * the two endpoints (DHCP): called for every packet before its frame is
  * built; it may change the IP addresses and MACs (given as the packet's
@@ -62,6 +63,9 @@ struct conv_cli {
     pc_time_ns last_ts;      /* of the last frame written */
     conv_addr_fn addr;
     void *addr_ctx;
+    /* with addr: the address pairs the packets really used, for the truth */
+    struct conv_pair *pairs;
+    size_t npairs;
 };
 
 /* l4: 6 or 17; dport: the command's default server port (0: required). */

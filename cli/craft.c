@@ -379,8 +379,11 @@ static void check_sets_used(struct craft *c)
 void craft_check_sets_at_end(struct craft *c)
 {
     for (int k = 0; k < c->nsets; k++) {
-        if (c->sets[k].used || !c->sets[k].pkt) continue;
+        if (c->sets[k].used) continue;
         pc_writer_abort(c->w);
+        if (!c->sets[k].pkt)
+            cli_usage_error("%s %s: no packet has this layer", c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set",
+                            field_name(c->sets[k].f));
         cli_usage_error("%s %s@%llu: packet %llu has no such layer (or there is no packet %llu)",
                         c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set", field_name(c->sets[k].f),
                         (unsigned long long)c->sets[k].pkt, (unsigned long long)c->sets[k].pkt,

@@ -18,6 +18,7 @@ static const struct {
     { "arp", cmd_arp, "craft ARP requests, replies and gratuitous ARP" },
     { "dns", cmd_dns, "craft DNS queries and responses over UDP or TCP" },
     { "session", cmd_session, "a whole TCP conversation or UDP exchange: handshake, data, teardown, faults" },
+    { "http", cmd_http, "an HTTP/1.x conversation: requests and responses on one TCP connection" },
     { "dhcp", cmd_dhcp, "a DHCP exchange: DISCOVER, OFFER, REQUEST, ACK or NAK, with their addresses" },
     { "ntp", cmd_ntp, "an NTP client request and server response, timestamps from the capture clock" },
     { "tls", cmd_tls, "a whole TLS 1.3 or 1.2 connection: hellos, handshake, encrypted records" },

@@ -34,9 +34,13 @@
 #include "analysis/http.h"
 #include "analysis/verify.h"
 #include "analysis/dnstxn.h"
+/* wire codecs added for conversations */
+#include "wire/dhcp.h"
+#include "wire/ntp.h"
 /* traffic generation */
 #include "traffic/conv.h"
 #include "traffic/tlsgen.h"
 #include "traffic/x509.h"
+#include "traffic/httpgen.h"
 
 #endif

@@ -1,8 +1,9 @@
 /* The datagram exchange of a simulated conversation: each step is one
  * datagram, sent once its side has received the step before it (or right
- * after its own previous one).  The side that waits for an answer sends
- * its datagram again after a timeout, as DNS, NTP and DHCP clients do; a
- * side that receives a request again answers it again. */
+ * after its own previous one).  The client, when it waits for an answer,
+ * sends its datagram again after a timeout, as DNS, NTP and DHCP clients
+ * do; the server answers a request it receives again, and never retries
+ * on its own. */
 #include <string.h>
 
 #include "conv_int.h"
@@ -24,7 +25,7 @@ static void send_step(struct cv_sim *s, size_t i, uint32_t why)
     c->p.len = (uint32_t)st->len;
     s->tries[i]++;
     cv_transmit(s, c);
-    if (expects_answer(s, i)) {
+    if (st->dir == PC_CONV_CLIENT && expects_answer(s, i)) { /* clients retry, servers only answer */
         struct cv_side *t = &s->s[st->dir];
         cv_schedule(s, s->now + s->o.udp_timeout, EV_UDP_TIMEOUT, st->dir, (uint32_t)i, ++t->udp_gen);
     }
@@ -59,8 +60,9 @@ static void arrive(struct cv_sim *s, int y, const struct cv_pkt *c)
         if (i + 1 == s->next) advance(s, y);
         return;
     }
-    /* a request seen before: its answer goes again */
-    if (i + 1 < s->next && s->steps[i + 1].dir == y) send_step(s, i + 1, PC_CW_RETRANS);
+    /* a request the server has seen before: its answer goes again (a
+     * client ignores an answer it already has) */
+    if (y == PC_CONV_SERVER && i + 1 < s->next && s->steps[i + 1].dir == y) send_step(s, i + 1, PC_CW_RETRANS);
 }
 
 void cv_udp_start(struct cv_sim *s)
