@@ -33,6 +33,7 @@
 #include "fuzz/fuzz_dhcp.c"
 #include "fuzz/fuzz_ntp.c"
 #include "fuzz/fuzz_x509.c"
+#include "fuzz/fuzz_conv.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
@@ -58,6 +59,7 @@ static const struct {
     { "dhcp", fuzz_dhcp, 15 },
     { "ntp", fuzz_ntp, 12 },
     { "x509", fuzz_x509, 7 },
+    { "conv", fuzz_conv, 10 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -189,5 +191,12 @@ Test(fuzz, replay_x509)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "x509")) k++;
+    fz_replay((int)k);
+}
+
+Test(fuzz, replay_conv)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "conv")) k++;
     fz_replay((int)k);
 }

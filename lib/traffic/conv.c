@@ -190,7 +190,7 @@ static void release_held(struct cv_sim *s, const struct cv_pkt *c, pc_time_ns ta
         uint32_t h = s->held[b->fi] - 1;
         s->held[b->fi] = 0;
         if (tap < 0) tap = arr; /* the packet it waited for was lost: go when it would have come */
-        cv_schedule(s, tap + 1000, EV_TAP, c->side, h, 0);
+        if (s->held_tap[b->fi] >= 0) cv_schedule(s, tap + 1000, EV_TAP, c->side, h, 0);
         if (!s->pool[h].lost) cv_schedule(s, arr + 1000, EV_ARRIVE, (uint8_t)!c->side, h, 0);
     }
 }
@@ -213,7 +213,7 @@ void cv_transmit(struct cv_sim *s, struct cv_pkt *c)
     pc_time_ns tap = x == PC_CONV_CLIENT ? tx : arr;
     const struct pc_conv_fault *f;
     uint64_t m = c->fmask;
-    bool held = false, dup = false;
+    bool held = false, dup = false, seen = true; /* seen: it reaches the capture point */
     for (size_t fi = 0; m && fi < s->nfaults; fi++) {
         if (!(m >> fi & 1)) continue;
         f = &s->faults[fi];
@@ -224,7 +224,7 @@ void cv_transmit(struct cv_sim *s, struct cv_pkt *c)
         switch (f->kind) {
         case PC_FAULT_DROP: /* lost between the hosts: the capture saw it only if it left the client */
             c->lost = true;
-            if (x == PC_CONV_SERVER) tap = -1;
+            if (x == PC_CONV_SERVER) seen = false;
             break;
         case PC_FAULT_CORRUPT:
             c->lost = true;
@@ -238,7 +238,15 @@ void cv_transmit(struct cv_sim *s, struct cv_pkt *c)
             arr += d;
             break;
         }
-        case PC_FAULT_REORDER: held = true; s->held[fi] = idx + 1; break;
+        case PC_FAULT_REORDER:
+            /* held until its partner passes, or one RTT (at least 1 ms) if
+             * the partner is never sent */
+            held = true;
+            s->held[fi] = idx + 1;
+            s->held_tap[fi] = tap; /* made -1 below when it is not seen */
+            s->held_arr[fi] = arr;
+            cv_schedule(s, tap + (s->o.rtt > CV_MS ? s->o.rtt : CV_MS), EV_HOLD_END, (uint8_t)x, (uint32_t)fi, 0);
+            break;
         case PC_FAULT_TRUNCATE: c->p.snaplen = f->arg ? (uint32_t)f->arg : 64; break;
         case PC_FAULT_FRAG: {
             uint32_t size = f->arg ? (uint32_t)f->arg : ((l4len / 4 + 7) & ~7u);
@@ -250,15 +258,21 @@ void cv_transmit(struct cv_sim *s, struct cv_pkt *c)
         }
         c->p.faults |= 1u << f->kind;
     }
+    /* a delay on the held packet counts from where it was held */
+    for (size_t fi = 0; held && fi < s->nfaults; fi++)
+        if (s->held[fi] == idx + 1) {
+            s->held_tap[fi] = seen ? tap : -1;
+            s->held_arr[fi] = arr;
+        }
     if (!held) {
-        if (tap >= 0) cv_schedule(s, tap, EV_TAP, (uint8_t)x, idx, 0);
+        if (seen) cv_schedule(s, tap, EV_TAP, (uint8_t)x, idx, 0);
         if (!c->lost) cv_schedule(s, arr, EV_ARRIVE, (uint8_t)!x, idx, 0);
-        if (dup) {
-            cv_schedule(s, tap + ser, EV_TAP, (uint8_t)x, idx, 1);
-            cv_schedule(s, arr + ser, EV_ARRIVE, (uint8_t)!x, idx, 1);
+        if (dup) { /* a lost packet's copy is lost as well */
+            if (seen) cv_schedule(s, tap + ser, EV_TAP, (uint8_t)x, idx, 1);
+            if (!c->lost) cv_schedule(s, arr + ser, EV_ARRIVE, (uint8_t)!x, idx, 1);
         }
     }
-    release_held(s, c, tap, arr);
+    release_held(s, c, seen ? tap : -1, arr);
     uint64_t fm = c->fmask; /* add_overlap may move the pool */
     for (size_t fi = 0; fm && fi < s->nfaults; fi++)
         if ((fm >> fi & 1) && s->faults[fi].kind == PC_FAULT_OVERLAP) add_overlap(s, &s->pool[idx], (uint32_t)fi, tx);
@@ -353,6 +367,18 @@ static void sim_free(struct cv_sim *s)
     /* s->out is handed to the result, or freed by the caller on failure */
 }
 
+/* A reorder's partner never came: the held packet goes now, as late as
+ * it was held. */
+static void hold_end(struct cv_sim *s, uint32_t fi)
+{
+    if (!s->held[fi]) return;
+    uint32_t h = s->held[fi] - 1;
+    s->held[fi] = 0;
+    pc_time_ns late = s->now - (s->held_tap[fi] >= 0 ? s->held_tap[fi] : s->held_arr[fi]);
+    if (s->held_tap[fi] >= 0) cv_schedule(s, s->now, EV_TAP, s->pool[h].side, h, 0);
+    if (!s->pool[h].lost) cv_schedule(s, s->held_arr[fi] + late, EV_ARRIVE, (uint8_t)!s->pool[h].side, h, 0);
+}
+
 static void run_events(struct cv_sim *s)
 {
     while (s->nheap && !s->failed) {
@@ -360,6 +386,10 @@ static void run_events(struct cv_sim *s)
         s->now = e.t;
         if (e.type == EV_TAP) {
             record(s, e.idx, e.t, e.copy);
+            continue;
+        }
+        if (e.type == EV_HOLD_END) {
+            hold_end(s, e.idx);
             continue;
         }
         if (s->o.l4 == 6) cv_tcp_event(s, &e);

@@ -11,7 +11,7 @@
 #define CV_MAX_OOO 32           /* out-of-order ranges a receiver keeps */
 #define CV_MAX_RETRIES 8        /* timeouts in a row before a sender gives up */
 
-enum cv_ev { EV_TAP, EV_ARRIVE, EV_RTO, EV_DELACK, EV_PERSIST, EV_APP, EV_STALL_END, EV_UDP_TIMEOUT };
+enum cv_ev { EV_TAP, EV_ARRIVE, EV_RTO, EV_DELACK, EV_PERSIST, EV_APP, EV_STALL_END, EV_UDP_TIMEOUT, EV_HOLD_END };
 
 struct cv_event {
     pc_time_ns t;
@@ -131,6 +131,7 @@ struct cv_sim {
     struct cv_fbind binds[2 * PC_CONV_MAX_FAULTS];
     size_t nbinds;
     uint32_t held[PC_CONV_MAX_FAULTS]; /* REORDER: pool index + 1 of the held packet */
+    pc_time_ns held_tap[PC_CONV_MAX_FAULTS], held_arr[PC_CONV_MAX_FAULTS]; /* when it would have come */
     uint8_t *overlap_bytes[PC_CONV_MAX_FAULTS];
     int failed;                  /* first error (PC_E*) */
 };

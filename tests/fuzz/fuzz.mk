@@ -18,7 +18,7 @@
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= decode reader dns rebuild cliparse defrag http tls dnstxn stream analyzer x509 dhcp ntp
+FUZZ_TARGETS ?= decode reader dns rebuild cliparse defrag http tls dnstxn stream analyzer x509 dhcp ntp conv
 # Per input: seconds before a timeout, MB before an out-of-memory.
 FUZZ_TIMEOUT ?= 10
 FUZZ_RSS_MB ?= 2048

@@ -18,6 +18,7 @@
 #                     files of FUZZ_CORPUS, each its first 400 packets under
 #                     three configurations (stream-seeds.py analyzer)
 #        dhcp, ntp    the committed seeds only (messages, not packets)
+#        conv         the committed seeds only (engine options, faults, script)
 #   2. the target runs FUZZ_SECONDS with -timeout and -rss_limit_mb, its
 #      dictionary tests/fuzz/T.dict, artifacts into $FZ/artifacts/T;
 #   3. crash-, leak-, timeout- and oom- artifacts are copied to
@@ -44,6 +45,7 @@ max_len() {
     stream) echo 8192 ;;
     dhcp) echo 1500 ;;
     ntp) echo 512 ;;
+    conv) echo 256 ;;
     *) echo 4096 ;;
     esac
 }
