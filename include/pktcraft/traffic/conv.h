@@ -63,7 +63,8 @@ enum pc_conv_fault_kind {
     PC_FAULT_DROP = 1,   /* lost between the hosts (captured if the client sent it);
                           * the sender retransmits */
     PC_FAULT_DUP,        /* the network delivers it twice */
-    PC_FAULT_REORDER,    /* pkt[0] is held back until just after pkt[1] */
+    PC_FAULT_REORDER,    /* pkt[0] is held back until just after pkt[1] (or one RTT,
+                          * at least 1 ms, when pkt[1] is never sent) */
     PC_FAULT_DELAY,      /* held back arg nanoseconds (default: one RTT) */
     PC_FAULT_CORRUPT,    /* a wrong L4 checksum (arg 1: the IPv4 header checksum);
                           * the receiver discards it, the sender retransmits */
