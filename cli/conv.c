@@ -330,10 +330,6 @@ static void measure_overhead(struct conv_cli *v)
     v->o.net_overhead = pk.len > link ? (uint32_t)pk.len - link : 20;
 }
 
-struct build_ctx {
-    struct conv_cli *v;
-};
-
 static void adjust(void *ctx, size_t i, int proto, void *spec)
 {
     struct conv_cli *v = ctx;
@@ -365,7 +361,6 @@ struct frag_write {
     struct conv_cli *v;
     pc_time_ns ts;
     uint32_t snaplen, flags;
-    int n;
 };
 
 static int frag_write(void *ctx, const uint8_t *frag, size_t len)
@@ -374,7 +369,6 @@ static int frag_write(void *ctx, const uint8_t *frag, size_t len)
     conv_write(fw->v, frag, len, fw->ts, fw->snaplen, fw->flags);
     /* fragments leave one after another at the link rate */
     fw->ts += (pc_time_ns)((uint64_t)len * UINT64_C(8000000000) / fw->v->o.rate);
-    fw->n++;
     return 0;
 }
 

@@ -311,6 +311,22 @@ static void add_overlap(struct cv_sim *s, const struct cv_pkt *orig, uint32_t fi
     s->now = save;
 }
 
+/* Think time before side x's next write: true while it must wait (an
+ * EV_APP event then calls the transport back). */
+bool cv_think(struct cv_sim *s, int x)
+{
+    struct cv_side *t = &s->s[x];
+    if (!s->o.think || t->think_done) {
+        t->think_done = false;
+        return false;
+    }
+    if (!t->thinking) {
+        t->thinking = true;
+        cv_schedule(s, s->now + s->o.think, EV_APP, (uint8_t)x, 0, ++t->app_gen);
+    }
+    return true;
+}
+
 /* ---- the run ---- */
 
 static int load_script(struct cv_sim *s, const struct pc_conv_step *st, size_t n)
@@ -395,13 +411,7 @@ static void run_events(struct cv_sim *s)
         if (s->o.l4 == 6) cv_tcp_event(s, &e);
         else cv_udp_event(s, &e);
     }
-    /* a reorder whose partner never came: the held packet goes last */
-    for (size_t fi = 0; fi < s->nfaults && !s->failed; fi++) {
-        if (!s->held[fi]) continue;
-        uint32_t h = s->held[fi] - 1;
-        s->held[fi] = 0;
-        record(s, h, s->now + s->o.rtt, false);
-    }
+    /* a held packet always leaves by its EV_HOLD_END, so none is left here */
 }
 
 static int init_sim(struct cv_sim *s, const struct pc_conv_opts *o, struct pc_err *err)

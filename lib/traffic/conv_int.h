@@ -144,6 +144,7 @@ struct cv_pkt *cv_new_pkt(struct cv_sim *s, int side);
 void cv_transmit(struct cv_sim *s, struct cv_pkt *c);
 /* The fault of kind bound to (side, k), or NULL. */
 const struct pc_conv_fault *cv_fault_at(const struct cv_sim *s, int side, uint32_t k, int kind);
+bool cv_think(struct cv_sim *s, int x);
 void cv_fail(struct cv_sim *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* tcpsim.c */

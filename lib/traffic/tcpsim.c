@@ -248,14 +248,7 @@ static void app(struct cv_sim *s, int x)
     while (s->next < s->nsteps && t->established && !t->closed) {
         const struct cv_step *st = &s->steps[s->next];
         if (st->dir != x || t->rdata < st->need) break;
-        if (s->o.think && !t->think_done) {
-            if (!t->thinking) {
-                t->thinking = true;
-                cv_schedule(s, s->now + s->o.think, EV_APP, (uint8_t)x, 0, ++t->app_gen);
-            }
-            return;
-        }
-        t->think_done = false;
+        if (cv_think(s, x)) return;
         t->written += st->len;
         s->next++;
     }
@@ -454,7 +447,7 @@ static void on_data(struct cv_sim *s, int y, const struct cv_pkt *c)
     }
 }
 
-static void negotiate(struct cv_sim *s, int y, const struct cv_pkt *c, bool synack)
+static void negotiate(struct cv_sim *s, int y, const struct cv_pkt *c)
 {
     struct cv_side *t = &s->s[y];
     bool sack = false, ts = false, ws = false;
@@ -472,7 +465,6 @@ static void negotiate(struct cv_sim *s, int y, const struct cv_pkt *c, bool syna
     t->sack_ok = sack && !s->o.no_sack;
     t->ts_ok = ts && !s->o.no_ts;
     t->ws_ok = ws && !s->o.no_wscale && s->o.wscale[y] >= 0;
-    (void)synack;
     t->snd_shift = t->ws_ok ? shift : 0;
     t->rcv_shift = t->ws_ok ? (uint8_t)s->o.wscale[y] : 0;
     t->peer_mss = mss;
@@ -492,7 +484,7 @@ static void on_syn(struct cv_sim *s, int y, const struct cv_pkt *c)
     if (!(c->p.flags & PC_TCP_ACK)) { /* the server gets the SYN */
         if (y != PC_CONV_SERVER) return;
         bool again = t->syn_sent;
-        if (!again) negotiate(s, y, c, false);
+        if (!again) negotiate(s, y, c);
         send_seg(s, y, 0, 0, PC_TCP_SYN | PC_TCP_ACK, again ? PC_CW_RETRANS : 0);
         t->syn_sent = true;
         t->nxt = 1;
@@ -503,7 +495,7 @@ static void on_syn(struct cv_sim *s, int y, const struct cv_pkt *c)
         return;
     }
     if (c->ackoff < 1) return;
-    negotiate(s, y, c, true);
+    negotiate(s, y, c);
     t->una = t->nxt = 1;
     t->established = true;
     if (t->timing) {

@@ -34,16 +34,8 @@ static void send_step(struct cv_sim *s, size_t i, uint32_t why)
 /* Side x sends every step that is its turn. */
 static void advance(struct cv_sim *s, int x)
 {
-    struct cv_side *t = &s->s[x];
     while (s->next < s->nsteps && s->steps[s->next].dir == x) {
-        if (s->o.think && !t->think_done) {
-            if (!t->thinking) {
-                t->thinking = true;
-                cv_schedule(s, s->now + s->o.think, EV_APP, (uint8_t)x, 0, ++t->app_gen);
-            }
-            return;
-        }
-        t->think_done = false;
+        if (cv_think(s, x)) return;
         send_step(s, s->next++, 0);
     }
 }
