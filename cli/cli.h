@@ -12,6 +12,10 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 extern const char *cli_cmd; /* current command name, for messages */
+/* Where a message comes from, when a command runs inside another (`run`
+ * names the script's file, line and column): given the message, writes a
+ * prefix such as "web.pcs:12:9: syn: " into out, or nothing. */
+extern void (*cli_where)(const char *msg, char *out, size_t cap);
 
 /* "pktcraft: CMD: ..." then exit 2 (usage) or 1 (runtime). */
 _Noreturn void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -59,6 +63,7 @@ void cli_fputs_safe(FILE *f, const char *s);
 void cli_fmt_ts(pc_time_ns ts, char out[32]);
 
 /* Commands. */
+int cmd_run(int argc, char **argv);
 int cmd_syn(int argc, char **argv);
 int cmd_tcp(int argc, char **argv);
 int cmd_udp(int argc, char **argv);

@@ -707,6 +707,8 @@ int conv_run(struct conv_cli *v, conv_facts_fn facts, void *ctx)
     craft_finish_args(&v->c, true);
     if (!v->dport_given) cli_usage_error("--dport is required");
     if (!v->nsteps) cli_usage_error("nothing to say: give at least one --send or --recv");
+    if (v->truth && craft_sink)
+        cli_usage_error("--truth: a script statement has no file of its own; run the command alone for its truth file");
     if (v->truth && !strcmp(v->c.out, "-")) cli_usage_error("--truth needs -o FILE (it writes FILE.truth.json)");
     for (size_t i = 0; i < v->nfaults; i++)
         if (v->faults[i].kind == PC_FAULT_CORRUPT && v->faults[i].arg == 1 && v->c.ipver == 6)

@@ -14,6 +14,9 @@
 #include "pktcraft/wire/tunnel.h"
 #include "pktcraft/wire/vlan.h"
 
+struct craft_sink *craft_sink = NULL;
+bool craft_args_done = false;
+
 void craft_help_common(bool ip)
 {
     if (ip)
@@ -330,6 +333,12 @@ bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 
 void craft_finish_args(struct craft *c, bool need_ip)
 {
+    craft_args_done = true;
+    if (craft_sink) {
+        if (c->out || c->append) cli_usage_error("-o and --append belong to the run, not to a statement");
+        c->out = "(run)";
+        c->format = craft_sink->format;
+    }
     if (need_ip && !c->have_src) cli_usage_error("--src is required");
     if (need_ip && !c->have_dst) cli_usage_error("--dst is required");
     if (!c->out) cli_usage_error("-o FILE is required ('-' writes to stdout)");
@@ -350,6 +359,10 @@ void craft_finish_args(struct craft *c, bool need_ip)
 
 void craft_open(struct craft *c, int linktype)
 {
+    if (craft_sink) {
+        craft_sink->open(craft_sink->ctx, linktype);
+        return;
+    }
     struct pc_err err = { 0 };
     struct pc_writer_opts o = { .linktype = linktype, .snaplen = 262144, .format = c->format, .append = c->append,
                                 .if_name = c->ifname };
@@ -479,6 +492,11 @@ void craft_write_at(struct craft *c, const uint8_t *frame, size_t len, pc_time_n
     struct pc_wpacket p = { .ts = ts, .data = frame, .caplen = cap, .len = (uint32_t)len, .comment = c->comment,
                             .comment_len = c->comment ? (uint32_t)strlen(c->comment) : 0,
                             .flags = c->format == PC_FORMAT_PCAPNG ? flags : 0 };
+    if (craft_sink) {
+        craft_sink->write(craft_sink->ctx, &p);
+        c->frames++;
+        return;
+    }
     int rc = pc_writer_write_ex(c->w, &p);
     if (rc < 0) {
         const struct pc_err *e = pc_writer_err(c->w);
@@ -529,7 +547,7 @@ void craft_close(struct craft *c)
 {
     craft_check_sets_at_end(c);
     struct pc_err err = { 0 };
-    if (pc_writer_close(c->w, &err) < 0) cli_runtime_error("%s", err.msg);
+    if (!craft_sink && pc_writer_close(c->w, &err) < 0) cli_runtime_error("%s", err.msg);
     c->w = NULL;
     free(c->payload);
     c->payload = NULL;

@@ -110,6 +110,21 @@ enum {
     { "help", no_argument, 0, 'h' }
 #define CRAFT_COMMON_SHORTOPTS ":o:w:c:F:h"
 
+/* When set, crafting commands hand their frames here instead of writing a
+ * file: `pktcraft run` runs each statement of a script as a command and
+ * collects the packets.  -o and --append are then refused, -F is the
+ * run's, and craft_close() closes nothing. */
+struct craft_sink {
+    int format;                                     /* the run's PC_FORMAT_* */
+    void (*open)(void *ctx, int linktype);          /* exits on a link type the run cannot mix */
+    void (*write)(void *ctx, const struct pc_wpacket *p);
+    void *ctx;
+};
+extern struct craft_sink *craft_sink;
+/* Set by craft_finish_args: the command has parsed its options (a message
+ * after that is about the statement, not the word getopt last read). */
+extern bool craft_args_done;
+
 /* Help text for the shared options, printed by every crafting command. */
 void craft_help_common(bool ip);
 

@@ -22,6 +22,7 @@ static const struct {
     { "dhcp", cmd_dhcp, "a DHCP exchange: DISCOVER, OFFER, REQUEST, ACK or NAK, with their addresses" },
     { "ntp", cmd_ntp, "an NTP client request and server response, timestamps from the capture clock" },
     { "tls", cmd_tls, "a whole TLS 1.3 or 1.2 connection: hellos, handshake, encrypted records" },
+    { "run", cmd_run, "make one capture from a scenario script: hosts, packets, conversations, timing" },
     { "raw", cmd_raw, "write frames given as hex or a file, any link type" },
     { "read", cmd_read, "decode a capture file, one line or JSON object per packet" },
     { "info", cmd_info, "describe capture files, like capinfos" },

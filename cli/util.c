@@ -11,12 +11,20 @@
 #include "pktcraft/core/fmt.h"
 
 const char *cli_cmd = NULL;
+void (*cli_where)(const char *msg, char *out, size_t cap) = NULL;
 
 static void vmsg(const char *fmt, va_list ap)
 {
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     fputs("pktcraft: ", stderr);
     if (cli_cmd) fprintf(stderr, "%s: ", cli_cmd);
-    vfprintf(stderr, fmt, ap);
+    if (cli_where) {
+        char where[512] = "";
+        cli_where(msg, where, sizeof where);
+        fputs(where, stderr);
+    }
+    fputs(msg, stderr);
     fputc('\n', stderr);
 }
 
