@@ -334,9 +334,11 @@ bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 void craft_finish_args(struct craft *c, bool need_ip)
 {
     craft_args_done = true;
-    if (craft_sink) {
-        if (c->out || c->append) cli_usage_error("-o and --append belong to the run, not to a statement");
-        c->out = "(run)";
+    static const char sink_out[] = "(run)";
+    if (craft_sink) { /* some commands check their options twice */
+        if ((c->out && c->out != sink_out) || c->append)
+            cli_usage_error("-o and --append belong to the run, not to a statement");
+        c->out = sink_out;
         c->format = craft_sink->format;
     }
     if (need_ip && !c->have_src) cli_usage_error("--src is required");
