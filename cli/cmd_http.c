@@ -254,6 +254,7 @@ static void default_host(struct http_args *a)
 
 static void parse_args(struct http_args *a, int argc, char **argv)
 {
+    memset(a, 0, sizeof *a); /* `pktcraft run` calls a command more than once */
     conv_init(&a->v, 6, 80);
     new_group(a);
     int opt;

@@ -72,7 +72,7 @@ struct run {
     int nparams;
     struct host hosts[RUN_MAX_HOSTS];
     int nhosts;
-    struct { const char *name; char value[24]; } vars[SC_MAX_DEPTH];
+    struct { const char *name; char value[256]; } vars[SC_MAX_DEPTH];
     int nvars;
     pc_time_ns t0;
     bool have_start;     /* --start given (it beats the script's start) */
@@ -129,6 +129,7 @@ static void help(void)
            "  rtt DURATION               the conversations' round-trip time\n"
            "  wait DURATION, at OFFSET   move the clock on; jump to start + OFFSET\n"
            "  repeat N [as VAR] { ... }  N times; $VAR (default $i) counts 1..N\n"
+           "  for VAR in ITEM,... { ... } once per item: a word, 1-100, 10.0.0.1-10.0.0.9\n"
            "  parallel { ... }           every member starts at the same time ('{ ... }'\n"
            "                             groups statements into one member)\n"
            "  COMMAND [FROM -> TO] [OPTION ...]   FROM/TO: HOST[:PORTS] or ADDR[:PORTS]\n\n"
@@ -590,19 +591,94 @@ static uint64_t repeat_count(const struct sc_node *n)
     return c;
 }
 
+/* A loop's body: its own scope for gap and rtt, the clock carried on. */
+static void body(const struct sc_node *n, struct clock *ck)
+{
+    struct clock inner = *ck;
+    exec_list(n->child, &inner);
+    ck->t = inner.t;
+}
+
 static void exec_repeat(const struct sc_node *n, struct clock *ck)
 {
     uint64_t count = repeat_count(n);
-    const char *var = n->nw == 5 ? n->w[3].text : "i";
     int slot = R.nvars++;
-    R.vars[slot].name = var;
+    R.vars[slot].name = n->nw == 5 ? n->w[3].text : "i";
     for (uint64_t k = 1; k <= count; k++) {
         snprintf(R.vars[slot].value, sizeof R.vars[slot].value, "%llu", (unsigned long long)k);
-        struct clock inner = *ck;
-        exec_list(n->child, &inner);
-        ck->t = inner.t;
+        body(n, ck);
     }
     R.nvars--;
+}
+
+#define RUN_MAX_ITEMS 1000000
+
+/* A-B with two decimal numbers, A <= B. */
+static bool num_range(const char *s, uint64_t *lo, uint64_t *hi)
+{
+    char *end;
+    if (*s < '0' || *s > '9') return false;
+    errno = 0;
+    *lo = strtoull(s, &end, 10);
+    if (*end != '-' || end[1] < '0' || end[1] > '9' || errno) return false;
+    *hi = strtoull(end + 1, &end, 10);
+    return !*end && !errno && *lo <= *hi;
+}
+
+/* A-B with two IPv4 addresses, A <= B. */
+static bool ip4_range(const char *s, uint32_t *lo, uint32_t *hi)
+{
+    const char *dash = strchr(s, '-');
+    char a[32], err[256];
+    uint8_t x[4], y[4];
+    if (!dash || (size_t)(dash - s) >= sizeof a) return false;
+    memcpy(a, s, (size_t)(dash - s));
+    a[dash - s] = 0;
+    if (cli_try_ipv4("for", a, x, err, sizeof err) < 0 || cli_try_ipv4("for", dash + 1, y, err, sizeof err) < 0)
+        return false;
+    *lo = (uint32_t)x[0] << 24 | (uint32_t)x[1] << 16 | (uint32_t)x[2] << 8 | x[3];
+    *hi = (uint32_t)y[0] << 24 | (uint32_t)y[1] << 16 | (uint32_t)y[2] << 8 | y[3];
+    return *lo <= *hi;
+}
+
+static void for_value(const struct sc_node *n, int slot, const char *v, struct clock *ck, uint64_t *count)
+{
+    if (++*count > RUN_MAX_ITEMS) werr(&n->w[3], "for: more than %d items", RUN_MAX_ITEMS);
+    if (strlen(v) >= sizeof R.vars[slot].value) werr(&n->w[3], "for: the item '%.40s...' is too long", v);
+    snprintf(R.vars[slot].value, sizeof R.vars[slot].value, "%s", v);
+    body(n, ck);
+}
+
+/* for VAR in ITEM,...: each item a word, a number range or an address range. */
+static void exec_for(const struct sc_node *n, struct clock *ck)
+{
+    char *list = expand(&n->w[3]);
+    int slot = R.nvars++;
+    R.vars[slot].name = n->w[1].text;
+    uint64_t count = 0;
+    char *save = NULL;
+    for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        uint64_t lo, hi;
+        uint32_t a, b;
+        char v[32];
+        if (num_range(item, &lo, &hi)) {
+            for (uint64_t k = lo; k <= hi && count <= RUN_MAX_ITEMS; k++) {
+                snprintf(v, sizeof v, "%llu", (unsigned long long)k);
+                for_value(n, slot, v, ck, &count);
+            }
+        } else if (ip4_range(item, &a, &b)) {
+            for (uint64_t k = a; k <= b && count <= RUN_MAX_ITEMS; k++) {
+                snprintf(v, sizeof v, "%u.%u.%u.%u", (unsigned)(k >> 24), (unsigned)(k >> 16 & 255),
+                         (unsigned)(k >> 8 & 255), (unsigned)(k & 255));
+                for_value(n, slot, v, ck, &count);
+            }
+        } else {
+            for_value(n, slot, item, ck, &count);
+        }
+    }
+    if (!count) werr(&n->w[3], "for: no items");
+    R.nvars--;
+    free(list);
 }
 
 /* Every member starts at the block's time; the clock goes on from the
@@ -627,13 +703,9 @@ static void exec_one(const struct sc_node *n, struct clock *ck)
     case SC_WAIT: ck->t += duration(n); break;
     case SC_AT: ck->t = R.t0 + duration(n); break;
     case SC_REPEAT: exec_repeat(n, ck); break;
+    case SC_FOR: exec_for(n, ck); break;
     case SC_PARALLEL: exec_parallel(n, ck); break;
-    case SC_BLOCK: {
-        struct clock inner = *ck;
-        exec_list(n->child, &inner);
-        ck->t = inner.t;
-        break;
-    }
+    case SC_BLOCK: body(n, ck); break;
     default: break; /* declarations: done before the run */
     }
 }

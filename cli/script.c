@@ -183,7 +183,7 @@ static int read_statement(struct lexer *L, struct sc_word *w, int *nw)
 static const struct { const char *kw; enum sc_kind kind; } keywords[] = {
     { "param", SC_PARAM }, { "host", SC_HOST }, { "start", SC_START }, { "seed", SC_SEED },
     { "gap", SC_GAP }, { "rtt", SC_RTT }, { "wait", SC_WAIT }, { "at", SC_AT },
-    { "repeat", SC_REPEAT }, { "parallel", SC_PARALLEL },
+    { "repeat", SC_REPEAT }, { "for", SC_FOR }, { "parallel", SC_PARALLEL },
 };
 
 static bool plain(const struct sc_word *w, const char *s) { return !w->quoted && !strcmp(w->text, s); }
@@ -263,6 +263,13 @@ static int shape_repeat(struct sc_error *e, const struct sc_word *w, int nw)
     return nw == 5 ? check_name(e, &w[3], "variable") : 0;
 }
 
+static int shape_for(struct sc_error *e, const struct sc_word *w, int nw)
+{
+    if (!(nw == 5 && plain(&w[2], "in") && plain(&w[4], "{")))
+        return fail(e, w[0].line, w[0].col, "for: expected 'for VAR in ITEM,ITEM,... {'");
+    return check_name(e, &w[1], "variable");
+}
+
 /* A command statement: COMMAND [FROM -> TO] [OPTION ...]. */
 static int shape_cmd(struct sc_error *e, const struct sc_word *w, int nw)
 {
@@ -271,7 +278,8 @@ static int shape_cmd(struct sc_error *e, const struct sc_word *w, int nw)
     for (const char *p = c; *p && word; p++) word = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-';
     if (!word) return fail(e, w[0].line, w[0].col, "'%s' is not a keyword or a command", c);
     for (int i = 1; i < nw; i++) {
-        if (plain(&w[i], "{")) return fail(e, w[i].line, w[i].col, "only repeat and parallel open a block ('{' alone opens a sequence)");
+        if (plain(&w[i], "{"))
+            return fail(e, w[i].line, w[i].col, "only repeat, for and parallel open a block ('{' alone opens a sequence)");
         if (plain(&w[i], "}")) return fail(e, w[i].line, w[i].col, "'}' goes on a line of its own");
         if (plain(&w[i], "->") && i != 2)
             return fail(e, w[i].line, w[i].col, "'->' goes between FROM and TO, right after the command: %s FROM -> TO ...", c);
@@ -295,6 +303,7 @@ static int classify(struct sc_error *e, struct sc_word *w, int *nw, enum sc_kind
         case SC_PARAM: return shape_param(e, w, nw);
         case SC_HOST: return shape_host(e, w, *nw);
         case SC_REPEAT: return shape_repeat(e, w, *nw);
+        case SC_FOR: return shape_for(e, w, *nw);
         case SC_PARALLEL:
             return *nw == 2 && plain(&w[1], "{") ? 0 : fail(e, w[0].line, w[0].col, "parallel: expected 'parallel {'");
         case SC_START: return need_words(e, w, *nw, 2, "start TIME");
@@ -353,7 +362,7 @@ static struct sc_node *add_node(struct script *s, struct level *lv, const struct
     return n;
 }
 
-static bool opens_block(enum sc_kind k) { return k == SC_REPEAT || k == SC_PARALLEL || k == SC_BLOCK; }
+static bool opens_block(enum sc_kind k) { return k == SC_REPEAT || k == SC_FOR || k == SC_PARALLEL || k == SC_BLOCK; }
 static bool top_only(enum sc_kind k) { return k == SC_PARAM || k == SC_HOST || k == SC_START || k == SC_SEED; }
 
 /* One statement into the tree: `}` closes, a block opener descends.  On

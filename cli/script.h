@@ -39,6 +39,8 @@ enum sc_kind {
     SC_WAIT,      /* wait DURATION */
     SC_AT,        /* at OFFSET: the clock jumps to start + OFFSET */
     SC_REPEAT,    /* repeat N [as VAR] { ... } */
+    SC_FOR,       /* for VAR in ITEM[,ITEM...] { ... }: ITEMs are words, number ranges A-B
+                   * or IPv4 address ranges */
     SC_PARALLEL,  /* parallel { ... }: each member starts at the same time */
     SC_BLOCK,     /* { ... }: a sequence, as one member of a parallel block */
 };
