@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct lexer {
+struct sc_lexer {
     const char *p, *end;
     int line, col;
     struct sc_error *err;
@@ -15,8 +15,8 @@ struct lexer {
     size_t wlen;
 };
 
-static int fail(struct sc_error *e, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(struct sc_error *e, int line, int col, const char *fmt, ...)
+static int sc_fail(struct sc_error *e, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int sc_fail(struct sc_error *e, int line, int col, const char *fmt, ...)
 {
     e->line = line;
     e->col = col;
@@ -27,10 +27,10 @@ static int fail(struct sc_error *e, int line, int col, const char *fmt, ...)
     return -1;
 }
 
-static bool at_end(const struct lexer *L) { return L->p >= L->end; }
-static char peek(const struct lexer *L, size_t k) { return L->p + k < L->end ? L->p[k] : 0; }
+static bool sc_at_end(const struct sc_lexer *L) { return L->p >= L->end; }
+static char sc_peek(const struct sc_lexer *L, size_t k) { return L->p + k < L->end ? L->p[k] : 0; }
 
-static void adv(struct lexer *L)
+static void sc_adv(struct sc_lexer *L)
 {
     if (*L->p == '\n') { L->line++; L->col = 1; }
     else L->col++;
@@ -38,155 +38,155 @@ static void adv(struct lexer *L)
 }
 
 /* A newline, or CR LF (scripts written on Windows). */
-static size_t eol_len(const struct lexer *L)
+static size_t sc_eol_len(const struct sc_lexer *L)
 {
-    if (peek(L, 0) == '\n') return 1;
-    if (peek(L, 0) == '\r' && peek(L, 1) == '\n') return 2;
+    if (sc_peek(L, 0) == '\n') return 1;
+    if (sc_peek(L, 0) == '\r' && sc_peek(L, 1) == '\n') return 2;
     return 0;
 }
 
-static void skip_eol(struct lexer *L)
+static void sc_skip_eol(struct sc_lexer *L)
 {
-    for (size_t n = eol_len(L); n; n--) adv(L);
+    for (size_t n = sc_eol_len(L); n; n--) sc_adv(L);
 }
 
 /* Raw control bytes have no business in a script, and refusing them keeps
  * SC_LITERAL_DOLLAR unambiguous. */
-static int check_byte(struct lexer *L)
+static int sc_check_byte(struct sc_lexer *L)
 {
     unsigned char c = (unsigned char)*L->p;
-    if (c >= 0x20 || c == '\t' || c == '\n' || (c == '\r' && peek(L, 1) == '\n')) return 0;
-    return fail(L->err, L->line, L->col, "control byte 0x%02x (write it as an escape the command reads, like \\x%02x)", c, c);
+    if (c >= 0x20 || c == '\t' || c == '\n' || (c == '\r' && sc_peek(L, 1) == '\n')) return 0;
+    return sc_fail(L->err, L->line, L->col, "control byte 0x%02x (write it as an escape the command reads, like \\x%02x)", c, c);
 }
 
 /* A literal byte of the word (a literal $ is marked as such). */
-static int put(struct lexer *L, char c)
+static int sc_put(struct sc_lexer *L, char c)
 {
     if (L->wlen + 1 >= sizeof L->word)
-        return fail(L->err, L->line, L->col, "a word longer than %d bytes", SC_MAX_EXPANDED - 1);
+        return sc_fail(L->err, L->line, L->col, "a word longer than %d bytes", SC_MAX_EXPANDED - 1);
     L->word[L->wlen++] = c == '$' ? SC_LITERAL_DOLLAR : c;
     return 0;
 }
 
 /* The $ of a $NAME reference, expanded when the statement runs. */
-static int put_ref(struct lexer *L)
+static int sc_put_ref(struct sc_lexer *L)
 {
-    if (put(L, 'x') < 0) return -1;
+    if (sc_put(L, 'x') < 0) return -1;
     L->word[L->wlen - 1] = '$';
     return 0;
 }
 
 /* '...': everything literal up to the closing quote on the same line. */
-static int single_quoted(struct lexer *L, int line, int col)
+static int sc_single_quoted(struct sc_lexer *L, int line, int col)
 {
-    adv(L);
+    sc_adv(L);
     for (;;) {
-        if (at_end(L) || eol_len(L)) return fail(L->err, line, col, "unterminated ' quote");
-        if (check_byte(L) < 0) return -1;
-        if (*L->p == '\'') { adv(L); return 0; }
-        if (put(L, *L->p) < 0) return -1;
-        adv(L);
+        if (sc_at_end(L) || sc_eol_len(L)) return sc_fail(L->err, line, col, "unterminated ' quote");
+        if (sc_check_byte(L) < 0) return -1;
+        if (*L->p == '\'') { sc_adv(L); return 0; }
+        if (sc_put(L, *L->p) < 0) return -1;
+        sc_adv(L);
     }
 }
 
-static int put_ref_or_byte(struct lexer *L, char c) { return c == '$' ? put_ref(L) : put(L, c); }
+static int sc_put_ref_or_byte(struct sc_lexer *L, char c) { return c == '$' ? sc_put_ref(L) : sc_put(L, c); }
 
 /* "...": \" \\ \$ escape, $NAME expands, any other backslash is kept. */
-static int double_quoted(struct lexer *L, int line, int col)
+static int sc_double_quoted(struct sc_lexer *L, int line, int col)
 {
-    adv(L);
+    sc_adv(L);
     for (;;) {
-        if (at_end(L) || eol_len(L)) return fail(L->err, line, col, "unterminated \" quote");
-        if (check_byte(L) < 0) return -1;
+        if (sc_at_end(L) || sc_eol_len(L)) return sc_fail(L->err, line, col, "unterminated \" quote");
+        if (sc_check_byte(L) < 0) return -1;
         char c = *L->p;
-        if (c == '"') { adv(L); return 0; }
-        if (c == '\\' && (peek(L, 1) == '"' || peek(L, 1) == '\\' || peek(L, 1) == '$')) {
-            adv(L);
-            if (put(L, *L->p) < 0) return -1;
-        } else if (put_ref_or_byte(L, c) < 0) {
+        if (c == '"') { sc_adv(L); return 0; }
+        if (c == '\\' && (sc_peek(L, 1) == '"' || sc_peek(L, 1) == '\\' || sc_peek(L, 1) == '$')) {
+            sc_adv(L);
+            if (sc_put(L, *L->p) < 0) return -1;
+        } else if (sc_put_ref_or_byte(L, c) < 0) {
             return -1;
         }
-        adv(L);
+        sc_adv(L);
     }
 }
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool sc_is_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* One word, up to a blank, the end of the line or of the text. */
-static int read_word(struct lexer *L, struct sc_word *w)
+static int sc_read_word(struct sc_lexer *L, struct sc_word *w)
 {
     L->wlen = 0;
     w->line = L->line;
     w->col = L->col;
     w->quoted = false;
-    while (!at_end(L) && !is_blank(*L->p) && !eol_len(L)) {
-        if (check_byte(L) < 0) return -1;
+    while (!sc_at_end(L) && !sc_is_blank(*L->p) && !sc_eol_len(L)) {
+        if (sc_check_byte(L) < 0) return -1;
         char c = *L->p;
         int rc = 0;
-        if (c == '\'') { w->quoted = true; rc = single_quoted(L, L->line, L->col); }
-        else if (c == '"') { w->quoted = true; rc = double_quoted(L, L->line, L->col); }
-        else if (c == '\\' && eol_len(&(struct lexer){ .p = L->p + 1, .end = L->end })) {
-            adv(L);
-            skip_eol(L); /* a continuation inside a word joins it */
-        } else if (c == '\\' && strchr(" \t'\"$#\\", peek(L, 1)) && peek(L, 1)) {
-            adv(L);
-            rc = put(L, *L->p);
-            adv(L);
+        if (c == '\'') { w->quoted = true; rc = sc_single_quoted(L, L->line, L->col); }
+        else if (c == '"') { w->quoted = true; rc = sc_double_quoted(L, L->line, L->col); }
+        else if (c == '\\' && sc_eol_len(&(struct sc_lexer){ .p = L->p + 1, .end = L->end })) {
+            sc_adv(L);
+            sc_skip_eol(L); /* a continuation inside a word joins it */
+        } else if (c == '\\' && strchr(" \t'\"$#\\", sc_peek(L, 1)) && sc_peek(L, 1)) {
+            sc_adv(L);
+            rc = sc_put(L, *L->p);
+            sc_adv(L);
         } else {
-            rc = put_ref_or_byte(L, c);
-            adv(L);
+            rc = sc_put_ref_or_byte(L, c);
+            sc_adv(L);
         }
         if (rc < 0) return -1;
     }
     L->word[L->wlen] = 0;
-    if (!(w->text = malloc(L->wlen + 1))) return fail(L->err, w->line, w->col, "out of memory");
+    if (!(w->text = malloc(L->wlen + 1))) return sc_fail(L->err, w->line, w->col, "out of memory");
     memcpy(w->text, L->word, L->wlen + 1);
     return 0;
 }
 
-static void free_words(struct sc_word *w, int n)
+static void sc_free_words(struct sc_word *w, int n)
 {
     for (int i = 0; i < n; i++) free(w[i].text);
 }
 
 /* The words of the next statement (a logical line); *nw = 0 for a line with
  * none.  Returns 1 when a statement (or empty line) was read, 0 at the end. */
-static int read_statement(struct lexer *L, struct sc_word *w, int *nw)
+static int sc_read_statement(struct sc_lexer *L, struct sc_word *w, int *nw)
 {
     *nw = 0;
-    if (at_end(L)) return 0;
+    if (sc_at_end(L)) return 0;
     for (;;) {
-        while (!at_end(L) && is_blank(*L->p)) adv(L);
-        if (at_end(L)) return 1;
-        if (eol_len(L)) { skip_eol(L); return 1; }
+        while (!sc_at_end(L) && sc_is_blank(*L->p)) sc_adv(L);
+        if (sc_at_end(L)) return 1;
+        if (sc_eol_len(L)) { sc_skip_eol(L); return 1; }
         if (*L->p == '#') {
-            while (!at_end(L) && *L->p != '\n') adv(L);
+            while (!sc_at_end(L) && *L->p != '\n') sc_adv(L);
             continue;
         }
-        if (*L->p == '\\' && eol_len(&(struct lexer){ .p = L->p + 1, .end = L->end })) {
-            adv(L);
-            skip_eol(L);
+        if (*L->p == '\\' && sc_eol_len(&(struct sc_lexer){ .p = L->p + 1, .end = L->end })) {
+            sc_adv(L);
+            sc_skip_eol(L);
             continue;
         }
         if (*nw == SC_MAX_WORDS) {
-            free_words(w, *nw);
+            sc_free_words(w, *nw);
             *nw = 0;
-            return fail(L->err, L->line, L->col, "more than %d words in one statement", SC_MAX_WORDS);
+            return sc_fail(L->err, L->line, L->col, "more than %d words in one statement", SC_MAX_WORDS);
         }
-        if (read_word(L, &w[*nw]) < 0) { free_words(w, *nw); *nw = 0; return -1; }
+        if (sc_read_word(L, &w[*nw]) < 0) { sc_free_words(w, *nw); *nw = 0; return -1; }
         (*nw)++;
     }
 }
 
 /* ------------------------------------------------------------ structure */
 
-static const struct { const char *kw; enum sc_kind kind; } keywords[] = {
+static const struct { const char *kw; enum sc_kind kind; } sc_keywords[] = {
     { "param", SC_PARAM }, { "host", SC_HOST }, { "start", SC_START }, { "seed", SC_SEED },
     { "gap", SC_GAP }, { "rtt", SC_RTT }, { "wait", SC_WAIT }, { "at", SC_AT },
     { "repeat", SC_REPEAT }, { "for", SC_FOR }, { "parallel", SC_PARALLEL },
 };
 
-static bool plain(const struct sc_word *w, const char *s) { return !w->quoted && !strcmp(w->text, s); }
+static bool sc_plain(const struct sc_word *w, const char *s) { return !w->quoted && !strcmp(w->text, s); }
 
 bool sc_is_name(const char *s)
 {
@@ -201,129 +201,129 @@ bool sc_is_name(const char *s)
     return true;
 }
 
-static int need_words(struct sc_error *e, const struct sc_word *w, int nw, int want, const char *usage)
+static int sc_need_words(struct sc_error *e, const struct sc_word *w, int nw, int want, const char *usage)
 {
     if (nw == want) return 0;
     const struct sc_word *at = nw > want ? &w[want] : &w[nw - 1];
-    return fail(e, at->line, nw > want ? at->col : at->col + (int)strlen(at->text), "%s: expected '%s'", w[0].text, usage);
+    return sc_fail(e, at->line, nw > want ? at->col : at->col + (int)strlen(at->text), "%s: expected '%s'", w[0].text, usage);
 }
 
-static int check_name(struct sc_error *e, const struct sc_word *w, const char *what)
+static int sc_check_name(struct sc_error *e, const struct sc_word *w, const char *what)
 {
     if (!w->quoted && sc_is_name(w->text)) return 0;
-    return fail(e, w->line, w->col, "'%s' is not a %s name (a letter or _, then letters, digits, _ or -)", w->text, what);
+    return sc_fail(e, w->line, w->col, "'%s' is not a %s name (a letter or _, then letters, digits, _ or -)", w->text, what);
 }
 
 /* param NAME = VALUE, or param NAME=VALUE: kept as the words param NAME VALUE. */
-static int shape_param(struct sc_error *e, struct sc_word *w, int *nw)
+static int sc_shape_param(struct sc_error *e, struct sc_word *w, int *nw)
 {
     if (*nw == 2 && !w[1].quoted && strchr(w[1].text, '=')) {
         char *eq = strchr(w[1].text, '=');
         size_t vl = strlen(eq + 1);
         char *v = malloc(vl + 1);
-        if (!v) return fail(e, w[1].line, w[1].col, "out of memory");
+        if (!v) return sc_fail(e, w[1].line, w[1].col, "out of memory");
         memcpy(v, eq + 1, vl + 1);
         *eq = 0;
         w[2] = (struct sc_word){ .text = v, .line = w[1].line, .col = w[1].col + (int)(eq - w[1].text) + 1 };
         *nw = 3;
-    } else if (*nw == 4 && plain(&w[2], "=")) {
+    } else if (*nw == 4 && sc_plain(&w[2], "=")) {
         free(w[2].text);
         w[2] = w[3];
         *nw = 3;
     } else {
         const struct sc_word *at = *nw > 1 ? &w[1] : &w[0];
-        return fail(e, at->line, at->col, "param: expected 'param NAME = VALUE'");
+        return sc_fail(e, at->line, at->col, "param: expected 'param NAME = VALUE'");
     }
-    return check_name(e, &w[1], "parameter");
+    return sc_check_name(e, &w[1], "parameter");
 }
 
-static int shape_host(struct sc_error *e, const struct sc_word *w, int nw)
+static int sc_shape_host(struct sc_error *e, const struct sc_word *w, int nw)
 {
-    if (nw < 3) return fail(e, w[0].line, w[0].col, "host: expected 'host NAME ip=ADDR [mac=MAC] [vlan=ID]'");
-    if (check_name(e, &w[1], "host") < 0) return -1;
+    if (nw < 3) return sc_fail(e, w[0].line, w[0].col, "host: expected 'host NAME ip=ADDR [mac=MAC] [vlan=ID]'");
+    if (sc_check_name(e, &w[1], "host") < 0) return -1;
     bool ip = false;
     for (int i = 2; i < nw; i++) {
         const char *t = w[i].text;
         if (!strncmp(t, "ip=", 3)) ip = true;
         else if (strncmp(t, "mac=", 4) && strncmp(t, "vlan=", 5))
-            return fail(e, w[i].line, w[i].col, "host: '%s' is not ip=ADDR, mac=MAC or vlan=ID", t);
+            return sc_fail(e, w[i].line, w[i].col, "host: '%s' is not ip=ADDR, mac=MAC or vlan=ID", t);
         for (int j = 2; j < i; j++) {
             size_t kl = (size_t)(strchr(t, '=') - t) + 1;
-            if (!strncmp(w[j].text, t, kl)) return fail(e, w[i].line, w[i].col, "host: %.*s given twice", (int)kl - 1, t);
+            if (!strncmp(w[j].text, t, kl)) return sc_fail(e, w[i].line, w[i].col, "host: %.*s given twice", (int)kl - 1, t);
         }
     }
-    if (!ip) return fail(e, w[0].line, w[0].col, "host %s: ip=ADDR is required", w[1].text);
+    if (!ip) return sc_fail(e, w[0].line, w[0].col, "host %s: ip=ADDR is required", w[1].text);
     return 0;
 }
 
-static int shape_repeat(struct sc_error *e, const struct sc_word *w, int nw)
+static int sc_shape_repeat(struct sc_error *e, const struct sc_word *w, int nw)
 {
-    bool ok = (nw == 3 && plain(&w[2], "{")) || (nw == 5 && plain(&w[2], "as") && plain(&w[4], "{"));
-    if (!ok) return fail(e, w[0].line, w[0].col, "repeat: expected 'repeat N {' or 'repeat N as VAR {'");
-    return nw == 5 ? check_name(e, &w[3], "variable") : 0;
+    bool ok = (nw == 3 && sc_plain(&w[2], "{")) || (nw == 5 && sc_plain(&w[2], "as") && sc_plain(&w[4], "{"));
+    if (!ok) return sc_fail(e, w[0].line, w[0].col, "repeat: expected 'repeat N {' or 'repeat N as VAR {'");
+    return nw == 5 ? sc_check_name(e, &w[3], "variable") : 0;
 }
 
-static int shape_for(struct sc_error *e, const struct sc_word *w, int nw)
+static int sc_shape_for(struct sc_error *e, const struct sc_word *w, int nw)
 {
-    if (!(nw == 5 && plain(&w[2], "in") && plain(&w[4], "{")))
-        return fail(e, w[0].line, w[0].col, "for: expected 'for VAR in ITEM,ITEM,... {'");
-    return check_name(e, &w[1], "variable");
+    if (!(nw == 5 && sc_plain(&w[2], "in") && sc_plain(&w[4], "{")))
+        return sc_fail(e, w[0].line, w[0].col, "for: expected 'for VAR in ITEM,ITEM,... {'");
+    return sc_check_name(e, &w[1], "variable");
 }
 
 /* A command statement: COMMAND [FROM -> TO] [OPTION ...]. */
-static int shape_cmd(struct sc_error *e, const struct sc_word *w, int nw)
+static int sc_shape_cmd(struct sc_error *e, const struct sc_word *w, int nw)
 {
     const char *c = w[0].text;
     bool word = !w[0].quoted && *c;
     for (const char *p = c; *p && word; p++) word = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-';
-    if (!word) return fail(e, w[0].line, w[0].col, "'%s' is not a keyword or a command", c);
+    if (!word) return sc_fail(e, w[0].line, w[0].col, "'%s' is not a keyword or a command", c);
     for (int i = 1; i < nw; i++) {
-        if (plain(&w[i], "{"))
-            return fail(e, w[i].line, w[i].col, "only repeat, for and parallel open a block ('{' alone opens a sequence)");
-        if (plain(&w[i], "}")) return fail(e, w[i].line, w[i].col, "'}' goes on a line of its own");
-        if (plain(&w[i], "->") && i != 2)
-            return fail(e, w[i].line, w[i].col, "'->' goes between FROM and TO, right after the command: %s FROM -> TO ...", c);
+        if (sc_plain(&w[i], "{"))
+            return sc_fail(e, w[i].line, w[i].col, "only repeat, for and parallel open a block ('{' alone opens a sequence)");
+        if (sc_plain(&w[i], "}")) return sc_fail(e, w[i].line, w[i].col, "'}' goes on a line of its own");
+        if (sc_plain(&w[i], "->") && i != 2)
+            return sc_fail(e, w[i].line, w[i].col, "'->' goes between FROM and TO, right after the command: %s FROM -> TO ...", c);
     }
-    if (nw >= 3 && plain(&w[2], "->") && nw < 4) return fail(e, w[2].line, w[2].col, "'->' needs a TO after it");
+    if (nw >= 3 && sc_plain(&w[2], "->") && nw < 4) return sc_fail(e, w[2].line, w[2].col, "'->' needs a TO after it");
     return 0;
 }
 
 /* What a statement is, and whether its words fit the keyword. */
-static int classify(struct sc_error *e, struct sc_word *w, int *nw, enum sc_kind *kind)
+static int sc_classify(struct sc_error *e, struct sc_word *w, int *nw, enum sc_kind *kind)
 {
     *kind = SC_CMD;
-    if (plain(&w[0], "{")) {
+    if (sc_plain(&w[0], "{")) {
         *kind = SC_BLOCK;
-        return *nw == 1 ? 0 : fail(e, w[1].line, w[1].col, "'{' opens a sequence on a line of its own");
+        return *nw == 1 ? 0 : sc_fail(e, w[1].line, w[1].col, "'{' opens a sequence on a line of its own");
     }
-    for (size_t k = 0; k < sizeof keywords / sizeof keywords[0] && !w[0].quoted; k++) {
-        if (strcmp(w[0].text, keywords[k].kw)) continue;
-        *kind = keywords[k].kind;
+    for (size_t k = 0; k < sizeof sc_keywords / sizeof sc_keywords[0] && !w[0].quoted; k++) {
+        if (strcmp(w[0].text, sc_keywords[k].kw)) continue;
+        *kind = sc_keywords[k].kind;
         switch (*kind) {
-        case SC_PARAM: return shape_param(e, w, nw);
-        case SC_HOST: return shape_host(e, w, *nw);
-        case SC_REPEAT: return shape_repeat(e, w, *nw);
-        case SC_FOR: return shape_for(e, w, *nw);
+        case SC_PARAM: return sc_shape_param(e, w, nw);
+        case SC_HOST: return sc_shape_host(e, w, *nw);
+        case SC_REPEAT: return sc_shape_repeat(e, w, *nw);
+        case SC_FOR: return sc_shape_for(e, w, *nw);
         case SC_PARALLEL:
-            return *nw == 2 && plain(&w[1], "{") ? 0 : fail(e, w[0].line, w[0].col, "parallel: expected 'parallel {'");
-        case SC_START: return need_words(e, w, *nw, 2, "start TIME");
-        case SC_SEED: return need_words(e, w, *nw, 2, "seed N");
-        case SC_GAP: return need_words(e, w, *nw, 2, "gap DURATION");
-        case SC_RTT: return need_words(e, w, *nw, 2, "rtt DURATION");
-        case SC_WAIT: return need_words(e, w, *nw, 2, "wait DURATION");
-        case SC_AT: return need_words(e, w, *nw, 2, "at OFFSET");
+            return *nw == 2 && sc_plain(&w[1], "{") ? 0 : sc_fail(e, w[0].line, w[0].col, "parallel: expected 'parallel {'");
+        case SC_START: return sc_need_words(e, w, *nw, 2, "start TIME");
+        case SC_SEED: return sc_need_words(e, w, *nw, 2, "seed N");
+        case SC_GAP: return sc_need_words(e, w, *nw, 2, "gap DURATION");
+        case SC_RTT: return sc_need_words(e, w, *nw, 2, "rtt DURATION");
+        case SC_WAIT: return sc_need_words(e, w, *nw, 2, "wait DURATION");
+        case SC_AT: return sc_need_words(e, w, *nw, 2, "at OFFSET");
         default: return 0;
         }
     }
-    return shape_cmd(e, w, *nw);
+    return sc_shape_cmd(e, w, *nw);
 }
 
-static void free_nodes(struct sc_node *n)
+static void sc_free_nodes(struct sc_node *n)
 {
     while (n) {
         struct sc_node *next = n->next;
-        free_nodes(n->child);
-        free_words(n->w, n->nw);
+        sc_free_nodes(n->child);
+        sc_free_words(n->w, n->nw);
         free(n->w);
         free(n);
         n = next;
@@ -332,18 +332,18 @@ static void free_nodes(struct sc_node *n)
 
 void sc_free(struct script *s)
 {
-    free_nodes(s->first);
+    sc_free_nodes(s->first);
     s->first = NULL;
     s->nodes = 0;
 }
 
-struct level {
+struct sc_level {
     struct sc_node *block;  /* NULL at the top */
     struct sc_node **tail;
 };
 
 /* The new node owns the words from here on; NULL when out of memory. */
-static struct sc_node *add_node(struct script *s, struct level *lv, const struct sc_word *w, int nw, enum sc_kind kind,
+static struct sc_node *sc_add_node(struct script *s, struct sc_level *lv, const struct sc_word *w, int nw, enum sc_kind kind,
                                 struct sc_error *e)
 {
     struct sc_node *n = calloc(1, sizeof *n);
@@ -351,7 +351,7 @@ static struct sc_node *add_node(struct script *s, struct level *lv, const struct
     if (!n || !copy) {
         free(n);
         free(copy);
-        fail(e, w[0].line, w[0].col, "out of memory");
+        sc_fail(e, w[0].line, w[0].col, "out of memory");
         return NULL;
     }
     memcpy(copy, w, sizeof *copy * (size_t)nw);
@@ -362,31 +362,31 @@ static struct sc_node *add_node(struct script *s, struct level *lv, const struct
     return n;
 }
 
-static bool opens_block(enum sc_kind k) { return k == SC_REPEAT || k == SC_FOR || k == SC_PARALLEL || k == SC_BLOCK; }
-static bool top_only(enum sc_kind k) { return k == SC_PARAM || k == SC_HOST || k == SC_START || k == SC_SEED; }
+static bool sc_opens_block(enum sc_kind k) { return k == SC_REPEAT || k == SC_FOR || k == SC_PARALLEL || k == SC_BLOCK; }
+static bool sc_top_only(enum sc_kind k) { return k == SC_PARAM || k == SC_HOST || k == SC_START || k == SC_SEED; }
 
 /* One statement into the tree: `}` closes, a block opener descends.  On
  * failure the caller still owns (and frees) the words. */
-static int place(struct script *s, struct level *lv, int *depth, struct sc_word *w, int *nw, struct sc_error *e)
+static int sc_place(struct script *s, struct sc_level *lv, int *depth, struct sc_word *w, int *nw, struct sc_error *e)
 {
-    if (plain(&w[0], "}")) {
-        if (*nw != 1) return fail(e, w[1].line, w[1].col, "'}' goes on a line of its own");
-        if (!*depth) return fail(e, w[0].line, w[0].col, "'}' without a block to close");
-        free_words(w, *nw);
+    if (sc_plain(&w[0], "}")) {
+        if (*nw != 1) return sc_fail(e, w[1].line, w[1].col, "'}' goes on a line of its own");
+        if (!*depth) return sc_fail(e, w[0].line, w[0].col, "'}' without a block to close");
+        sc_free_words(w, *nw);
         (*depth)--;
         return 0;
     }
     enum sc_kind kind;
-    if (classify(e, w, nw, &kind) < 0) return -1;
-    if (*depth && top_only(kind))
-        return fail(e, w[0].line, w[0].col, "%s belongs at the top level of the script, not inside a block", w[0].text);
-    if (opens_block(kind) && *depth + 1 >= SC_MAX_DEPTH)
-        return fail(e, w[0].line, w[0].col, "blocks nested more than %d deep", SC_MAX_DEPTH - 1);
-    struct sc_node *n = add_node(s, &lv[*depth], w, *nw, kind, e);
+    if (sc_classify(e, w, nw, &kind) < 0) return -1;
+    if (*depth && sc_top_only(kind))
+        return sc_fail(e, w[0].line, w[0].col, "%s belongs at the top level of the script, not inside a block", w[0].text);
+    if (sc_opens_block(kind) && *depth + 1 >= SC_MAX_DEPTH)
+        return sc_fail(e, w[0].line, w[0].col, "blocks nested more than %d deep", SC_MAX_DEPTH - 1);
+    struct sc_node *n = sc_add_node(s, &lv[*depth], w, *nw, kind, e);
     if (!n) return -1;
-    if (!opens_block(kind)) return 0;
+    if (!sc_opens_block(kind)) return 0;
     (*depth)++;
-    lv[*depth] = (struct level){ .block = n, .tail = &n->child };
+    lv[*depth] = (struct sc_level){ .block = n, .tail = &n->child };
     return 0;
 }
 
@@ -394,17 +394,17 @@ int sc_parse(const char *text, size_t len, struct script *s, struct sc_error *er
 {
     memset(s, 0, sizeof *s);
     memset(err, 0, sizeof *err);
-    if (len > SC_MAX_BYTES) return fail(err, 1, 1, "the script is larger than %u bytes", SC_MAX_BYTES);
-    static struct lexer L; /* the word buffer is large: not on the stack */
-    L = (struct lexer){ .p = text, .end = text + len, .line = 1, .col = 1, .err = err };
+    if (len > SC_MAX_BYTES) return sc_fail(err, 1, 1, "the script is larger than %u bytes", SC_MAX_BYTES);
+    static struct sc_lexer L; /* the word buffer is large: not on the stack */
+    L = (struct sc_lexer){ .p = text, .end = text + len, .line = 1, .col = 1, .err = err };
     static struct sc_word w[SC_MAX_WORDS + 1];
-    struct level lv[SC_MAX_DEPTH];
-    lv[0] = (struct level){ .block = NULL, .tail = &s->first };
+    struct sc_level lv[SC_MAX_DEPTH];
+    lv[0] = (struct sc_level){ .block = NULL, .tail = &s->first };
     int depth = 0, nw, rc;
-    while ((rc = read_statement(&L, w, &nw)) > 0) {
+    while ((rc = sc_read_statement(&L, w, &nw)) > 0) {
         if (!nw) continue;
-        if (place(s, lv, &depth, w, &nw, err) < 0) {
-            free_words(w, nw);
+        if (sc_place(s, lv, &depth, w, &nw, err) < 0) {
+            sc_free_words(w, nw);
             rc = -1;
             break;
         }
@@ -416,7 +416,7 @@ int sc_parse(const char *text, size_t len, struct script *s, struct sc_error *er
     if (depth) {
         int line = lv[depth].block->line, col = lv[depth].block->col;
         sc_free(s);
-        return fail(err, line, col, "this block is not closed: a '}' is missing");
+        return sc_fail(err, line, col, "this block is not closed: a '}' is missing");
     }
     return 0;
 }

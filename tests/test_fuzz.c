@@ -34,9 +34,11 @@
 #include "fuzz/fuzz_ntp.c"
 #include "fuzz/fuzz_x509.c"
 #include "fuzz/fuzz_conv.c"
+#include "fuzz/fuzz_script.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
+#include "../cli/script.c"
 
 /* The committed seeds alone are more than this: fewer replayed means the
  * inputs were not found, and the test must not pass vacuously. */
@@ -60,6 +62,7 @@ static const struct {
     { "ntp", fuzz_ntp, 12 },
     { "x509", fuzz_x509, 7 },
     { "conv", fuzz_conv, 10 },
+    { "script", fuzz_script, 35 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -138,65 +141,28 @@ static void fz_replay(int k)
 
 TestSuite(fuzz, .timeout = 1800);
 
+/* By name: targets are added to the table in any order. */
+static void fz_replay_named(const char *name)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, name)) k++;
+    fz_replay((int)k);
+}
+
 Test(fuzz, replay_decode) { fz_replay(0); }
 Test(fuzz, replay_reader) { fz_replay(1); }
 Test(fuzz, replay_dns) { fz_replay(2); }
 Test(fuzz, replay_rebuild) { fz_replay(3); }
 Test(fuzz, replay_cliparse) { fz_replay(4); }
 Test(fuzz, replay_defrag) { fz_replay(5); }
-Test(fuzz, replay_tls)
-{
-    size_t k = 0; /* by name, as replay_http */
-    while (strcmp(fz_targets[k].name, "tls")) k++;
-    fz_replay((int)k);
-}
-/* found by name: other targets are added to the table beside this one */
-Test(fuzz, replay_http)
-{
-    size_t k = 0;
-    while (strcmp(fz_targets[k].name, "http")) k++;
-    fz_replay((int)k);
-}
-Test(fuzz, replay_dnstxn)
-{
-    size_t k = 0;
-    while (strcmp(fz_targets[k].name, "dnstxn")) k++;
-    fz_replay((int)k);
-}
-Test(fuzz, replay_stream)
-{
-    size_t k = 0;
-    while (strcmp(fz_targets[k].name, "stream")) k++;
-    fz_replay((int)k);
-}
-Test(fuzz, replay_analyzer)
-{
-    size_t k = 0;
-    while (strcmp(fz_targets[k].name, "analyzer")) k++;
-    fz_replay((int)k);
-}
-Test(fuzz, replay_dhcp)
-{
-    size_t k = 0;
-    while (strcmp(fz_targets[k].name, "dhcp")) k++;
-    fz_replay((int)k);
-}
-Test(fuzz, replay_ntp)
-{
-    size_t k = 0;
-    while (strcmp(fz_targets[k].name, "ntp")) k++;
-    fz_replay((int)k);
-}
-Test(fuzz, replay_x509)
-{
-    size_t k = 0;
-    while (strcmp(fz_targets[k].name, "x509")) k++;
-    fz_replay((int)k);
-}
+Test(fuzz, replay_tls) { fz_replay_named("tls"); }
+Test(fuzz, replay_http) { fz_replay_named("http"); }
+Test(fuzz, replay_dnstxn) { fz_replay_named("dnstxn"); }
+Test(fuzz, replay_stream) { fz_replay_named("stream"); }
+Test(fuzz, replay_analyzer) { fz_replay_named("analyzer"); }
+Test(fuzz, replay_dhcp) { fz_replay_named("dhcp"); }
+Test(fuzz, replay_ntp) { fz_replay_named("ntp"); }
+Test(fuzz, replay_x509) { fz_replay_named("x509"); }
 
-Test(fuzz, replay_conv)
-{
-    size_t k = 0;
-    while (strcmp(fz_targets[k].name, "conv")) k++;
-    fz_replay((int)k);
-}
+Test(fuzz, replay_conv) { fz_replay_named("conv"); }
+Test(fuzz, replay_script) { fz_replay_named("script"); }

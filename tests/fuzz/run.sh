@@ -19,6 +19,8 @@
 #                     three configurations (stream-seeds.py analyzer)
 #        dhcp, ntp    the committed seeds only (messages, not packets)
 #        conv         the committed seeds only (engine options, faults, script)
+#        script       the committed seeds and every scenario script of tests/run
+#                     and examples/scripts
 #   2. the target runs FUZZ_SECONDS with -timeout and -rss_limit_mb, its
 #      dictionary tests/fuzz/T.dict, artifacts into $FZ/artifacts/T;
 #   3. crash-, leak-, timeout- and oom- artifacts are copied to
@@ -46,6 +48,7 @@ max_len() {
     dhcp) echo 1500 ;;
     ntp) echo 512 ;;
     conv) echo 256 ;;
+    script) echo 8192 ;;
     *) echo 4096 ;;
     esac
 }
@@ -100,6 +103,7 @@ seed() {
     defrag) python3 "$HERE/defrag-seeds.py" "$gen" golden/*.pcap ;;
     tls) python3 "$HERE/tls-seeds.py" "$gen" "$FUZZ_CORPUS" ;;
     http) seed_http "$gen" ;;
+    script) cp tests/run/*.pcs examples/scripts/*.pcs "$gen" ;;
     stream) python3 "$HERE/stream-seeds.py" stream "$gen" ;;
     # shellcheck disable=SC2046
     analyzer) python3 "$HERE/stream-seeds.py" analyzer "$gen" golden/*.pcap $(corpus_files | head -n "$FUZZ_CORPUS_FILES") ;;
