@@ -292,10 +292,16 @@ static bool net_opt(struct craft *c, int opt, const char *arg)
         else if (!strcmp(arg, "reverse")) c->frag_order = PC_FRAG_REVERSED;
         else if (!strcmp(arg, "random")) c->frag_order = PC_FRAG_SHUFFLED;
         else cli_usage_error("--frag-order: '%s' is not in, reverse or random", arg);
+        c->ipx.frag_order_given = true;
         return true;
-    case OPT_DATA: parse_data(c, arg); return true;
-    case OPT_DATAFILE: parse_data_file(c, arg); return true;
-    case OPT_HEX: c->plen = cli_parse_hex("--hex", arg, payload_buf(c), CRAFT_MAX_PAYLOAD); return true;
+    case OPT_FRAGSPEC: craft_frag_spec(c, arg); return true;
+    case OPT_IPOPT: craft_ip_opt(c, arg); return true;
+    case OPT_DATA: craft_payload_source(c, "--data"); parse_data(c, arg); return true;
+    case OPT_DATAFILE: craft_payload_source(c, "--data-file"); parse_data_file(c, arg); return true;
+    case OPT_HEX:
+        craft_payload_source(c, "--hex");
+        c->plen = cli_parse_hex("--hex", arg, payload_buf(c), CRAFT_MAX_PAYLOAD);
+        return true;
     case OPT_SET: add_set(c, arg, false); return true;
     case OPT_CORRUPT: add_set(c, arg, true); return true;
     case OPT_PAD: c->pad = true; return true;
@@ -330,6 +336,7 @@ bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 
 void craft_finish_args(struct craft *c, bool need_ip)
 {
+    craft_ip_finish_args(c, need_ip); /* first: an SRH can give --dst */
     if (need_ip && !c->have_src) cli_usage_error("--src is required");
     if (need_ip && !c->have_dst) cli_usage_error("--dst is required");
     if (!c->out) cli_usage_error("-o FILE is required ('-' writes to stdout)");
@@ -424,6 +431,8 @@ static void push_ip(struct craft *c, struct pc_pkt *pk, uint16_t r_id)
                               .flags = c->df ? PC_IP_DF : 0, .id = c->ipid >= 0 ? (uint16_t)c->ipid : r_id };
         memcpy(ip.src, c->src, 4);
         memcpy(ip.dst, c->dst, 4);
+        ip.opts = c->ipx.opts;
+        ip.optlen = c->ipx.optlen;
         craft_apply(c, "ip", &ip);
         if (c->corrupt_ipcsum) ip.csum = PC_CORRUPT;
         pc_push_ipv4(pk, &ip);
@@ -514,6 +523,7 @@ void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i)
         pc_writer_abort(c->w);
         cli_runtime_error("cannot build packet %llu: %s%s", (unsigned long long)i + 1, pc_strerror(len), build_hint(len));
     }
+    if (c->ipx.npieces) { craft_frag_spec_emit(c, pk->buf, (size_t)len, i, frag_cb); return; }
     if (!c->frag) { write_frame(c, pk->buf, (size_t)len); return; }
     static uint8_t scratch[CRAFT_FRAME_CAP];
     struct pc_frag_opts o = { .size = c->frag, .order = c->frag_order, .seed = c->seed + i,
@@ -533,4 +543,5 @@ void craft_close(struct craft *c)
     c->w = NULL;
     free(c->payload);
     c->payload = NULL;
+    craft_ip_free(c);
 }
