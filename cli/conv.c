@@ -314,6 +314,8 @@ static void reject_packet_opts(const struct conv_cli *v)
     if (c->gap != 1000000) cli_usage_error("--gap does not apply to a conversation (use --rtt, --link-rate, --think)");
     if (c->have_payload) cli_usage_error("--data/--data-file/--hex do not apply here (use --send/--recv)");
     if (c->frag) cli_usage_error("--frag does not apply here (use --mtu, or --fault frag:N)");
+    if (c->ipx.npieces) cli_usage_error("--frag-spec does not apply here (use --mtu, or --fault frag:N)");
+    if (c->ipx.srr) cli_usage_error("--ip-opt lsrr/ssrr does not apply to a conversation (replies would carry the same route)");
 }
 
 /* Header bytes in front of the TCP/UDP header: build the first packet's

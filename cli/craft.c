@@ -27,21 +27,38 @@ void craft_help_common(bool ip)
                "      --flowlabel N           IPv6 flow label (default 0)\n"
                "      --ip-id N               IPv4 identification (default: from the seed)\n"
                "      --df                    set IPv4 Don't Fragment\n"
+               "      --ip-opt SPEC           add an IPv4 option, repeatable, in order given (40\n"
+               "                              bytes in all, EOL-padded): rr[:N] (record route, N\n"
+               "                              slots, default 9), ts[:N] (timestamps, default 9),\n"
+               "                              ts-addr[:N] (address+timestamp, default 4),\n"
+               "                              ts-prespec:ADDR[,ADDR..], lsrr:ADDR[,ADDR..],\n"
+               "                              ssrr:ADDR[,ADDR..] (--dst is the first hop, the list\n"
+               "                              the hops after it, final destination last),\n"
+               "                              ra[:VALUE] (router alert), nop, eol, raw:HEX\n"
                "      --ipv6-ext SPEC         add an IPv6 extension header, in order given:\n"
                "                              hop[:HEX] dest[:HEX] (raw TLV options, padded),\n"
-               "                              rt0:ADDR[,ADDR..] rt2:ADDR srh:SEG[,SEG..] (SRH\n"
-               "                              segment list, final destination first),\n"
+               "                              rt0:ADDR[,ADDR..] (--dst is the first hop),\n"
+               "                              rt2:ADDR (the home address; --dst the care-of),\n"
+               "                              srh:SEG[,SEG..] (SRH segment list, final destination\n"
+               "                              first; --dst is the active segment, the last listed,\n"
+               "                              and defaults to it),\n"
                "                              frag[:OFFSET[:M[:ID]]] (offset in 8-byte units)\n"
                "      --frag SIZE             split each datagram into fragments of SIZE\n"
                "                              payload bytes (a multiple of 8)\n"
                "      --frag-order in|reverse|random  fragment order (random uses --seed)\n"
+               "      --frag-spec OFF:LEN[:MF][:hex:BYTES]  instead of --frag, one fragment of an\n"
+               "                              explicit list, repeatable, written in order: OFF and\n"
+               "                              LEN in bytes of the IP payload (OFF a multiple of\n"
+               "                              8), MF 0 or 1 (default 1 unless it reaches the end),\n"
+               "                              the datagram's bytes or hex ones (overlaps allowed;\n"
+               "                              past the datagram's end only with hex)\n"
                "      --tunnel gre[:KEY] | vxlan:VNI  carry the packet in GRE (with a key) or in\n"
                "                              VXLAN over UDP 4789 (with an inner Ethernet header)\n"
                "      --outer-src ADDR, --outer-dst ADDR  the tunnel endpoints (IPv4 or IPv6)\n"
                "Payload:\n"
                "      --data STRING           payload with C escapes (\\n, \\x41, \\0, ...)\n"
                "      --data-file FILE        payload from a file\n"
-               "      --hex HEX               payload from hex digits\n");
+               "      --hex HEX               payload from hex digits (one of the three)\n");
     printf("Link:\n"
            "      --smac MAC, --dmac MAC  Ethernet addresses (default 02:00:00:00:00:01 and\n"
            "                              02:00:00:00:00:02)\n"
@@ -295,10 +312,16 @@ static bool net_opt(struct craft *c, int opt, const char *arg)
         else if (!strcmp(arg, "reverse")) c->frag_order = PC_FRAG_REVERSED;
         else if (!strcmp(arg, "random")) c->frag_order = PC_FRAG_SHUFFLED;
         else cli_usage_error("--frag-order: '%s' is not in, reverse or random", arg);
+        c->ipx.frag_order_given = true;
         return true;
-    case OPT_DATA: parse_data(c, arg); return true;
-    case OPT_DATAFILE: parse_data_file(c, arg); return true;
-    case OPT_HEX: c->plen = cli_parse_hex("--hex", arg, payload_buf(c), CRAFT_MAX_PAYLOAD); return true;
+    case OPT_FRAGSPEC: craft_frag_spec(c, arg); return true;
+    case OPT_IPOPT: craft_ip_opt(c, arg); return true;
+    case OPT_DATA: craft_payload_source(c, "--data"); parse_data(c, arg); return true;
+    case OPT_DATAFILE: craft_payload_source(c, "--data-file"); parse_data_file(c, arg); return true;
+    case OPT_HEX:
+        craft_payload_source(c, "--hex");
+        c->plen = cli_parse_hex("--hex", arg, payload_buf(c), CRAFT_MAX_PAYLOAD);
+        return true;
     case OPT_SET: add_set(c, arg, false); return true;
     case OPT_CORRUPT: add_set(c, arg, true); return true;
     case OPT_PAD: c->pad = true; return true;
@@ -341,6 +364,7 @@ void craft_finish_args(struct craft *c, bool need_ip)
         c->out = sink_out;
         c->format = craft_sink->format;
     }
+    craft_ip_finish_args(c, need_ip); /* first: an SRH can give --dst */
     if (need_ip && !c->have_src) cli_usage_error("--src is required");
     if (need_ip && !c->have_dst) cli_usage_error("--dst is required");
     if (!c->out) cli_usage_error("-o FILE is required ('-' writes to stdout)");
@@ -439,6 +463,8 @@ static void push_ip(struct craft *c, struct pc_pkt *pk, uint16_t r_id)
                               .flags = c->df ? PC_IP_DF : 0, .id = c->ipid >= 0 ? (uint16_t)c->ipid : r_id };
         memcpy(ip.src, c->src, 4);
         memcpy(ip.dst, c->dst, 4);
+        ip.opts = c->ipx.opts;
+        ip.optlen = c->ipx.optlen;
         craft_apply(c, "ip", &ip);
         if (c->corrupt_ipcsum) ip.csum = PC_CORRUPT;
         pc_push_ipv4(pk, &ip);
@@ -534,6 +560,7 @@ void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i)
         pc_writer_abort(c->w);
         cli_runtime_error("cannot build packet %llu: %s%s", (unsigned long long)i + 1, pc_strerror(len), build_hint(len));
     }
+    if (c->ipx.npieces) { craft_frag_spec_emit(c, pk->buf, (size_t)len, i, frag_cb); return; }
     if (!c->frag) { write_frame(c, pk->buf, (size_t)len); return; }
     static uint8_t scratch[CRAFT_FRAME_CAP];
     struct pc_frag_opts o = { .size = c->frag, .order = c->frag_order, .seed = c->seed + i,
@@ -553,4 +580,5 @@ void craft_close(struct craft *c)
     c->w = NULL;
     free(c->payload);
     c->payload = NULL;
+    craft_ip_free(c);
 }

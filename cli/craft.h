@@ -8,6 +8,7 @@
 #include <getopt.h>
 
 #include "cli.h"
+#include "craft_ip.h"
 
 #define CRAFT_MAX_SETS 32
 #define CRAFT_MAX_EXT 8
@@ -74,6 +75,8 @@ struct craft {
     /* fragmentation */
     uint32_t frag;      /* 0: none */
     uint8_t frag_order;
+    /* --ip-opt, --frag-spec, the payload source (cli/craft_ip.c) */
+    struct craft_ipx ipx;
     /* payload */
     uint8_t *payload;
     size_t plen;
@@ -88,7 +91,7 @@ enum {
     OPT_START = 1000, OPT_GAP, OPT_SEED, OPT_APPEND, OPT_SMAC, OPT_DMAC, OPT_SRC, OPT_DST, OPT_VLAN,
     OPT_TTL, OPT_IPID, OPT_TOS, OPT_FLOWLABEL, OPT_DF, OPT_IPV6EXT, OPT_FRAG, OPT_FRAGORDER,
     OPT_DATA, OPT_DATAFILE, OPT_HEX, OPT_SET, OPT_CORRUPT, OPT_PAD, OPT_TUNNEL, OPT_OUTER_SRC, OPT_OUTER_DST, OPT_COMMENT, OPT_IFNAME,
-    OPT_COMMON_END
+    OPT_IPOPT, OPT_FRAGSPEC, OPT_COMMON_END
 };
 #define CRAFT_COMMON_LONGOPTS                                                                      \
     { "output", required_argument, 0, 'o' }, { "count", required_argument, 0, 'c' },               \
@@ -107,6 +110,7 @@ enum {
     { "pad", no_argument, 0, OPT_PAD }, { "tunnel", required_argument, 0, OPT_TUNNEL },                \
     { "outer-src", required_argument, 0, OPT_OUTER_SRC }, { "outer-dst", required_argument, 0, OPT_OUTER_DST }, \
     { "comment", required_argument, 0, OPT_COMMENT }, { "interface", required_argument, 0, OPT_IFNAME },        \
+    { "ip-opt", required_argument, 0, OPT_IPOPT }, { "frag-spec", required_argument, 0, OPT_FRAGSPEC },         \
     { "help", no_argument, 0, 'h' }
 #define CRAFT_COMMON_SHORTOPTS ":o:w:c:F:h"
 

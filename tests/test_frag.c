@@ -563,6 +563,115 @@ Test(frag, rejections_and_limits)
     cr_assert_eq(C.f[1].n, 14 + 20 + 8);
 }
 
+/* ------------------------------------------------------ explicit lists */
+
+static uint8_t big_scratch[70000];
+
+/* Keeps the link and IPv4 header of a fragment too large for C. */
+static int peek_header(void *ctx, const uint8_t *p, size_t n)
+{
+    cr_assert_geq(n, 14 + 20);
+    memcpy(ctx, p, 14 + 20);
+    return 0;
+}
+
+static int fragment_list(const uint8_t *frame, size_t len, int link, const struct pc_frag_piece *p, size_t n,
+                         uint32_t ident)
+{
+    C.n = 0;
+    struct pc_frag_list l = { .pieces = p, .n = n, .ident = ident, .buf = big_scratch, .cap = sizeof big_scratch };
+    return pc_fragment_list(frame, len, link, &l, collect, NULL);
+}
+
+/* Each piece as asked, in list order: offsets, MF (automatic, forced
+ * either way, kept by a fragment fragmented again), the datagram's bytes
+ * or the caller's, a piece past the end; all or nothing on bad input. */
+Test(frag, explicit_list_ipv4)
+{
+    static uint8_t frame[MAXDG];
+    int n = build_tcp(frame, sizeof frame, 100, 0); /* 136 bytes of TCP */
+    cr_assert_eq(pc_frag_datagram_len(frame, (size_t)n, PC_LINK_ETHERNET), 136);
+    static const uint8_t evil[24] = "XXXXXXXXYYYYYYYYZZZZZZZZ";
+    const struct pc_frag_piece list[] = {
+        { .off = 8, .len = 16, .data = evil },              /* sent first, other bytes */
+        { .off = 0, .len = 16 },                            /* overlaps it: the datagram's own */
+        { .off = 128, .len = 8 },                           /* reaches the end: MF 0 */
+        { .off = 16, .len = 112, .mf = PC_FRAG_MF_CLEAR },  /* a lying MF 0 */
+        { .off = 136, .len = 24, .data = evil, .mf = PC_FRAG_MF_SET }, /* past the end, MF forced */
+        { .off = 24, .len = 5 },                            /* odd length in the middle */
+    };
+    size_t np = sizeof list / sizeof list[0];
+    cr_assert_eq(fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, list, np, 0), (int)np);
+    cr_assert_eq(C.n, np);
+    static const int want_mf[] = { 1, 1, 0, 0, 1, 1 };
+    for (size_t k = 0; k < np; k++) {
+        const uint8_t *ip = C.f[k].b + 14;
+        cr_assert_eq(memcmp(C.f[k].b, frame, 14), 0, "piece %zu: the link header copied", k);
+        cr_assert_eq(pc_ipv4_fragoff(ip), list[k].off / 8, "piece %zu", k);
+        cr_assert_eq((pc_ipv4_flags(ip) & PC_IP_MF) != 0, want_mf[k], "piece %zu MF", k);
+        cr_assert_eq(pc_ipv4_len(ip), 20 + list[k].len, "piece %zu", k);
+        cr_assert_eq(C.f[k].n, 14 + 20 + list[k].len);
+        cr_assert_eq(pc_ipv4_id(ip), 77);
+        cr_assert_eq(ref_csum(ip, 20), 0, "piece %zu header checksum", k);
+        const uint8_t *want = list[k].data ? list[k].data : frame + 34 + list[k].off;
+        cr_assert_eq(memcmp(ip + 20, want, list[k].len), 0, "piece %zu bytes", k);
+    }
+    /* A list that is a regular split gives the datagram back. */
+    const struct pc_frag_piece split[] = { { .off = 64, .len = 72 }, { .off = 0, .len = 64 } };
+    cr_assert_eq(fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, split, 2, 0), 2);
+    static struct reasm R;
+    memset(&R, 0, sizeof R);
+    for (size_t k = 0; k < C.n; k++) reasm4_feed(&R, C.f[k].b + 14, C.f[k].n - 14);
+    static uint8_t back[70000];
+    cr_assert_eq(reasm4_finish(&R, back), (size_t)n - 14);
+    cr_assert_eq(memcmp(back, frame + 14, (size_t)n - 14), 0);
+    /* Refused, and nothing delivered: past the end without bytes, an odd
+     * offset, length 0, an unknown MF mode, an offset past 13 bits, an
+     * empty list, a piece too long for the total length. */
+    static uint8_t huge[65536];
+    const struct pc_frag_piece bad[] = {
+        { .off = 128, .len = 16 }, { .off = 4, .len = 8 }, { .off = 8, .len = 0 }, { .off = 0, .len = 8, .mf = 3 },
+        { .off = 8192 * 8, .len = 8, .data = huge }, { .off = 0, .len = 65516, .data = huge },
+    };
+    const int bad_rc[] = { PC_EINVAL, PC_EINVAL, PC_EINVAL, PC_EINVAL, PC_EINVAL, PC_ELIMIT };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        const struct pc_frag_piece two[] = { { .off = 0, .len = 8 }, bad[k] };
+        cr_assert_eq(fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, two, 2, 0), bad_rc[k], "bad piece %zu", k);
+        cr_assert_eq(C.n, 0, "bad piece %zu: the good one before it was not delivered", k);
+    }
+    const struct pc_frag_piece most = { .off = 8191 * 8, .len = 65515, .data = huge };
+    struct pc_frag_list ml = { .pieces = &most, .n = 1, .buf = big_scratch, .cap = sizeof big_scratch };
+    uint8_t seen[14 + 20];
+    cr_assert_eq(pc_fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, &ml, peek_header, seen), 1, "the largest piece fits");
+    cr_assert_eq(pc_ipv4_fragoff(seen + 14), 8191);
+    cr_assert_eq(pc_ipv4_len(seen + 14), 65535);
+    cr_assert_eq(pc_fragment_list(frame, (size_t)n, PC_LINK_ETHERNET,
+                                  &(struct pc_frag_list){ .pieces = list, .n = 0, .buf = scratch, .cap = sizeof scratch },
+                                  collect, NULL),
+                 PC_EINVAL);
+    /* A small buffer: refused before anything goes out; NULL cb validates. */
+    struct pc_frag_list small = { .pieces = list, .n = np, .buf = scratch, .cap = 14 + 20 + 16 };
+    C.n = 0;
+    cr_assert_eq(pc_fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, &small, collect, NULL), PC_ENOSPC);
+    cr_assert_eq(C.n, 0);
+    cr_assert_eq(pc_fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, &small, NULL, NULL), (int)np);
+    /* A fragment fragmented again: offsets add up, the end keeps its MF. */
+    static uint8_t again[MAXDG];
+    cr_assert_eq(fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, &list[1], 1, 0), 1);
+    size_t an = C.f[0].n;
+    memcpy(again, C.f[0].b, an);
+    cr_assert_eq(pc_frag_datagram_len(again, an, PC_LINK_ETHERNET), 16);
+    const struct pc_frag_piece sub[] = { { .off = 8, .len = 8 }, { .off = 0, .len = 8 } };
+    cr_assert_eq(fragment_list(again, an, PC_LINK_ETHERNET, sub, 2, 0), 2);
+    cr_assert_eq(pc_ipv4_fragoff(C.f[0].b + 14), 1);
+    cr_assert(pc_ipv4_flags(C.f[0].b + 14) & PC_IP_MF, "the piece at the end keeps the datagram's MF");
+    /* Not IP. */
+    memcpy(again, frame, (size_t)n);
+    pc_put16(again + 12, 0x88B5);
+    cr_assert_eq(pc_frag_datagram_len(again, (size_t)n, PC_LINK_ETHERNET), PC_EINVAL);
+    cr_assert_eq(fragment_list(again, (size_t)n, PC_LINK_ETHERNET, list, 1, 0), PC_EINVAL);
+}
+
 /* A fragment fragmented again: offsets add up, the last piece keeps MF,
  * and all pieces still make the original. */
 Test(frag, refragmenting_a_fragment)
@@ -783,6 +892,46 @@ Test(frag, ipv6_known_layout_and_rejections)
     cr_assert_eq(C.f[0].b[14 + 40], PC_IPPROTO_DSTOPTS);
 }
 
+/* IPv6: the unfragmentable part in front of every piece, the caller's
+ * identification, offsets and M as asked, a piece past the end. */
+Test(frag, explicit_list_ipv6)
+{
+    static uint8_t frame[MAXDG], pay[1000];
+    memset(pay, 0x5A, sizeof pay);
+    int n = build6(frame, sizeof frame, "HDRD", PC_P_UDP, pay, 1000);
+    cr_assert_gt(n, 0);
+    /* 40 + H 8 + D 8 + R 24 stay in front; D 8 + UDP 1008 are the payload. */
+    cr_assert_eq(pc_frag_datagram_len(frame, (size_t)n, PC_LINK_ETHERNET), 1016);
+    static const uint8_t other[16] = "0123456789abcdef";
+    const struct pc_frag_piece list[] = {
+        { .off = 512, .len = 504 },                                   /* the tail first: M 0 */
+        { .off = 504, .len = 16, .data = other },                     /* overlaps both */
+        { .off = 0, .len = 512, .mf = PC_FRAG_MF_CLEAR },             /* lying M */
+        { .off = 1016, .len = 16, .data = other, .mf = PC_FRAG_MF_AUTO }, /* past the end */
+    };
+    cr_assert_eq(fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, list, 4, 0x01020304), 4);
+    static const int want_m[] = { 0, 1, 0, 0 };
+    for (size_t k = 0; k < 4; k++) {
+        const uint8_t *ip = C.f[k].b + 14, *fh = ip + 80;
+        cr_assert_eq(memcmp(ip, frame + 14, 4), 0, "piece %zu: version, class, flow", k);
+        cr_assert_eq(ip[40 + 8 + 8], PC_IPPROTO_FRAGMENT, "piece %zu: the routing header points at it", k);
+        cr_assert_eq(fh[0], PC_IPPROTO_DSTOPTS);
+        cr_assert_eq(pc_ip6frag_off(fh), list[k].off / 8, "piece %zu", k);
+        cr_assert_eq(pc_ip6frag_m(fh), want_m[k], "piece %zu M", k);
+        cr_assert_eq(pc_ip6frag_ident(fh), 0x01020304);
+        cr_assert_eq(pc_ipv6_plen(ip), 40 + 8 + list[k].len, "piece %zu", k);
+        const uint8_t *want = list[k].data ? list[k].data : frame + 14 + 80 + list[k].off;
+        cr_assert_eq(memcmp(fh + 8, want, list[k].len), 0, "piece %zu bytes", k);
+    }
+    const struct pc_frag_piece past = { .off = 1008, .len = 16 };
+    cr_assert_eq(fragment_list(frame, (size_t)n, PC_LINK_ETHERNET, &past, 1, 0), PC_EINVAL);
+    /* Already fragmented: no. */
+    static uint8_t twice[MAXDG];
+    memcpy(twice, C.f[0].b, C.f[0].n);
+    cr_assert_eq(fragment_list(twice, C.f[0].n, PC_LINK_ETHERNET, list, 1, 0), PC_EINVAL);
+    cr_assert_eq(pc_frag_datagram_len(twice, C.f[0].n, PC_LINK_ETHERNET), PC_EINVAL);
+}
+
 /* pc_fragment never reads past the frame: every prefix of valid IPv4 and
  * IPv6 frames, and mutated frames, placed before a PROT_NONE page. */
 Test(frag, every_truncation_and_garbage_under_guard_page)
@@ -798,6 +947,12 @@ Test(frag, every_truncation_and_garbage_under_guard_page)
             int rc = fragment(p, (size_t)cut, PC_LINK_ETHERNET, (struct pc_frag_opts){ .size = 64, .ident = 1 });
             if (cut == n) cr_assert_gt(rc, 1);
             else cr_assert(rc < 0, "cut %d of %d: %d fragments from a cut datagram", cut, n, rc);
+            const struct pc_frag_piece one = { .off = 8, .len = 8 };
+            rc = fragment_list(p, (size_t)cut, PC_LINK_ETHERNET, &one, 1, 1);
+            cr_assert_eq(rc, cut == n ? 1 : rc, "cut %d of %d", cut, n);
+            if (cut < n) cr_assert(rc < 0, "cut %d of %d: a list from a cut datagram", cut, n);
+            rc = pc_frag_datagram_len(p, (size_t)cut, PC_LINK_ETHERNET);
+            cr_assert(cut == n ? rc > 0 : rc < 0, "cut %d of %d: length %d", cut, n, rc);
             th_guard_free(&g);
         }
     }

@@ -161,9 +161,18 @@ static void make_order(uint16_t *perm, uint32_t n, const struct pc_frag_opts *o)
 
 /* ---- one fragment ---------------------------------------------------------- */
 
+/* The MF flag of the piece [start, start+n) under mode (enum pc_frag_mf):
+ * automatic, it is set unless the piece reaches the end, where an IPv4
+ * datagram that is itself a fragment keeps its own. */
+static int piece_mf(const struct dgram *g, uint32_t start, uint32_t n, uint8_t mode)
+{
+    if (mode != PC_FRAG_MF_AUTO) return mode == PC_FRAG_MF_SET;
+    return start + n < g->plen || (!g->v6 && g->keep_mf);
+}
+
 /* IPv4 header for the piece at start: the full header at offset 0, else the
  * fixed 20 bytes and the copied options.  Returns the header length. */
-static uint32_t ipv4_header(const struct dgram *g, uint8_t *out, uint32_t start, uint32_t n)
+static uint32_t ipv4_header(const struct dgram *g, uint8_t *out, uint32_t start, uint32_t n, int mf)
 {
     const uint8_t *h = g->frame + g->l3;
     uint32_t hl = start == 0 ? g->hlen : PC_IPV4_HLEN + g->ncopied;
@@ -172,7 +181,6 @@ static uint32_t ipv4_header(const struct dgram *g, uint8_t *out, uint32_t start,
     else memcpy(out + PC_IPV4_HLEN, g->copied, g->ncopied);
     out[0] = (uint8_t)((out[0] & 0xF0) | (hl / 4));
     pc_put16(out + IP4_LEN, (uint16_t)(hl + n));
-    int mf = start + n < g->plen || g->keep_mf;
     uint16_t keep = pc_get16(h + IP4_FRAG) & 0xC000; /* RF, DF */
     pc_put16(out + IP4_FRAG, (uint16_t)(keep | (mf ? 0x2000 : 0) | (g->base_off + start / 8)));
     pc_put16(out + IP4_CSUM, 0);
@@ -181,8 +189,7 @@ static uint32_t ipv4_header(const struct dgram *g, uint8_t *out, uint32_t start,
 }
 
 /* IPv6 unfragmentable part plus a Fragment header. */
-static uint32_t ipv6_header(const struct dgram *g, const struct pc_frag_opts *o, uint8_t *out, uint32_t start,
-                            uint32_t n)
+static uint32_t ipv6_header(const struct dgram *g, uint32_t ident, uint8_t *out, uint32_t start, uint32_t n, int mf)
 {
     memcpy(out, g->frame + g->l3, g->hlen);
     out[g->nh_at - g->l3] = PC_IPPROTO_FRAGMENT;
@@ -190,52 +197,87 @@ static uint32_t ipv6_header(const struct dgram *g, const struct pc_frag_opts *o,
     uint8_t *fh = out + g->hlen;
     fh[FH_NH] = g->first_nh;
     fh[FH_RES] = 0;
-    pc_put16(fh + FH_OFFM, (uint16_t)((start / 8) << 3 | (start + n < g->plen ? 1 : 0)));
-    pc_put32(fh + FH_IDENT, o->ident);
+    pc_put16(fh + FH_OFFM, (uint16_t)((start / 8) << 3 | (mf ? 1 : 0)));
+    pc_put32(fh + FH_IDENT, ident);
     return g->hlen + PC_IP6_FRAG_HLEN;
+}
+
+/* Where a fragment is assembled and where it goes. */
+struct sink {
+    uint8_t *buf;
+    size_t cap;
+    uint32_t ident;
+    pc_frag_cb cb;
+    void *ctx;
+};
+
+/* IP header bytes in front of the piece at start. */
+static uint32_t piece_iph(const struct dgram *g, uint32_t start)
+{
+    return g->v6 ? g->hlen + PC_IP6_FRAG_HLEN : (start == 0 ? g->hlen : PC_IPV4_HLEN + g->ncopied);
+}
+
+/* Whether the piece at start of n bytes fits the IP length field and the
+ * scratch buffer (0, PC_ELIMIT or PC_ENOSPC). */
+static int piece_fits(const struct dgram *g, const struct sink *k, uint32_t start, uint32_t n)
+{
+    uint32_t iph = piece_iph(g, start);
+    if (!k->buf || (size_t)g->l3 + iph + n > k->cap) return PC_ENOSPC;
+    if (g->v6 ? iph - PC_IPV6_HLEN + (uint64_t)n > PC_IPV6_MAXPLEN : iph + (uint64_t)n > 0xFFFF) return PC_ELIMIT;
+    return 0;
 }
 
 /* Assemble the piece [start, start+n) (bytes from data, or the datagram's
  * own) behind the link header and hand it over. */
-static int emit(const struct dgram *g, const struct pc_frag_opts *o, uint32_t start, uint32_t n,
-                const uint8_t *data, pc_frag_cb cb, void *ctx)
+static int emit(const struct dgram *g, const struct sink *k, uint32_t start, uint32_t n, const uint8_t *data,
+                uint8_t mfmode)
 {
-    if (!cb) return 0;
-    uint32_t iph = g->v6 ? g->hlen + PC_IP6_FRAG_HLEN : (start == 0 ? g->hlen : PC_IPV4_HLEN + g->ncopied);
-    size_t need = (size_t)g->l3 + iph + n;
-    if (!o->buf || need > o->cap) return PC_ENOSPC;
-    if (g->v6 && iph - PC_IPV6_HLEN + n > PC_IPV6_MAXPLEN) return PC_ELIMIT;
-    memcpy(o->buf, g->frame, g->l3);
-    uint8_t *ip = o->buf + g->l3;
-    if (g->v6) ipv6_header(g, o, ip, start, n);
-    else ipv4_header(g, ip, start, n);
+    if (!k->cb) return 0;
+    int rc = piece_fits(g, k, start, n);
+    if (rc) return rc;
+    uint32_t iph = piece_iph(g, start);
+    memcpy(k->buf, g->frame, g->l3);
+    uint8_t *ip = k->buf + g->l3;
+    int mf = piece_mf(g, start, n, mfmode);
+    if (g->v6) ipv6_header(g, k->ident, ip, start, n, mf);
+    else ipv4_header(g, ip, start, n, mf);
     memcpy(ip + iph, data ? data : g->frame + g->data + start, n);
-    return cb(ctx, o->buf, need);
+    return k->cb(k->ctx, k->buf, (size_t)g->l3 + iph + n);
 }
 
 /* Extras placed just before regular position at (or after all: at >= n). */
-static int emit_extras(const struct dgram *g, const struct pc_frag_opts *o, uint32_t at, uint32_t n,
-                       pc_frag_cb cb, void *ctx, int *count)
+static int emit_extras(const struct dgram *g, const struct pc_frag_opts *o, const struct sink *sk, uint32_t at,
+                       uint32_t n, int *count)
 {
     for (size_t k = 0; k < o->nextra; k++) {
         const struct pc_frag_extra *e = &o->extra[k];
         if (e->at != at && !(at == n && e->at > n)) continue;
-        int rc = emit(g, o, e->off, e->len, e->data, cb, ctx);
+        int rc = emit(g, sk, e->off, e->len, e->data, PC_FRAG_MF_AUTO);
         if (rc) return rc;
         (*count)++;
     }
     return 0;
 }
 
+/* Locate and check the datagram of frame. */
+static int load_dgram(struct dgram *g, const uint8_t *frame, size_t len, int linktype)
+{
+    if (!frame || len > UINT32_MAX) return PC_EINVAL;
+    memset(g, 0, sizeof *g);
+    g->frame = frame;
+    int rc = find_ip(frame, len, linktype, &g->l3, &g->v6);
+    if (rc) return rc;
+    return g->v6 ? check_ipv6(g, len) : check_ipv4(g, len);
+}
+
 int pc_fragment(const uint8_t *frame, size_t len, int linktype, const struct pc_frag_opts *o, pc_frag_cb cb,
                 void *ctx)
 {
-    if (!frame || !o || len > UINT32_MAX) return PC_EINVAL;
-    struct dgram g = { .frame = frame };
-    int rc = find_ip(frame, len, linktype, &g.l3, &g.v6);
+    if (!o) return PC_EINVAL;
+    struct dgram g;
+    int rc = load_dgram(&g, frame, len, linktype);
     if (rc) return rc;
-    rc = g.v6 ? check_ipv6(&g, len) : check_ipv4(&g, len);
-    if (rc) return rc;
+    struct sink sk = { .buf = o->buf, .cap = o->cap, .ident = o->ident, .cb = cb, .ctx = ctx };
     rc = check_opts(&g, o);
     if (rc) return rc;
     uint32_t n = regular_count(&g, o);
@@ -243,14 +285,51 @@ int pc_fragment(const uint8_t *frame, size_t len, int linktype, const struct pc_
     make_order(perm, n, o);
     int count = 0;
     for (uint32_t j = 0; j < n; j++) {
-        rc = emit_extras(&g, o, j, n, cb, ctx, &count);
+        rc = emit_extras(&g, o, &sk, j, n, &count);
         if (rc) return rc;
         uint32_t start, piece;
         regular_range(&g, o, perm[j], &start, &piece);
-        rc = emit(&g, o, start, piece, NULL, cb, ctx);
+        rc = emit(&g, &sk, start, piece, NULL, PC_FRAG_MF_AUTO);
         if (rc) return rc;
         count++;
     }
-    rc = emit_extras(&g, o, n, n, cb, ctx, &count);
+    rc = emit_extras(&g, o, &sk, n, n, &count);
     return rc ? rc : count;
+}
+
+/* ---- an explicit list ------------------------------------------------------ */
+
+/* One piece of a list: in range of the offset field (added to the
+ * datagram's own offset), bytes for whatever passes the end. */
+static int check_piece(const struct dgram *g, const struct sink *k, const struct pc_frag_piece *p)
+{
+    if (p->off % 8 || p->len == 0 || p->mf > PC_FRAG_MF_SET) return PC_EINVAL;
+    uint32_t base = g->v6 ? 0 : g->base_off;
+    if (base + p->off / 8 > 0x1FFF) return PC_EINVAL;
+    if ((uint64_t)p->off + p->len > g->plen && !p->data) return PC_EINVAL;
+    return k->cb ? piece_fits(g, k, p->off, p->len) : 0;
+}
+
+int pc_fragment_list(const uint8_t *frame, size_t len, int linktype, const struct pc_frag_list *l, pc_frag_cb cb,
+                     void *ctx)
+{
+    if (!l || !l->n || !l->pieces || l->n > INT32_MAX) return PC_EINVAL;
+    struct dgram g;
+    int rc = load_dgram(&g, frame, len, linktype);
+    if (rc) return rc;
+    struct sink sk = { .buf = l->buf, .cap = l->cap, .ident = l->ident, .cb = cb, .ctx = ctx };
+    for (size_t k = 0; k < l->n; k++) /* all or nothing */
+        if ((rc = check_piece(&g, &sk, &l->pieces[k]))) return rc;
+    for (size_t k = 0; k < l->n; k++) {
+        const struct pc_frag_piece *p = &l->pieces[k];
+        if ((rc = emit(&g, &sk, p->off, p->len, p->data, p->mf))) return rc;
+    }
+    return (int)l->n;
+}
+
+int pc_frag_datagram_len(const uint8_t *frame, size_t len, int linktype)
+{
+    struct dgram g;
+    int rc = load_dgram(&g, frame, len, linktype);
+    return rc ? rc : (int)g.plen;
 }

@@ -83,4 +83,50 @@ typedef int (*pc_frag_cb)(void *ctx, const uint8_t *frag, size_t len);
 int pc_fragment(const uint8_t *frame, size_t len, int linktype, const struct pc_frag_opts *o, pc_frag_cb cb,
                 void *ctx);
 
+/* ---- an explicit fragment list --------------------------------------------
+ * For fixtures that need fragments no regular split gives: any offsets and
+ * lengths in any order, overlaps with other content, a fragment past the
+ * datagram's end, an MF flag that lies.  Each piece is one fragment, built
+ * as pc_fragment builds its fragments (same headers, same option copying),
+ * and emitted in the order of the list. */
+enum pc_frag_mf {
+    PC_FRAG_MF_AUTO = 0,   /* set unless the piece reaches the datagram's end
+                            * (IPv4: a datagram that is itself a non-last
+                            * fragment keeps MF there too) */
+    PC_FRAG_MF_CLEAR,      /* MF 0, wherever the piece lies */
+    PC_FRAG_MF_SET,        /* MF 1, wherever the piece lies */
+};
+
+struct pc_frag_piece {
+    uint32_t off;          /* fragmentable-part offset in bytes, a multiple of 8 */
+    uint32_t len;          /* > 0; any length, wherever the piece lies */
+    uint8_t mf;            /* enum pc_frag_mf */
+    const uint8_t *data;   /* len bytes sent instead of the datagram's own, or
+                            * NULL; required when off + len passes the end */
+};
+
+struct pc_frag_list {
+    const struct pc_frag_piece *pieces;
+    size_t n;              /* > 0 */
+    uint32_t ident;        /* IPv6 Fragment header identification */
+    uint8_t *buf;          /* scratch for one fragment, as in pc_frag_opts */
+    size_t cap;
+};
+
+/* Emit the pieces of l for the first IP datagram of frame, in list order.
+ * Returns the number of fragments delivered, or the errors of pc_fragment;
+ * PC_EINVAL also for a piece with an offset not a multiple of 8, length 0,
+ * an offset past what the 13-bit field holds, no data where it passes the
+ * datagram's end, or an mf outside enum pc_frag_mf; PC_ELIMIT for a piece
+ * too long for the IP length field.  No fragment is delivered unless the
+ * whole list is valid. */
+int pc_fragment_list(const uint8_t *frame, size_t len, int linktype, const struct pc_frag_list *l, pc_frag_cb cb,
+                     void *ctx);
+
+/* Bytes of the fragmentable part of the first IP datagram of frame: what
+ * pc_frag_piece offsets count in (IPv4: the payload after the header and its
+ * options; IPv6: what follows the unfragmentable part).  Returns it, or the
+ * errors of pc_fragment for a datagram it cannot cut. */
+int pc_frag_datagram_len(const uint8_t *frame, size_t len, int linktype);
+
 #endif
