@@ -449,6 +449,7 @@ int cmd_dns(int argc, char **argv)
     static struct dns_args a;
     parse_args(&a, argc, argv);
     if (a.exchange) return run_exchange(&a);
+    if (!a.tcp) craft_expect(&a.v.c, "udp");
     uint32_t base = a.sport >= 0 ? (uint32_t)a.sport : 1024 + (uint32_t)pc_rng_below(&a.v.c.rng, 65536 - 1024);
     craft_open(&a.v.c, PC_LINK_ETHERNET);
     static uint8_t frame[CRAFT_FRAME_CAP];

@@ -240,8 +240,10 @@ static bool is_error(const struct icmp_args *a)
 }
 
 /* The datagram an error quotes when no --quote was given: a UDP probe
- * from the error's destination, as traceroute sends them. */
-static size_t synth_quote(const struct icmp_args *a, uint8_t *buf, size_t cap, uint16_t sport)
+ * from the error's destination, as traceroute sends them.  Its headers
+ * are layers of the packet for --set/--corrupt (ip[1], udp[0]); a datagram
+ * loaded by --quote is copied as it is. */
+static size_t synth_quote(struct icmp_args *a, uint8_t *buf, size_t cap, uint16_t sport)
 {
     struct pc_pkt q;
     pc_pkt_init(&q, buf, cap);
@@ -249,14 +251,18 @@ static size_t synth_quote(const struct icmp_args *a, uint8_t *buf, size_t cap, u
         struct pc_ipv6 ip = { .hlim = 1 };
         memcpy(ip.src, a->c.dst, 16);
         memcpy(ip.dst, a->c.src, 16);
+        craft_apply(&a->c, "ip6", &ip);
         pc_push_ipv6(&q, &ip);
     } else {
         struct pc_ipv4 ip = { .ttl = 1, .id = sport };
         memcpy(ip.src, a->c.dst, 4);
         memcpy(ip.dst, a->c.src, 4);
+        craft_apply(&a->c, "ip", &ip);
         pc_push_ipv4(&q, &ip);
     }
-    pc_push_udp(&q, &(struct pc_udp){ .sport = sport, .dport = 33434 });
+    struct pc_udp u = { .sport = sport, .dport = 33434 };
+    craft_apply(&a->c, "udp", &u);
+    pc_push_udp(&q, &u);
     static const uint8_t probe[32];
     pc_push_payload(&q, probe, sizeof probe);
     int n = pc_pkt_finalize(&q);
@@ -320,6 +326,10 @@ static int run(bool v6, int argc, char **argv)
     static struct icmp_args a;
     parse_args(&a, v6, argc, argv);
     uint16_t base_id = (uint16_t)pc_rng_next(&a.c.rng);
+    if (is_error(&a) && !a.quote_file) { /* the quoted probe's headers are layers too */
+        craft_expect(&a.c, v6 ? "ip6" : "ip");
+        craft_expect(&a.c, "udp");
+    }
     craft_open(&a.c, PC_LINK_ETHERNET);
     static uint8_t frame[CRAFT_FRAME_CAP];
     for (uint64_t i = 0; i < a.c.count; i++) {

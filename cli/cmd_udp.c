@@ -40,6 +40,7 @@ int cmd_udp(int argc, char **argv)
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
     craft_finish_args(&c, true);
+    craft_expect(&c, "udp");
     uint32_t base = sport >= 0 ? (uint32_t)sport : 1024 + (uint32_t)pc_rng_below(&c.rng, 65536 - 1024);
     craft_open(&c, PC_LINK_ETHERNET);
     static uint8_t frame[CRAFT_FRAME_CAP];

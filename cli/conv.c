@@ -501,6 +501,7 @@ static void build_one(struct conv_cli *v, const struct pc_conv *cv, size_t i)
     struct pc_pkt pk;
     craft_begin(c, &pk, buf, sizeof buf, true);
     int rc = pc_conv_push_l4(cv, i, &pk, adjust, v);
+    craft_check_layers(c);
     int len = rc < 0 ? rc : pc_pkt_finalize(&pk);
     state_restore(c, &save);
     if (len < 0) {
@@ -733,6 +734,7 @@ int conv_run(struct conv_cli *v, conv_facts_fn facts, void *ctx)
         cli_runtime_error("%s", err.msg);
     }
     v->c.numbered = true;
+    if (v->o.l4 != 6) craft_expect(&v->c, "udp");
     craft_open(&v->c, PC_LINK_ETHERNET);
     for (size_t i = 0; i < cv->npkts; i++) build_one(v, cv, i);
     craft_close(&v->c);

@@ -55,6 +55,8 @@ void craft_help_common(bool ip)
                "      --tunnel gre[:KEY] | vxlan:VNI  carry the packet in GRE (with a key) or in\n"
                "                              VXLAN over UDP 4789 (with an inner Ethernet header)\n"
                "      --outer-src ADDR, --outer-dst ADDR  the tunnel endpoints (IPv4 or IPv6)\n"
+               "                              (--ttl, --tos, --ip-id, --df are the inner header's;\n"
+               "                              the outer one's fields are --set ip[0].FIELD)\n"
                "Payload:\n"
                "      --data STRING           payload with C escapes (\\n, \\x41, \\0, ...)\n"
                "      --data-file FILE        payload from a file\n"
@@ -396,12 +398,101 @@ void craft_open(struct craft *c, int linktype)
     if (!c->w) cli_runtime_error("%s", err.msg);
 }
 
+/* Layer kinds as craft_apply names them, for LAYER[K].FIELD: those before
+ * K_OWN craft_begin may push itself (and counts in count_layers); the rest
+ * only a command pushes, one per packet unless it says more (craft_expect). */
+static const char *const kinds[] = { "eth", "vlan", "ip", "ip6", "ip6ext", "gre", "vxlan", "udp",
+                                     "tcp", "icmp", "icmp6", "arp", "dns" };
+enum { K_ETH, K_VLAN, K_IP, K_IP6, K_IP6EXT, K_GRE, K_VXLAN, K_UDP, K_OWN, NKINDS = sizeof kinds / sizeof kinds[0] };
+_Static_assert(NKINDS <= CRAFT_KINDS, "struct craft counts at most CRAFT_KINDS layer kinds");
+
+/* -1 for a layer name not in kinds: its indexed fields never match, so
+ * they are refused as unused rather than applied to the wrong layer. */
+static int kind_of(const char *layer)
+{
+    for (int k = 0; k < NKINDS; k++)
+        if (!strcmp(kinds[k], layer)) return k;
+    return -1;
+}
+
+void craft_expect(struct craft *c, const char *layer)
+{
+    int k = kind_of(layer);
+    if (k >= 0 && c->expect[k] < UINT8_MAX) c->expect[k]++;
+}
+
+static int layers_of(const struct craft *c, int kind)
+{
+    return kind >= K_OWN && !c->expect[kind] ? 1 : c->total[kind];
+}
+
+/* The layers of each kind the packet craft_begin starts will have: its
+ * own (link, tunnel, IP) and those the command declared. */
+static void count_layers(struct craft *c, bool ip)
+{
+    memset(c->seen, 0, sizeof c->seen);
+    memcpy(c->total, c->expect, sizeof c->total);
+    c->total[K_ETH]++;
+    c->total[K_VLAN] = (uint8_t)(c->total[K_VLAN] + c->nvlan);
+    if (!ip) return;
+    if (c->tunnel) {
+        c->total[c->outer_ver == 4 ? K_IP : K_IP6]++;
+        c->total[c->tunnel == 1 ? K_GRE : K_VXLAN]++;
+        if (c->tunnel == 2) { c->total[K_UDP]++; c->total[K_ETH]++; }
+    }
+    c->total[c->ipver == 4 ? K_IP : K_IP6]++;
+    if (c->ipver == 6) c->total[K_IP6EXT] = (uint8_t)(c->total[K_IP6EXT] + c->next);
+}
+
+/* Does set s (of the layer kind just met, the nth of the packet) aim at
+ * this one?  Unindexed: every one. */
+static bool at_index(const struct craft *c, const struct craft_set *s, int kind, int nth)
+{
+    if (!s->indexed) return true;
+    if (kind < 0) return false;
+    return s->idx >= 0 ? s->idx == nth : layers_of(c, kind) + s->idx == nth;
+}
+
 void craft_apply(struct craft *c, const char *layer, void *spec)
 {
+    int kind = kind_of(layer), nth = -1;
+    if (kind >= 0) {
+        nth = c->seen[kind];
+        if (c->seen[kind] < UINT8_MAX) c->seen[kind]++;
+    }
     for (int k = 0; k < c->nsets; k++) {
         if (c->sets[k].pkt && c->sets[k].pkt != c->cur_pkt) continue;
+        if (!at_index(c, &c->sets[k], kind, nth)) continue;
         if (field_apply(&c->sets[k], layer, spec)) c->sets[k].used = true;
     }
+}
+
+void craft_check_layers(struct craft *c)
+{
+    for (int k = 0; k < c->nsets; k++) {
+        const struct craft_set *s = &c->sets[k];
+        int kind = kind_of(field_layer(s->f));
+        if (!s->indexed || s->idx >= 0 || kind < 0 || kind >= K_OWN || c->seen[kind] == c->total[kind]) continue;
+        char nm[80];
+        pc_writer_abort(c->w);
+        cli_runtime_error("%s %s: packet %llu has %d %s layers where %d were counted before building it (a bug)",
+                          s->mode == PC_FCORRUPT ? "--corrupt" : "--set", field_set_name(s, nm, sizeof nm),
+                          (unsigned long long)c->cur_pkt, c->seen[kind], kinds[kind], c->total[kind]);
+    }
+}
+
+/* The reason an unused set found nothing: how many layers of its kind the
+ * packet has, when the index went past them. */
+static void no_layer(const struct craft *c, const struct craft_set *s, const char *what)
+{
+    char nm[80];
+    const char *opt = s->mode == PC_FCORRUPT ? "--corrupt" : "--set";
+    int kind = kind_of(field_layer(s->f)), n = kind < 0 ? 0 : c->seen[kind];
+    if (!s->indexed || !n) cli_usage_error("%s %s: %s has no such layer", opt, field_set_name(s, nm, sizeof nm), what);
+    const char *k = kinds[kind];
+    if (n == 1) cli_usage_error("%s %s: %s has 1 %s layer (%s[0], or %s[-1])", opt, field_set_name(s, nm, sizeof nm), what, k, k, k);
+    cli_usage_error("%s %s: %s has %d %s layers (%s[0] to %s[%d], or %s[-%d] to %s[-1])", opt,
+                    field_set_name(s, nm, sizeof nm), what, n, k, k, k, n - 1, k, n, k);
 }
 
 /* A --set for a layer this packet does not have would silently do nothing. */
@@ -410,48 +501,58 @@ static void check_sets_used(struct craft *c)
     for (int k = 0; k < c->nsets; k++) {
         if (c->sets[k].used || c->sets[k].pkt) continue;
         pc_writer_abort(c->w);
-        cli_usage_error("%s %s: this packet has no such layer", c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set",
-                        field_name(c->sets[k].f));
+        no_layer(c, &c->sets[k], "this packet");
     }
 }
 
 void craft_check_sets_at_end(struct craft *c)
 {
+    char nm[80];
     for (int k = 0; k < c->nsets; k++) {
         if (c->sets[k].used) continue;
         pc_writer_abort(c->w);
         if (!c->sets[k].pkt)
             cli_usage_error("%s %s: no packet has this layer", c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set",
-                            field_name(c->sets[k].f));
+                            field_set_name(&c->sets[k], nm, sizeof nm));
         cli_usage_error("%s %s@%llu: packet %llu has no such layer (or there is no packet %llu)",
-                        c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set", field_name(c->sets[k].f),
+                        c->sets[k].mode == PC_FCORRUPT ? "--corrupt" : "--set", field_set_name(&c->sets[k], nm, sizeof nm),
                         (unsigned long long)c->sets[k].pkt, (unsigned long long)c->sets[k].pkt,
                         (unsigned long long)c->sets[k].pkt);
     }
 }
 
-/* The outer IP header and the tunnel header before the inner packet. */
+/* The outer IP header and the tunnel header before the inner packet; each
+ * layer takes its --set/--corrupt (ip[0].ttl, udp[0].sport, eth[1].src). */
 static void push_tunnel(struct craft *c, struct pc_pkt *pk, uint16_t r_id)
 {
     if (c->outer_ver == 4) {
         struct pc_ipv4 ip = { .ttl = 64, .id = (uint16_t)(r_id ^ 0x5555) };
         memcpy(ip.src, c->outer_src, 4);
         memcpy(ip.dst, c->outer_dst, 4);
+        craft_apply(c, "ip", &ip);
         pc_push_ipv4(pk, &ip);
     } else {
         struct pc_ipv6 ip6 = { .hlim = 64 };
         memcpy(ip6.src, c->outer_src, 16);
         memcpy(ip6.dst, c->outer_dst, 16);
+        craft_apply(c, "ip6", &ip6);
         pc_push_ipv6(pk, &ip6);
     }
     if (c->tunnel == 1) {
-        pc_push_gre(pk, &(struct pc_gre){ .has_key = c->tunnel_key, .key = c->tunnel_id });
+        struct pc_gre g = { .has_key = c->tunnel_key, .key = c->tunnel_id };
+        craft_apply(c, "gre", &g);
+        pc_push_gre(pk, &g);
         return;
     }
     /* VXLAN: a source port from the inner flow, as RFC 7348 5 suggests */
-    pc_push_udp(pk, &(struct pc_udp){ .sport = (uint16_t)(49152 + r_id % 16384), .dport = 4789 });
-    pc_push_vxlan(pk, &(struct pc_vxlan){ .vni = c->tunnel_id });
+    struct pc_udp u = { .sport = (uint16_t)(49152 + r_id % 16384), .dport = 4789 };
+    craft_apply(c, "udp", &u);
+    pc_push_udp(pk, &u);
+    struct pc_vxlan x = { .vni = c->tunnel_id };
+    craft_apply(c, "vxlan", &x);
+    pc_push_vxlan(pk, &x);
     struct pc_eth inner = { .dst = { 0x02, 0, 0, 0, 1, 2 }, .src = { 0x02, 0, 0, 0, 1, 1 } };
+    craft_apply(c, "eth", &inner);
     pc_push_eth(pk, &inner);
 }
 
@@ -489,6 +590,7 @@ void craft_begin(struct craft *c, struct pc_pkt *pk, uint8_t *buf, size_t cap, b
      * shift the seeded values. */
     uint16_t r_id = (uint16_t)pc_rng_next(&c->rng);
     if (!c->numbered) c->cur_pkt++;
+    count_layers(c, ip);
     pc_pkt_init(pk, buf, cap);
     struct pc_eth eth = { .pad = c->pad };
     memcpy(eth.dst, c->dmac, 6);
@@ -554,6 +656,7 @@ static const char *build_hint(int rc)
 
 void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i)
 {
+    craft_check_layers(c);
     if (i == 0) check_sets_used(c);
     int len = pc_pkt_finalize(pk);
     if (len < 0) {

@@ -14,6 +14,7 @@
 #define CRAFT_MAX_EXT 8
 #define CRAFT_MAX_PAYLOAD 65535
 #define CRAFT_FRAME_CAP (CRAFT_MAX_PAYLOAD + 2048)
+#define CRAFT_KINDS 16  /* layer kinds craft_apply counts (eth, ip, udp, ...) */
 
 struct field_def;
 
@@ -23,6 +24,8 @@ struct craft_set {
     uint8_t val[16];    /* parsed value: number (host order, in v) or address bytes */
     uint64_t v;
     uint64_t pkt;       /* FIELD=VALUE@N: packet N only (1-based); 0: every packet */
+    bool indexed;       /* LAYER[K].FIELD: the K-th layer of its kind only */
+    int8_t idx;         /* K: 0 the outermost, -1 the innermost */
     bool used;          /* applied to some layer of the first packet (of packet N) */
 };
 
@@ -84,6 +87,10 @@ struct craft {
     /* overrides */
     struct craft_set sets[CRAFT_MAX_SETS];
     int nsets;
+    /* layers of each kind in the packet being built, for LAYER[K].FIELD:
+     * met so far, in all (counted by craft_begin before building, so that
+     * negative K can be resolved), and those the command declared */
+    uint8_t seen[CRAFT_KINDS], total[CRAFT_KINDS], expect[CRAFT_KINDS];
 };
 
 /* Long options every crafting command takes; value codes from 1000. */
@@ -156,8 +163,19 @@ void craft_check_sets_at_end(struct craft *c);
  * the byte count; a usage error naming opt when bad or too long. */
 size_t cli_unescape(const char *opt, const char *s, uint8_t *out, size_t cap);
 
-/* Apply the --set/--corrupt overrides aimed at layer `layer` to spec. */
+/* Apply the --set/--corrupt overrides aimed at layer `layer` to spec;
+ * called once for every layer of the packet, outermost first (it counts
+ * them for LAYER[K].FIELD). */
 void craft_apply(struct craft *c, const char *layer, void *spec);
+/* Declare a layer the command pushes itself after craft_begin, in every
+ * packet, of a kind craft_begin may push too (udp under VXLAN, the ip/ip6
+ * and udp of a quoted datagram): ip[-1] and udp[-1] need the count before
+ * the packet is built.  Once after parsing; kinds only the command pushes
+ * (tcp, icmp, dns, ...) are one per packet without it. */
+void craft_expect(struct craft *c, const char *layer);
+/* Every LAYER[-K].FIELD of this packet met the layers craft_begin counted
+ * (a command that forgot craft_expect would hit the wrong one): exits. */
+void craft_check_layers(struct craft *c);
 
 /* --set / --corrupt field table (cli/fields.c). */
 const struct field_def *field_find(const char *name);
@@ -166,6 +184,9 @@ void field_parse_corrupt(struct craft_set *s, const char *arg); /* FIELD */
 bool field_apply(const struct craft_set *s, const char *layer, void *spec);
 void field_help(void);
 const char *field_name(const struct field_def *f);
+const char *field_layer(const struct field_def *f); /* the craft_apply layer name */
+/* The name as the user wrote it: ip.ttl, or ip[1].ttl when indexed. */
+const char *field_set_name(const struct craft_set *s, char *buf, size_t cap);
 
 /* Numbers and addresses shared by commands. */
 int cli_parse_ip(const char *opt, const char *s, uint8_t out[16]); /* returns 4 or 6 */

@@ -11,9 +11,12 @@
 #include "pktcraft/wire/dns.h"
 #include "pktcraft/wire/icmp6.h"
 #include "pktcraft/wire/ipv6.h"
+#include "pktcraft/wire/tunnel.h"
 #include "pktcraft/wire/vlan.h"
 
-enum ftype { FT_U8, FT_U16, FT_U32, FT_FIELD, FT_IP4, FT_IP6, FT_MAC };
+/* FT_U32P: a 32-bit value whose presence is the bool at flag_off (a GRE
+ * key or sequence number exists only when pinned or asked for). */
+enum ftype { FT_U8, FT_U16, FT_U32, FT_U32P, FT_FIELD, FT_IP4, FT_IP6, FT_MAC };
 
 struct field_def {
     const char *name;   /* layer.field as typed by the user */
@@ -22,6 +25,7 @@ struct field_def {
     uint8_t type;
     uint32_t max;       /* largest value for numbers */
     const char *help;
+    size_t flag_off;    /* FT_U32P only */
 };
 
 #define NUM(n, l, st, m, t, mx, h) { n, l, offsetof(st, m), t, mx, h }
@@ -58,6 +62,13 @@ static const struct field_def fields[] = {
     CMP("ip6ext.nh", "ip6ext", struct pc_ip6ext, nh, 255, "extension header next header (auto; every one)"),
     CMP("ip6ext.len", "ip6ext", struct pc_ip6ext, hdrlen, 255, "extension header length (auto; every one)"),
     NUM("ip6ext.segleft", "ip6ext", struct pc_ip6ext, segleft, FT_U8, 255, "routing segments left"),
+    { "gre.key", "gre", offsetof(struct pc_gre, key), FT_U32P, 0xFFFFFFFF, "key (adds one to a GRE header without)",
+      offsetof(struct pc_gre, has_key) },
+    { "gre.seq", "gre", offsetof(struct pc_gre, seq), FT_U32P, 0xFFFFFFFF, "sequence number (adds the field)",
+      offsetof(struct pc_gre, has_seq) },
+    CMP("gre.proto", "gre", struct pc_gre, proto, 0xFFFF, "protocol type (auto: the inner EtherType)"),
+    NUM("vxlan.flags", "vxlan", struct pc_vxlan, flags, FT_U8, 255, "flags (0 is sent as 0x08, the I flag)"),
+    NUM("vxlan.vni", "vxlan", struct pc_vxlan, vni, FT_U32, 0xFFFFFF, "VXLAN network identifier"),
     NUM("tcp.sport", "tcp", struct pc_tcp, sport, FT_U16, 0xFFFF, "source port"),
     NUM("tcp.dport", "tcp", struct pc_tcp, dport, FT_U16, 0xFFFF, "destination port"),
     NUM("tcp.seq", "tcp", struct pc_tcp, seq, FT_U32, 0xFFFFFFFF, "sequence number"),
@@ -99,6 +110,7 @@ static const struct field_def fields[] = {
 };
 
 #define NFIELDS (sizeof fields / sizeof fields[0])
+#define FIELD_NAME_MAX 64   /* LAYER[K].FIELD as typed */
 
 const struct field_def *field_find(const char *name)
 {
@@ -107,13 +119,51 @@ const struct field_def *field_find(const char *name)
     return NULL;
 }
 
-/* The field named name, or PC_EINVAL with the message opt's users see. */
-static int find_field(const char *opt, const char *name, const struct field_def **f, char *err, size_t errcap)
+/* The field named name (typed: as the user wrote it, index included), or
+ * PC_EINVAL with the message opt's users see. */
+static int find_field(const char *opt, const char *name, const char *typed, const struct field_def **f, char *err,
+                      size_t errcap)
 {
     *f = field_find(name);
     if (*f) return 0;
-    if (err && errcap) snprintf(err, errcap, "%s: unknown field '%s' (the list is in --help)", opt, name);
+    if (err && errcap) snprintf(err, errcap, "%s: unknown field '%s' (the list is in --help)", opt, typed);
     return PC_EINVAL;
+}
+
+/* LAYER[K].FIELD: name gets LAYER.FIELD and s the index K; a name without
+ * '[' is copied as it is.  K counts the layers of that kind from the
+ * outermost (0) or, negative, from the innermost (-1); no packet has more
+ * than PC_MAX_LAYERS layers, so larger indexes are refused here. */
+static int split_index(const char *opt, const char *in, char *name, size_t cap, struct craft_set *s, char *err,
+                       size_t errcap)
+{
+    const char *lb = strchr(in, '[');
+    if (!lb) {
+        snprintf(name, cap, "%s", in);
+        return 0;
+    }
+    const char *p = lb + 1;
+    bool neg = *p == '-';
+    int k = 0, digits = 0;
+    for (p += neg; *p >= '0' && *p <= '9' && digits < 3; p++, digits++) k = k * 10 + (*p - '0');
+    if (lb == in || memchr(in, '.', (size_t)(lb - in)) || !digits || (neg && !k) || p[0] != ']' || p[1] != '.' ||
+        !p[2] || strchr(p + 1, '[')) {
+        if (err && errcap)
+            snprintf(err, errcap,
+                     "%s: '%s' is not LAYER[K].FIELD (K a whole number: ip[0].ttl is the outermost IPv4 header, "
+                     "ip[1].ttl the next, ip[-1].ttl the innermost)", opt, in);
+        return PC_EINVAL;
+    }
+    if (k > (neg ? PC_MAX_LAYERS : PC_MAX_LAYERS - 1)) {
+        if (err && errcap)
+            snprintf(err, errcap, "%s: '%s': index %s%d is beyond the %d layers a packet can have", opt, in,
+                     neg ? "-" : "", k, PC_MAX_LAYERS);
+        return PC_EINVAL;
+    }
+    snprintf(name, cap, "%.*s%s", (int)(lb - in), in, p + 1);
+    s->indexed = true;
+    s->idx = (int8_t)(neg ? -k : k);
+    return 0;
 }
 
 /* The value after '=' as the field's type; the message names the field
@@ -132,24 +182,33 @@ static int parse_value(struct craft_set *s, const char *name, const char *v, cha
 
 int field_try_set(struct craft_set *s, const char *arg, char *err, size_t errcap)
 {
-    char name[64];
     const char *eq = strchr(arg, '=');
     memset(s, 0, sizeof *s);
-    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof name) {
+    if (!eq || eq == arg || eq - arg >= FIELD_NAME_MAX) {
         if (err && errcap) snprintf(err, errcap, "--set: '%s' is not FIELD=VALUE", arg);
         return PC_EINVAL;
     }
-    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
-    int rc = find_field("--set", name, &s->f, err, errcap);
+    char typed[FIELD_NAME_MAX], name[FIELD_NAME_MAX];
+    snprintf(typed, sizeof typed, "%.*s", (int)(eq - arg), arg);
+    int rc = split_index("--set", typed, name, sizeof name, s, err, errcap);
+    if (rc < 0) return rc;
+    rc = find_field("--set", name, typed, &s->f, err, errcap);
     if (rc < 0) return rc;
     s->mode = PC_FPIN;
-    return parse_value(s, name, eq + 1, err, errcap);
+    return parse_value(s, typed, eq + 1, err, errcap);
 }
 
 int field_try_corrupt(struct craft_set *s, const char *arg, char *err, size_t errcap)
 {
     memset(s, 0, sizeof *s);
-    int rc = find_field("--corrupt", arg, &s->f, err, errcap);
+    char name[FIELD_NAME_MAX];
+    if (strlen(arg) >= sizeof name) {
+        if (err && errcap) snprintf(err, errcap, "--corrupt: unknown field '%s' (the list is in --help)", arg);
+        return PC_EINVAL;
+    }
+    int rc = split_index("--corrupt", arg, name, sizeof name, s, err, errcap);
+    if (rc < 0) return rc;
+    rc = find_field("--corrupt", name, arg, &s->f, err, errcap);
     if (rc < 0) return rc;
     if (s->f->type != FT_FIELD) {
         if (err && errcap) snprintf(err, errcap, "--corrupt: %s is not a computed field; use --set %s=VALUE", arg, arg);
@@ -180,6 +239,13 @@ bool field_apply(const struct craft_set *s, const char *layer, void *spec)
     case FT_U8: *p = (uint8_t)s->v; break;
     case FT_U16: { uint16_t v = (uint16_t)s->v; memcpy(p, &v, 2); break; }
     case FT_U32: { uint32_t v = (uint32_t)s->v; memcpy(p, &v, 4); break; }
+    case FT_U32P: {
+        uint32_t v = (uint32_t)s->v;
+        memcpy(p, &v, 4);
+        bool on = true;
+        memcpy((uint8_t *)spec + s->f->flag_off, &on, sizeof on);
+        break;
+    }
     case FT_FIELD: {
         pc_field f = s->mode == PC_FCORRUPT ? PC_CORRUPT : PC_PIN(s->v);
         memcpy(p, &f, sizeof f);
@@ -193,9 +259,21 @@ bool field_apply(const struct craft_set *s, const char *layer, void *spec)
 }
 
 const char *field_name(const struct field_def *f) { return f->name; }
+const char *field_layer(const struct field_def *f) { return f->layer; }
+
+const char *field_set_name(const struct craft_set *s, char *buf, size_t cap)
+{
+    if (!s->indexed) return s->f->name;
+    const char *dot = strchr(s->f->name, '.');
+    snprintf(buf, cap, "%.*s[%d]%s", (int)(dot - s->f->name), s->f->name, s->idx, dot);
+    return buf;
+}
 
 void field_help(void)
 {
-    printf("FIELDS for --set FIELD=VALUE (any) and --corrupt FIELD (those marked auto):\n");
+    printf("FIELDS for --set FIELD=VALUE (any) and --corrupt FIELD (those marked auto); FIELD applies to\n"
+           "every layer of its kind (outer and inner under --tunnel, the datagram an ICMP error quotes);\n"
+           "LAYER[K].FIELD to one: K counts from the outermost (ip[0].ttl, ip[1].ttl) or, negative, from\n"
+           "the innermost (ip[-1].ttl); FIELD=VALUE@N (FIELD@N) to packet N only:\n");
     for (size_t i = 0; i < NFIELDS; i++) printf("  %-15s %s\n", fields[i].name, fields[i].help);
 }

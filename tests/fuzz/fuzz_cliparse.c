@@ -76,7 +76,7 @@ static void cp_time_back(const char *s, pc_time_ns t)
  * only the one layer it names may take it. */
 static void cp_apply(const struct craft_set *cs)
 {
-    static const char *const layers[] = { "eth", "vlan", "ip", "ip6", "ip6ext", "tcp", "udp",
+    static const char *const layers[] = { "eth", "vlan", "ip", "ip6", "ip6ext", "gre", "vxlan", "tcp", "udp",
                                           "icmp", "icmp6", "arp", "dns" };
     _Alignas(8) unsigned char spec[PC_SPEC_MAX + 64];
     int hits = 0;
@@ -95,6 +95,10 @@ static void cp_set(int which, const char *s)
     }
     FZ_CHECK(rc == 0 && cs.f, "accepted without a field");
     FZ_CHECK(cs.mode == (which == CP_SET ? PC_FPIN : PC_FCORRUPT), "mode %d", cs.mode);
+    /* LAYER[K].FIELD: an index exactly when the name has one, within a packet's layers */
+    const char *lb = strchr(s, '['), *eq = strchr(s, '=');
+    FZ_CHECK(cs.indexed == (lb && (!eq || lb < eq)), "'%s' indexed %d", s, cs.indexed);
+    FZ_CHECK(cs.idx >= -PC_MAX_LAYERS && cs.idx < PC_MAX_LAYERS, "'%s' index %d", s, cs.idx);
     cp_apply(&cs);
 }
 
