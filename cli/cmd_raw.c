@@ -14,6 +14,7 @@ static const struct option longopts[] = {
     { "hex", required_argument, 0, OPT_HEX }, { "data-file", required_argument, 0, OPT_DATAFILE },
     { "data", required_argument, 0, OPT_DATA }, { "linktype", required_argument, 0, O_LINKTYPE },
     { "comment", required_argument, 0, OPT_COMMENT }, { "interface", required_argument, 0, OPT_IFNAME },
+    { "rate", required_argument, 0, OPT_RATE }, { "comment-file", required_argument, 0, OPT_COMMENT_FILE },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 };
 
@@ -63,18 +64,7 @@ int cmd_raw(int argc, char **argv)
     if (!c.plen) cli_usage_error("the frame is empty");
     craft_finish_args(&c, false);
     craft_open(&c, linktype);
-    for (uint64_t i = 0; i < c.count; i++) {
-        struct pc_wpacket p = { .ts = c.start + (pc_time_ns)i * c.gap, .data = c.payload, .caplen = (uint32_t)c.plen,
-                                .len = (uint32_t)c.plen, .comment = c.comment,
-                                .comment_len = c.comment ? (uint32_t)strlen(c.comment) : 0 };
-        if (pc_writer_write_ex(c.w, &p) < 0) {
-            const struct pc_err *e = pc_writer_err(c.w);
-            char msg[sizeof e->msg];
-            snprintf(msg, sizeof msg, "%s", e->msg);
-            pc_writer_abort(c.w);
-            cli_runtime_error("frame %llu: %s", (unsigned long long)i + 1, msg);
-        }
-    }
+    for (uint64_t i = 0; i < c.count; i++) craft_write_at(&c, c.payload, c.plen, craft_bk_ts(&c), 0, 0);
     craft_close(&c);
     return EXIT_OK;
 }

@@ -704,6 +704,7 @@ static void write_truth(struct conv_cli *v, const struct pc_conv *cv, conv_facts
 int conv_run(struct conv_cli *v, conv_facts_fn facts, void *ctx)
 {
     reject_packet_opts(v);
+    craft_single_only(&v->c);
     craft_finish_args(&v->c, true);
     if (!v->dport_given) cli_usage_error("--dport is required");
     if (!v->nsteps) cli_usage_error("nothing to say: give at least one --send or --recv");

@@ -240,10 +240,15 @@ static void add_set(struct craft *c, const char *arg, bool corrupt)
     s->pkt = pkt;
 }
 
-static void set_addr(struct craft *c, const char *opt, const char *arg, uint8_t *out, bool *have)
+/* out holds the first value of the set craft_addr_opt parsed. */
+static void set_addr(struct craft *c, int field, const char *opt, const uint8_t *out, bool *have)
 {
-    int v = cli_parse_ip(opt, arg, out);
-    if (c->ipver && c->ipver != v) cli_usage_error("%s: %s is IPv%d but the other address is IPv%d", opt, arg, v, c->ipver);
+    int v = c->vary.f[field].ver;
+    if (c->ipver && c->ipver != v) {
+        char txt[64];
+        inet_ntop(v == 4 ? AF_INET : AF_INET6, out, txt, sizeof txt);
+        cli_usage_error("%s: %s is IPv%d but the other address is IPv%d", opt, txt, v, c->ipver);
+    }
     c->ipver = v;
     *have = true;
 }
@@ -274,8 +279,8 @@ static void set_outer(struct craft *c, const char *opt, const char *arg, uint8_t
 static bool net_opt(struct craft *c, int opt, const char *arg)
 {
     switch (opt) {
-    case OPT_SRC: set_addr(c, "--src", arg, c->src, &c->have_src); return true;
-    case OPT_DST: set_addr(c, "--dst", arg, c->dst, &c->have_dst); return true;
+    case OPT_SRC: craft_addr_opt(c, VF_SRC, "--src", arg, c->src); set_addr(c, VF_SRC, "--src", c->src, &c->have_src); return true;
+    case OPT_DST: craft_addr_opt(c, VF_DST, "--dst", arg, c->dst); set_addr(c, VF_DST, "--dst", c->dst, &c->have_dst); return true;
     case OPT_VLAN: parse_vlan(c, arg); return true;
     case OPT_TTL: c->ttl = (int)cli_parse_uint("--ttl", arg, 255); return true;
     case OPT_IPID: c->ipid = (long)cli_parse_uint("--ip-id", arg, 65535); return true;
@@ -308,21 +313,25 @@ static bool net_opt(struct craft *c, int opt, const char *arg)
 
 bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 {
+    if (!c->argv) c->argv = argv;
     switch (opt) {
     case 'o': case 'w': c->out = arg; return true;
     case 'F': c->format = cli_parse_format("-F", arg); return true;
-    case OPT_COMMENT: c->comment = arg; return true;
+    case OPT_COMMENT: case OPT_COMMENT_FILE: case OPT_STEP: case OPT_RATE: case OPT_REPLY_TO: case OPT_RTT:
+    case OPT_INTERLEAVE:
+        return craft_bk_opt(c, opt, arg);
     case OPT_IFNAME: c->ifname = arg; return true;
     case 'c':
         c->count = cli_parse_uint("--count", arg, UINT64_C(1) << 40);
         if (!c->count) cli_usage_error("--count: must be at least 1");
+        c->count_given = true;
         return true;
-    case OPT_START: c->start = cli_parse_time("--start", arg); return true;
-    case OPT_GAP: c->gap = cli_parse_duration("--gap", arg); return true;
-    case OPT_SEED: c->seed = cli_parse_uint("--seed", arg, UINT64_MAX); return true;
+    case OPT_START: c->start = cli_parse_time("--start", arg); c->start_given = true; return true;
+    case OPT_GAP: c->gap = cli_parse_duration("--gap", arg); c->gap_given = true; return true;
+    case OPT_SEED: c->seed = cli_parse_uint("--seed", arg, UINT64_MAX); c->seed_given = true; return true;
     case OPT_APPEND: c->append = true; return true;
-    case OPT_SMAC: cli_parse_mac("--smac", arg, c->smac); return true;
-    case OPT_DMAC: cli_parse_mac("--dmac", arg, c->dmac); c->dmac_given = true; return true;
+    case OPT_SMAC: craft_addr_opt(c, VF_SMAC, "--smac", arg, c->smac); return true;
+    case OPT_DMAC: craft_addr_opt(c, VF_DMAC, "--dmac", arg, c->dmac); c->dmac_given = true; return true;
     case '?': case ':': cli_bad_option(opt, argv);
     default: return net_opt(c, opt, arg);
     }
@@ -330,6 +339,7 @@ bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 
 void craft_finish_args(struct craft *c, bool need_ip)
 {
+    craft_bk_finish(c); /* --reply-to's addresses, the count of the sets, the seed, --append's start */
     if (need_ip && !c->have_src) cli_usage_error("--src is required");
     if (need_ip && !c->have_dst) cli_usage_error("--dst is required");
     if (!c->out) cli_usage_error("-o FILE is required ('-' writes to stdout)");
@@ -448,6 +458,7 @@ void craft_begin(struct craft *c, struct pc_pkt *pk, uint8_t *buf, size_t cap, b
      * shift the seeded values. */
     uint16_t r_id = (uint16_t)pc_rng_next(&c->rng);
     if (!c->numbered) c->cur_pkt++;
+    craft_bk_packet(c); /* this packet's values of the sets and of --reply-to */
     pc_pkt_init(pk, buf, cap);
     struct pc_eth eth = { .pad = c->pad };
     memcpy(eth.dst, c->dmac, 6);
@@ -470,15 +481,16 @@ void craft_payload(struct craft *c, struct pc_pkt *pk)
 
 static void write_frame(struct craft *c, const uint8_t *frame, size_t len)
 {
-    craft_write_at(c, frame, len, c->start + (pc_time_ns)c->frames * c->gap, 0, 0);
+    craft_write_at(c, frame, len, craft_bk_ts(c), 0, 0);
 }
 
 void craft_write_at(struct craft *c, const uint8_t *frame, size_t len, pc_time_ns ts, uint32_t snaplen, uint32_t flags)
 {
     uint32_t cap = snaplen && snaplen < len ? snaplen : (uint32_t)len;
-    struct pc_wpacket p = { .ts = ts, .data = frame, .caplen = cap, .len = (uint32_t)len, .comment = c->comment,
-                            .comment_len = c->comment ? (uint32_t)strlen(c->comment) : 0,
+    craft_bk_flush(c, ts); /* --interleave: the captured packets up to ts first */
+    struct pc_wpacket p = { .ts = ts, .data = frame, .caplen = cap, .len = (uint32_t)len,
                             .flags = c->format == PC_FORMAT_PCAPNG ? flags : 0 };
+    p.comment = craft_bk_comment(c, &p.comment_len);
     int rc = pc_writer_write_ex(c->w, &p);
     if (rc < 0) {
         const struct pc_err *e = pc_writer_err(c->w);
@@ -528,6 +540,7 @@ void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i)
 void craft_close(struct craft *c)
 {
     craft_check_sets_at_end(c);
+    craft_bk_close(c);
     struct pc_err err = { 0 };
     if (pc_writer_close(c->w, &err) < 0) cli_runtime_error("%s", err.msg);
     c->w = NULL;
