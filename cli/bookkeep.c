@@ -429,7 +429,7 @@ void craft_bk_flush(struct craft *c, pc_time_ns upto)
         if (r->ch.ts > upto) return;
         struct pc_wpacket p = { .ts = r->ch.ts, .data = r->cdata, .caplen = r->ch.caplen, .len = r->ch.len };
         if (pc_writer_write_ex(c->w, &p) < 0) {
-            char msg[256];
+            char msg[sizeof pc_writer_err(c->w)->msg];
             snprintf(msg, sizeof msg, "%s", pc_writer_err(c->w)->msg);
             pc_writer_abort(c->w);
             cli_runtime_error("--interleave: %s", msg);

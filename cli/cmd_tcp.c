@@ -180,8 +180,9 @@ static void parse_args(struct tcp_args *a, bool syn, int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, CRAFT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'h') { help(syn); exit(EXIT_OK); }
-        if (syn && (opt == O_FLAGS || opt == O_ACK || opt == O_URP || opt == O_OPEN || opt == OPT_REPLY_TO ||
-                    opt == OPT_RTT || opt == OPT_INTERLEAVE))
+        if (syn && (opt == O_OPEN || opt == OPT_REPLY_TO || opt == OPT_RTT || opt == OPT_INTERLEAVE))
+            cli_usage_error("--reply-to, --rtt, --interleave and --open are for 'pktcraft tcp' (a reply is no bare SYN)");
+        if (syn && (opt == O_FLAGS || opt == O_ACK || opt == O_URP))
             cli_usage_error("%s is for 'pktcraft tcp'; syn always sends a bare SYN", argv[optind - 1]);
         if (!craft_opt(&a->c, opt, optarg, argv)) parse_opt(a, opt, optarg);
     }

@@ -244,6 +244,10 @@ static void add_set(struct craft *c, const char *arg, bool corrupt)
 static void set_addr(struct craft *c, int field, const char *opt, const uint8_t *out, bool *have)
 {
     int v = c->vary.f[field].ver;
+    /* a plain 'random' takes the other address's version */
+    struct vary_set *other = &c->vary.f[field == VF_SRC ? VF_DST : VF_SRC];
+    if (c->ipver && c->ipver != v && vary_random_to_v6(&c->vary.f[field])) v = 6;
+    else if (c->ipver && c->ipver != v && vary_random_to_v6(other)) c->ipver = 6;
     if (c->ipver && c->ipver != v) {
         char txt[64];
         inet_ntop(v == 4 ? AF_INET : AF_INET6, out, txt, sizeof txt);

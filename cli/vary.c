@@ -113,7 +113,8 @@ static int parse_cidr(struct vary_set *s, const char *opt, char *txt, int k, cha
 static int parse_port(const char *opt, const char *txt, struct vary_u128 *out, char *err, size_t cap)
 {
     uint64_t v;
-    if (cli_try_uint(opt, txt, 65535, &v, NULL, 0) < 0) return fail(err, cap, "%s: '%s' is not a port (0-65535)", opt, txt);
+    int rc = cli_try_uint(opt, txt, 65535, &v, err, cap);
+    if (rc < 0) return rc;
     *out = (struct vary_u128){ 0, v };
     return 0;
 }
@@ -215,6 +216,12 @@ int vary_parse(struct vary_set *s, int kind, const char *opt, const char *arg, c
     s->size = (struct vary_u128){ 0, 0 };
     for (int k = 0; k < s->n; k++) s->size = u_add_sat(s->size, item_size(s->item[k].lo, s->item[k].hi));
     return 0;
+}
+
+bool vary_random_to_v6(struct vary_set *s)
+{
+    if (!s->unicast4) return false;
+    return vary_parse(s, VARY_IP, "random", "random:2001:db8::/32", NULL, 0) == 0;
 }
 
 /* ---- values ---- */

@@ -43,6 +43,9 @@ struct vary_set {
 /* Parse arg into s as a set of kind (VARY_IP: IPv4 or IPv6, one version
  * throughout).  0, or PC_EINVAL with a message naming opt in err. */
 int vary_parse(struct vary_set *s, int kind, const char *opt, const char *arg, char *err, size_t errcap);
+/* A plain IPv4 'random' made IPv6 (2001:db8::/32), when the other address
+ * of the packet turns out IPv6: false if s is not a plain random. */
+bool vary_random_to_v6(struct vary_set *s);
 /* More than one value, or random. */
 bool vary_varies(const struct vary_set *s);
 /* The number of values, saturating at UINT64_MAX; 1 for a random set. */
