@@ -25,12 +25,15 @@ static void help(void)
            "                        --dmac for a reply)\n"
            "A request and a gratuitous ARP go to ff:ff:ff:ff:ff:ff unless --dmac is given;\n"
            "a gratuitous ARP announces --src (target address = sender address).\n\n");
+    craft_help_reply("the reply (is-at) to a request");
+    printf("\n");
     craft_help_common(false);
-    printf("      --src ADDR, --dst ADDR  sender and target IPv4 addresses\n"
+    printf("      --src ADDR, --dst ADDR  sender and target IPv4 addresses (or sets, as above)\n"
            "\nExamples:\n"
            "  pktcraft arp --src 10.0.0.1 --dst 10.0.0.2 -o who-has.pcap\n"
            "  pktcraft arp --op reply --src 10.0.0.2 --dst 10.0.0.1 --smac 02:00:00:00:00:02 \\\n"
-           "      --dmac 02:00:00:00:00:01 -o is-at.pcap\n");
+           "      --dmac 02:00:00:00:00:01 -o is-at.pcap\n"
+           "  pktcraft arp --src 10.0.0.1 --dst 10.0.0.1-10.0.0.254 -o arp-scan.pcap\n");
 }
 
 int cmd_arp(int argc, char **argv)

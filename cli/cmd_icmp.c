@@ -118,11 +118,15 @@ static void help(bool v6)
     printf("      --quote FILE[:N]  the quoted datagram is packet N (default 1) of FILE\n"
            "      --quote-len N|rfc792|max   bytes quoted (default max: %s)\n\n",
            v6 ? "the 1280-byte rule" : "RFC 1812, within 576 bytes");
+    craft_help_reply("the echo reply to an echo request,\n"
+                     "                              with its id, seq and data");
+    printf("\n");
     craft_help_common(true);
     if (!v6)
         printf("\nExamples:\n"
                "  pktcraft icmp --src 10.0.0.1 --dst 10.0.0.2 -c 4 --data 'abcdefgh' -o ping.pcap\n"
-               "  pktcraft icmp --src 10.0.0.254 --dst 10.0.0.1 --type unreach --code needfrag --mtu 1400 -o pmtu.pcap\n");
+               "  pktcraft icmp --src 10.0.0.254 --dst 10.0.0.1 --type unreach --code needfrag --mtu 1400 -o pmtu.pcap\n"
+               "  pktcraft icmp --reply-to ping.pcap:all --interleave -o ping-pong.pcap\n");
     else
         printf("\nExamples:\n"
                "  pktcraft icmp6 --src fe80::1 --dst ff02::1:ff00:2 --type ns --target fe80::2 \\\n"

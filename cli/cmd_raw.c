@@ -31,7 +31,8 @@ static void help(void)
            "  -o, --output FILE     capture file ('-' for stdout); required\n"
            "  -F pcap|nsecpcap|pcapng  capture format (default pcap)\n"
            "      --comment TEXT, --interface NAME   packet comment, interface name (pcapng)\n"
-           "      --append, -c N, --start TIME, --gap DURATION   as for every command\n"
+           "      --comment-file FILE  one comment per line, per packet (pcapng)\n"
+           "      --append, -c N, --start TIME, --gap DURATION, --rate PPS   as for every command\n"
            "\nExamples:\n"
            "  pktcraft raw --linktype raw --hex 4500001c0001000040117cce7f0000017f000001 -o ip.pcap\n"
            "  pktcraft raw --data-file frame.bin -c 10 --gap 1ms -o frames.pcap\n");

@@ -52,7 +52,8 @@ static void help(bool syn)
     printf("TCP:\n"
            "      --sport PORT      source port (default: from the seed, 1024-65535); with\n"
            "                        --count each packet takes the next port\n"
-           "      --dport PORT      destination port (default 80)\n");
+           "      --dport PORT      destination port (default 80)\n"
+           "                        both also per packet: A-B, a list 22,80,8000-8100, random\n");
     if (!syn)
         printf("      --flags FLAGS     letters F S R P A U E W N (tcpdump's, A for ACK, W for\n"
                "                        CWR, N for NS) or a number; default A\n"
@@ -63,17 +64,26 @@ static void help(bool syn)
            "TCP options, written in the order given and padded with EOL to 4 bytes:\n"
            "      --mss N, --wscale N, --sackok, --ts VAL[:ECR], --sack L-R[,L-R],\n"
            "      --nop, --eol, --tcp-opt HEX (raw option bytes, e.g. 1e0400ff)\n");
+    if (!syn) {
+        craft_help_reply("ack = its seq + length,\n"
+                         "                              seq = its ack; RST/ACK to a SYN, else ACK\n"
+                         "      --open PORTS            with --reply-to: SYN/ACK to the SYNs to PORTS");
+        printf("\n");
+    }
     craft_help_common(true);
     if (syn)
         printf("\nExamples:\n"
                "  pktcraft syn --src 192.168.1.1 --dst 192.168.1.2 -o out.pcap\n"
                "  pktcraft syn --src 10.0.0.1 --dst 10.0.0.2 --dport 443 --mss 1460 --sackok \\\n"
-               "      --ts 1:0 --nop --wscale 7 -c 100 --gap 10us --start 1700000000 -o syns.pcap\n");
+               "      --ts 1:0 --nop --wscale 7 -c 100 --gap 10us --start 1700000000 -o syns.pcap\n"
+               "  pktcraft syn --src 10.0.0.1 --dst 10.0.0.2 --dport 1-100 -o scan.pcap\n"
+               "  pktcraft syn --src random:10.0.0.0/8 --dst 10.0.0.2 -c 1000 --step random -o flood.pcap\n");
     else
         printf("\nExamples:\n"
                "  pktcraft tcp --src 10.0.0.1 --dst 10.0.0.2 --flags PA --seq 1000 --ack 1 \\\n"
                "      --data 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' -o get.pcap\n"
-               "  pktcraft tcp --src 2001:db8::1 --dst 2001:db8::2 --flags S --corrupt tcp.csum -o bad.pcap\n");
+               "  pktcraft tcp --src 2001:db8::1 --dst 2001:db8::2 --flags S --corrupt tcp.csum -o bad.pcap\n"
+               "  pktcraft tcp --reply-to scan.pcap:all --open 22,80 --interleave -o scan-replies.pcap\n");
 }
 
 static struct pc_tcpopt *new_opt(struct tcp_args *a, int16_t kind)

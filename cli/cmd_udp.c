@@ -18,11 +18,15 @@ static void help(void)
            "checksum of 0 is sent as 0xFFFF); pin or break them with --set/--corrupt.\n\n"
            "UDP:\n"
            "      --sport PORT      source port (default: from the seed; each packet the next)\n"
-           "      --dport PORT      destination port (default 9, discard)\n");
+           "      --dport PORT      destination port (default 9, discard)\n"
+           "                        both also per packet: A-B, a list 53,123,1000-1010, random\n");
+    craft_help_reply("the ports swapped");
+    printf("\n");
     craft_help_common(true);
     printf("\nExamples:\n"
            "  pktcraft udp --src 10.0.0.1 --dst 10.0.0.2 --dport 514 --data '<13>hello' -o syslog.pcap\n"
-           "  pktcraft udp --src 2001:db8::1 --dst 2001:db8::2 --set udp.csum=0 -o nocsum.pcap\n");
+           "  pktcraft udp --src 2001:db8::1 --dst 2001:db8::2 --set udp.csum=0 -o nocsum.pcap\n"
+           "  pktcraft udp --src 10.0.0.1 --dst 10.0.1.0/30 --dport 53,123 -o sweep.pcap\n");
 }
 
 int cmd_udp(int argc, char **argv)

@@ -18,7 +18,9 @@ void craft_help_common(bool ip)
 {
     if (ip)
         printf("Network (shared by the IP commands):\n"
-               "      --src ADDR, --dst ADDR  IPv4 or IPv6 addresses; the version follows them\n"
+               "      --src ADDR, --dst ADDR  IPv4 or IPv6 addresses; the version follows them;\n"
+               "                              or per packet: A-B, PREFIX/LEN (every address),\n"
+               "                              a list a,b,c, random or random:PREFIX/LEN\n"
                "      --ttl N, --hop-limit N  TTL / hop limit (default 64)\n"
                "      --tos N, --tclass N     IPv4 TOS byte / IPv6 traffic class (default 0)\n"
                "      --flowlabel N           IPv6 flow label (default 0)\n"
@@ -41,7 +43,7 @@ void craft_help_common(bool ip)
                "      --hex HEX               payload from hex digits\n");
     printf("Link:\n"
            "      --smac MAC, --dmac MAC  Ethernet addresses (default 02:00:00:00:00:01 and\n"
-           "                              02:00:00:00:00:02)\n"
+           "                              02:00:00:00:00:02); a range, a list or random\n"
            "      --vlan ID[:PCP][,ID[:PCP]]  802.1Q tag, or two for QinQ (outer 802.1ad)\n"
            "      --pad                   zero-pad frames to the Ethernet minimum of 60 bytes\n"
            "Fields:\n"
@@ -51,16 +53,35 @@ void craft_help_common(bool ip)
            "Output and timing:\n"
            "  -o, --output FILE           capture file ('-' for stdout; alias -w); required\n"
            "  -F pcap|nsecpcap|pcapng     capture format (default pcap, microseconds)\n"
-           "      --comment TEXT          a comment on every packet (pcapng)\n"
+           "      --comment TEXT          a comment on every packet (pcapng); repeated: the\n"
+           "                              k-th on the k-th packet, none after the last\n"
+           "      --comment-file FILE     one comment per line, per packet (pcapng)\n"
            "      --interface NAME        the interface name recorded (pcapng if_name)\n"
-           "      --append                add to an existing capture of the same format\n"
-           "  -c, --count N               packets to craft (default 1)\n"
+           "      --append                add to an existing capture of the same format,\n"
+           "                              --gap after its last packet unless --start\n"
+           "  -c, --count N               packets to craft (default 1, or the product of\n"
+           "                              the sizes of the sets given)\n"
+           "      --step sequential|random  sets walked like an odometer (dport fastest,\n"
+           "                              then sport, dst, src) or drawn (default sequential)\n"
            "      --start TIME            first timestamp: epoch seconds with a fraction, or\n"
            "                              ISO 8601 UTC like 2024-01-01T00:00:00.5Z (default now)\n"
            "      --gap DURATION          time between frames: 10ns, 250us, 1ms, 2s (default 1ms)\n"
-           "      --seed N                seed for every value not given (default 1)\n"
+           "      --rate PPS              packets per second instead of --gap (no drift)\n"
+           "      --seed N                seed for every value not given (default: a hash\n"
+           "                              of the arguments, -o left out)\n"
            "  -h, --help                  show this help\n\n");
     field_help();
+}
+
+void craft_help_reply(const char *what)
+{
+    printf("Replies:\n"
+           "      --reply-to FILE[:N|:A-B|:all]  the reply to packet N (default 1) of FILE, or to\n"
+           "                              each packet it can answer: addresses, ports, MACs\n"
+           "                              swapped, VLAN tags copied; %s\n"
+           "      --rtt DURATION          reply time after the packet's (default 1ms)\n"
+           "      --interleave            write FILE's packets and the replies together\n",
+           what);
 }
 
 void craft_init(struct craft *c)

@@ -157,6 +157,8 @@ enum {
 
 /* Help text for the shared options, printed by every crafting command. */
 void craft_help_common(bool ip);
+/* Help for --reply-to/--rtt/--interleave; what: the command's reply. */
+void craft_help_reply(const char *what);
 
 void craft_init(struct craft *c);
 /* Handle one getopt result if it is a shared option; false if not ours. */

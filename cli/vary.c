@@ -9,33 +9,33 @@
 
 /* ---- 128-bit unsigned arithmetic on two halves ---- */
 
-static const struct vary_u128 U128_MAX = { UINT64_MAX, UINT64_MAX };
+static const struct vary_u128 vs_U128_MAX = { UINT64_MAX, UINT64_MAX };
 
-static struct vary_u128 u_add(struct vary_u128 a, struct vary_u128 b)
+static struct vary_u128 vs_u_add(struct vary_u128 a, struct vary_u128 b)
 {
     struct vary_u128 r = { a.hi + b.hi, a.lo + b.lo };
     if (r.lo < a.lo) r.hi++;
     return r;
 }
 
-static struct vary_u128 u_sub(struct vary_u128 a, struct vary_u128 b)
+static struct vary_u128 vs_u_sub(struct vary_u128 a, struct vary_u128 b)
 {
     struct vary_u128 r = { a.hi - b.hi, a.lo - b.lo };
     if (a.lo < b.lo) r.hi--;
     return r;
 }
 
-static bool u_lt(struct vary_u128 a, struct vary_u128 b) { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo); }
-static bool u_eq(struct vary_u128 a, struct vary_u128 b) { return a.hi == b.hi && a.lo == b.lo; }
+static bool vs_u_lt(struct vary_u128 a, struct vary_u128 b) { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo); }
+static bool vs_u_eq(struct vary_u128 a, struct vary_u128 b) { return a.hi == b.hi && a.lo == b.lo; }
 
-/* a + b, or U128_MAX when that does not fit. */
-static struct vary_u128 u_add_sat(struct vary_u128 a, struct vary_u128 b)
+/* a + b, or vs_U128_MAX when that does not fit. */
+static struct vary_u128 vs_u_add_sat(struct vary_u128 a, struct vary_u128 b)
 {
-    struct vary_u128 r = u_add(a, b);
-    return u_lt(r, a) ? U128_MAX : r;
+    struct vary_u128 r = vs_u_add(a, b);
+    return vs_u_lt(r, a) ? vs_U128_MAX : r;
 }
 
-static struct vary_u128 u_from_bytes(const uint8_t *p, int width)
+static struct vary_u128 vs_u_from_bytes(const uint8_t *p, int width)
 {
     struct vary_u128 r = { 0, 0 };
     for (int k = 0; k < width; k++) {
@@ -45,7 +45,7 @@ static struct vary_u128 u_from_bytes(const uint8_t *p, int width)
     return r;
 }
 
-static void u_to_bytes(struct vary_u128 v, uint8_t *p, int width)
+static void vs_u_to_bytes(struct vary_u128 v, uint8_t *p, int width)
 {
     for (int k = width - 1; k >= 0; k--) {
         p[k] = (uint8_t)v.lo;
@@ -55,16 +55,16 @@ static void u_to_bytes(struct vary_u128 v, uint8_t *p, int width)
 }
 
 /* The size of [lo, hi], saturating (the whole 128-bit space). */
-static struct vary_u128 item_size(struct vary_u128 lo, struct vary_u128 hi)
+static struct vary_u128 vs_item_size(struct vary_u128 lo, struct vary_u128 hi)
 {
-    struct vary_u128 d = u_sub(hi, lo);
-    return u_eq(d, U128_MAX) ? d : u_add(d, (struct vary_u128){ 0, 1 });
+    struct vary_u128 d = vs_u_sub(hi, lo);
+    return vs_u_eq(d, vs_U128_MAX) ? d : vs_u_add(d, (struct vary_u128){ 0, 1 });
 }
 
 /* ---- parsing ---- */
 
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t cap, const char *fmt, ...)
+static int vs_fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int vs_fail(char *err, size_t cap, const char *fmt, ...)
 {
     if (err && cap) {
         va_list ap;
@@ -76,30 +76,30 @@ static int fail(char *err, size_t cap, const char *fmt, ...)
 }
 
 /* One address; its version must match the set's. */
-static int parse_addr(struct vary_set *s, const char *opt, const char *txt, struct vary_u128 *out, char *err, size_t cap)
+static int vs_parse_addr(struct vary_set *s, const char *opt, const char *txt, struct vary_u128 *out, char *err, size_t cap)
 {
     uint8_t a[16];
     int v = cli_try_ip(opt, txt, a, err, cap);
     if (v < 0) return v;
     if (s->ver && s->ver != v)
-        return fail(err, cap, "%s: '%s' is IPv%d but the other addresses are IPv%d", opt, txt, v, s->ver);
+        return vs_fail(err, cap, "%s: '%s' is IPv%d but the other addresses are IPv%d", opt, txt, v, s->ver);
     s->ver = (uint8_t)v;
     s->width = v == 4 ? 4 : 16;
-    *out = u_from_bytes(a, s->width);
+    *out = vs_u_from_bytes(a, s->width);
     return 0;
 }
 
 /* ADDR/LEN: every address of the prefix (host bits of ADDR ignored). */
-static int parse_cidr(struct vary_set *s, const char *opt, char *txt, int k, char *err, size_t cap)
+static int vs_parse_cidr(struct vary_set *s, const char *opt, char *txt, int k, char *err, size_t cap)
 {
     char *slash = strchr(txt, '/');
     *slash = 0;
-    int rc = parse_addr(s, opt, txt, &s->item[k].lo, err, cap);
+    int rc = vs_parse_addr(s, opt, txt, &s->item[k].lo, err, cap);
     if (rc < 0) return rc;
     uint64_t len;
     unsigned bits = s->width * 8u;
     if (cli_try_uint(opt, slash + 1, bits, &len, NULL, 0) < 0)
-        return fail(err, cap, "%s: '/%s' is not a prefix length of 0 to %u", opt, slash + 1, bits);
+        return vs_fail(err, cap, "%s: '/%s' is not a prefix length of 0 to %u", opt, slash + 1, bits);
     unsigned host = bits - (unsigned)len; /* bits that vary */
     struct vary_u128 mask = { 0, 0 };     /* the host bits */
     if (host >= 64) mask = (struct vary_u128){ host >= 128 ? UINT64_MAX : (UINT64_C(1) << (host - 64)) - 1, UINT64_MAX };
@@ -110,7 +110,7 @@ static int parse_cidr(struct vary_set *s, const char *opt, char *txt, int k, cha
     return 0;
 }
 
-static int parse_port(const char *opt, const char *txt, struct vary_u128 *out, char *err, size_t cap)
+static int vs_parse_port(const char *opt, const char *txt, struct vary_u128 *out, char *err, size_t cap)
 {
     uint64_t v;
     int rc = cli_try_uint(opt, txt, 65535, &v, err, cap);
@@ -119,57 +119,57 @@ static int parse_port(const char *opt, const char *txt, struct vary_u128 *out, c
     return 0;
 }
 
-static int parse_mac(const char *opt, const char *txt, struct vary_u128 *out, char *err, size_t cap)
+static int vs_parse_mac(const char *opt, const char *txt, struct vary_u128 *out, char *err, size_t cap)
 {
     uint8_t m[6];
     int rc = cli_try_mac(opt, txt, m, err, cap);
     if (rc < 0) return rc;
-    *out = u_from_bytes(m, 6);
+    *out = vs_u_from_bytes(m, 6);
     return 0;
 }
 
-static int parse_one(struct vary_set *s, const char *opt, char *txt, struct vary_u128 *out, char *err, size_t cap)
+static int vs_parse_one(struct vary_set *s, const char *opt, char *txt, struct vary_u128 *out, char *err, size_t cap)
 {
     switch (s->kind) {
-    case VARY_IP: return parse_addr(s, opt, txt, out, err, cap);
-    case VARY_PORT: return parse_port(opt, txt, out, err, cap);
-    default: return parse_mac(opt, txt, out, err, cap);
+    case VARY_IP: return vs_parse_addr(s, opt, txt, out, err, cap);
+    case VARY_PORT: return vs_parse_port(opt, txt, out, err, cap);
+    default: return vs_parse_mac(opt, txt, out, err, cap);
     }
 }
 
 /* One list item: a value, A-B or (addresses) a prefix. */
-static int parse_item(struct vary_set *s, const char *opt, char *txt, int k, char *err, size_t cap)
+static int vs_parse_item(struct vary_set *s, const char *opt, char *txt, int k, char *err, size_t cap)
 {
-    if (!*txt) return fail(err, cap, "%s: an empty item in the list", opt);
-    if (s->kind == VARY_IP && strchr(txt, '/')) return parse_cidr(s, opt, txt, k, err, cap);
+    if (!*txt) return vs_fail(err, cap, "%s: an empty item in the list", opt);
+    if (s->kind == VARY_IP && strchr(txt, '/')) return vs_parse_cidr(s, opt, txt, k, err, cap);
     /* a MAC written with '-' separators (no ':') is one value, not a range */
     char *dash = strchr(txt, '-');
     if (s->kind == VARY_MAC && !strchr(txt, ':')) dash = NULL;
     if (dash) *dash = 0;
-    int rc = parse_one(s, opt, txt, &s->item[k].lo, err, cap);
+    int rc = vs_parse_one(s, opt, txt, &s->item[k].lo, err, cap);
     if (rc < 0) return rc;
     if (!dash) { s->item[k].hi = s->item[k].lo; return 0; }
-    if ((rc = parse_one(s, opt, dash + 1, &s->item[k].hi, err, cap)) < 0) return rc;
-    if (u_lt(s->item[k].hi, s->item[k].lo))
-        return fail(err, cap, "%s: the range %s-%s ends before it starts", opt, txt, dash + 1);
+    if ((rc = vs_parse_one(s, opt, dash + 1, &s->item[k].hi, err, cap)) < 0) return rc;
+    if (vs_u_lt(s->item[k].hi, s->item[k].lo))
+        return vs_fail(err, cap, "%s: the range %s-%s ends before it starts", opt, txt, dash + 1);
     return 0;
 }
 
 /* random, or random:CIDR for addresses. */
-static int parse_random(struct vary_set *s, const char *opt, const char *arg, char *err, size_t cap)
+static int vs_parse_random(struct vary_set *s, const char *opt, const char *arg, char *err, size_t cap)
 {
     s->random = true;
     s->n = 1;
     const char *cidr = arg[6] == ':' ? arg + 7 : NULL;
     if (s->kind == VARY_PORT) {
-        if (cidr) return fail(err, cap, "%s: a port takes plain 'random' (1024-65535)", opt);
+        if (cidr) return vs_fail(err, cap, "%s: a port takes plain 'random' (1024-65535)", opt);
         s->item[0].lo = (struct vary_u128){ 0, 1024 };
         s->item[0].hi = (struct vary_u128){ 0, 65535 };
         s->width = 2;
         return 0;
     }
     if (s->kind == VARY_MAC) {
-        if (cidr) return fail(err, cap, "%s: a MAC takes plain 'random' (locally administered unicast)", opt);
+        if (cidr) return vs_fail(err, cap, "%s: a MAC takes plain 'random' (locally administered unicast)", opt);
         s->mac_random = true;
         s->width = 6;
         s->item[0].hi = (struct vary_u128){ 0, (UINT64_C(1) << 48) - 1 };
@@ -179,12 +179,12 @@ static int parse_random(struct vary_set *s, const char *opt, const char *arg, ch
     if (!cidr) { /* IPv4 unicast: 1.0.0.0-223.255.255.255 less 127/8 */
         s->unicast4 = true;
         snprintf(buf, sizeof buf, "1.0.0.0-223.255.255.255");
-        return parse_item(s, opt, buf, 0, err, cap);
+        return vs_parse_item(s, opt, buf, 0, err, cap);
     }
     if (strlen(cidr) >= sizeof buf || !strchr(cidr, '/'))
-        return fail(err, cap, "%s: '%s' is not random:PREFIX/LEN (e.g. random:10.0.0.0/8)", opt, arg);
+        return vs_fail(err, cap, "%s: '%s' is not random:PREFIX/LEN (e.g. random:10.0.0.0/8)", opt, arg);
     snprintf(buf, sizeof buf, "%s", cidr);
-    return parse_cidr(s, opt, buf, 0, err, cap);
+    return vs_parse_cidr(s, opt, buf, 0, err, cap);
 }
 
 int vary_parse(struct vary_set *s, int kind, const char *opt, const char *arg, char *err, size_t errcap)
@@ -195,18 +195,18 @@ int vary_parse(struct vary_set *s, int kind, const char *opt, const char *arg, c
     if (err && errcap) err[0] = 0;
     int rc;
     if (!strncmp(arg, "random", 6) && (arg[6] == 0 || arg[6] == ':')) {
-        rc = parse_random(s, opt, arg, err, errcap);
+        rc = vs_parse_random(s, opt, arg, err, errcap);
     } else {
         char buf[4096];
-        if (strlen(arg) >= sizeof buf) return fail(err, errcap, "%s: the list is longer than %zu bytes", opt, sizeof buf - 1);
+        if (strlen(arg) >= sizeof buf) return vs_fail(err, errcap, "%s: the list is longer than %zu bytes", opt, sizeof buf - 1);
         snprintf(buf, sizeof buf, "%s", arg);
         rc = 0;
         for (char *p = buf; rc == 0;) {
             char *comma = strchr(p, ',');
             if (comma) *comma = 0;
-            if (s->n == VARY_MAX_ITEMS) return fail(err, errcap, "%s: at most %d items in a list", opt, VARY_MAX_ITEMS);
-            if (!strncmp(p, "random", 6)) return fail(err, errcap, "%s: random stands alone, not in a list", opt);
-            rc = parse_item(s, opt, p, s->n, err, errcap);
+            if (s->n == VARY_MAX_ITEMS) return vs_fail(err, errcap, "%s: at most %d items in a list", opt, VARY_MAX_ITEMS);
+            if (!strncmp(p, "random", 6)) return vs_fail(err, errcap, "%s: random stands alone, not in a list", opt);
+            rc = vs_parse_item(s, opt, p, s->n, err, errcap);
             s->n++;
             if (!comma) break;
             p = comma + 1;
@@ -214,7 +214,7 @@ int vary_parse(struct vary_set *s, int kind, const char *opt, const char *arg, c
     }
     if (rc < 0) return rc;
     s->size = (struct vary_u128){ 0, 0 };
-    for (int k = 0; k < s->n; k++) s->size = u_add_sat(s->size, item_size(s->item[k].lo, s->item[k].hi));
+    for (int k = 0; k < s->n; k++) s->size = vs_u_add_sat(s->size, vs_item_size(s->item[k].lo, s->item[k].hi));
     return 0;
 }
 
@@ -240,31 +240,31 @@ uint64_t vary_count(const struct vary_set *s)
 void vary_at(const struct vary_set *s, struct vary_u128 index, uint8_t *out)
 {
     for (int k = 0; k < s->n; k++) {
-        struct vary_u128 sz = item_size(s->item[k].lo, s->item[k].hi);
-        if (u_lt(index, sz) || k == s->n - 1) {
-            u_to_bytes(u_add(s->item[k].lo, index), out, s->width);
+        struct vary_u128 sz = vs_item_size(s->item[k].lo, s->item[k].hi);
+        if (vs_u_lt(index, sz) || k == s->n - 1) {
+            vs_u_to_bytes(vs_u_add(s->item[k].lo, index), out, s->width);
             return;
         }
-        index = u_sub(index, sz);
+        index = vs_u_sub(index, sz);
     }
 }
 
 /* Uniform below n (n > 0): masked draws, redrawn while too large, so
  * that sets of any size, IPv6 prefixes included, come out unbiased. */
-static uint64_t smear(uint64_t x)
+static uint64_t vs_smear(uint64_t x)
 {
     for (int sh = 1; sh < 64; sh <<= 1) x |= x >> sh;
     return x;
 }
 
-static struct vary_u128 draw_below(struct pc_rng *r, struct vary_u128 n)
+static struct vary_u128 vs_draw_below(struct pc_rng *r, struct vary_u128 n)
 {
-    struct vary_u128 top = u_sub(n, (struct vary_u128){ 0, 1 });
-    struct vary_u128 mask = top.hi ? (struct vary_u128){ smear(top.hi), UINT64_MAX } : (struct vary_u128){ 0, smear(top.lo) };
+    struct vary_u128 top = vs_u_sub(n, (struct vary_u128){ 0, 1 });
+    struct vary_u128 mask = top.hi ? (struct vary_u128){ vs_smear(top.hi), UINT64_MAX } : (struct vary_u128){ 0, vs_smear(top.lo) };
     for (;;) {
         struct vary_u128 v = { 0, pc_rng_next(r) & mask.lo };
         if (mask.hi) v.hi = pc_rng_next(r) & mask.hi;
-        if (!u_lt(top, v)) return v;
+        if (!vs_u_lt(top, v)) return v;
     }
 }
 
@@ -276,7 +276,7 @@ void vary_draw(const struct vary_set *s, struct pc_rng *r, uint8_t *out)
         out[0] = (uint8_t)((out[0] & 0xFC) | 0x02); /* locally administered, unicast */
         return;
     }
-    do vary_at(s, draw_below(r, s->size), out);
+    do vary_at(s, vs_draw_below(r, s->size), out);
     while (s->unicast4 && out[0] == 127);
 }
 

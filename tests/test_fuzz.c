@@ -34,9 +34,11 @@
 #include "fuzz/fuzz_ntp.c"
 #include "fuzz/fuzz_x509.c"
 #include "fuzz/fuzz_conv.c"
+#include "fuzz/fuzz_vary.c"
 #include "../cli/parse.c"
 #include "../cli/fields.c"
 #include "../cli/util.c"
+#include "../cli/vary.c"
 
 /* The committed seeds alone are more than this: fewer replayed means the
  * inputs were not found, and the test must not pass vacuously. */
@@ -60,6 +62,7 @@ static const struct {
     { "ntp", fuzz_ntp, 12 },
     { "x509", fuzz_x509, 7 },
     { "conv", fuzz_conv, 10 },
+    { "vary", fuzz_vary, 12 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -198,5 +201,12 @@ Test(fuzz, replay_conv)
 {
     size_t k = 0;
     while (strcmp(fz_targets[k].name, "conv")) k++;
+    fz_replay((int)k);
+}
+
+Test(fuzz, replay_vary)
+{
+    size_t k = 0;
+    while (strcmp(fz_targets[k].name, "vary")) k++;
     fz_replay((int)k);
 }

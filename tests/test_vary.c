@@ -7,7 +7,7 @@
 
 #include "helpers.h"
 #include "oracle.h"
-#include "../cli/vary.c"
+#include "../cli/vary.h" /* vary.c is compiled into the tests by test_fuzz.c */
 
 static char dir[64];
 static void setup(void) { th_tmpdir(dir); }
