@@ -285,8 +285,8 @@ static void parse_opt(struct dns_args *a, int opt, const char *arg)
         else if (!strcmp(arg, "longlabel")) a->malform = PC_DNS_MAL_LONGLABEL;
         else cli_usage_error("--malform: '%s' is not loop, fwdptr or longlabel", arg);
         break;
-    case CONV_OPT_SPORT: a->sport = (long)num("--sport", arg, 65535); break;
-    case CONV_OPT_DPORT: a->dport = (uint16_t)num("--dport", arg, 65535); break;
+    case CONV_OPT_SPORT: a->sport = craft_port_opt(&a->v.c, VF_SPORT, "--sport", arg); break;
+    case CONV_OPT_DPORT: a->dport = craft_port_opt(&a->v.c, VF_DPORT, "--dport", arg); break;
     case O_EXCHANGE: break;
     default: cli_usage_error("bad option");
     }
@@ -459,7 +459,9 @@ int cmd_dns(int argc, char **argv)
         craft_begin(&a.v.c, &pk, frame, sizeof frame, true);
         uint16_t r_id = (uint16_t)pc_rng_next(&a.v.c.rng);
         uint32_t r_seq = (uint32_t)pc_rng_next(&a.v.c.rng);
-        uint16_t sport = (uint16_t)((base + i) & 0xFFFF);
+        long vs = craft_port(&a.v.c, VF_SPORT), vd = craft_port(&a.v.c, VF_DPORT);
+        uint16_t sport = vs >= 0 ? (uint16_t)vs : (uint16_t)((base + i) & 0xFFFF);
+        a.dport = vd >= 0 ? (uint16_t)vd : a.dport;
         if (a.tcp) {
             struct pc_tcp t = { .sport = sport, .dport = a.dport, .flags = PC_TCP_PSH | PC_TCP_ACK, .seq = r_seq,
                                 .ack = 1, .win = 64240 };

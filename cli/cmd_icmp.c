@@ -40,6 +40,7 @@ struct icmp_args {
     struct craft c;
     bool v6;
     int type, code;
+    bool type_given;
     long id, seq;                  /* -1: from the seed / the packet number */
     uint32_t mtu, pointer;
     uint8_t gw[4];
@@ -70,7 +71,7 @@ static const struct option longopts[] = {
     { "redirect-dst", required_argument, 0, O_RDST }, { "lladdr", required_argument, 0, O_LLADDR },
     { "prefix", required_argument, 0, O_PREFIX }, { "nd-flags", required_argument, 0, O_FLAGS },
     { "router-lifetime", required_argument, 0, O_LIFETIME }, { "quote", required_argument, 0, O_QUOTE },
-    { "quote-len", required_argument, 0, O_QUOTELEN }, { 0, 0, 0, 0 },
+    { "quote-len", required_argument, 0, O_QUOTELEN }, CRAFT_REPLY_LONGOPTS, { 0, 0, 0, 0 },
 };
 
 static void help(bool v6)
@@ -117,11 +118,15 @@ static void help(bool v6)
     printf("      --quote FILE[:N]  the quoted datagram is packet N (default 1) of FILE\n"
            "      --quote-len N|rfc792|max   bytes quoted (default max: %s)\n\n",
            v6 ? "the 1280-byte rule" : "RFC 1812, within 576 bytes");
+    craft_help_reply("the echo reply to an echo request,\n"
+                     "                              with its id, seq and data");
+    printf("\n");
     craft_help_common(true);
     if (!v6)
         printf("\nExamples:\n"
                "  pktcraft icmp --src 10.0.0.1 --dst 10.0.0.2 -c 4 --data 'abcdefgh' -o ping.pcap\n"
-               "  pktcraft icmp --src 10.0.0.254 --dst 10.0.0.1 --type unreach --code needfrag --mtu 1400 -o pmtu.pcap\n");
+               "  pktcraft icmp --src 10.0.0.254 --dst 10.0.0.1 --type unreach --code needfrag --mtu 1400 -o pmtu.pcap\n"
+               "  pktcraft icmp --reply-to ping.pcap:all --interleave -o ping-pong.pcap\n");
     else
         printf("\nExamples:\n"
                "  pktcraft icmp6 --src fe80::1 --dst ff02::1:ff00:2 --type ns --target fe80::2 \\\n"
@@ -188,7 +193,7 @@ static void load_quote(struct icmp_args *a)
 static void parse_opt(struct icmp_args *a, int opt, const char *arg)
 {
     switch (opt) {
-    case O_TYPE: a->type = lookup("--type", arg, a->v6 ? icmp6_types : icmp_types); break;
+    case O_TYPE: a->type = lookup("--type", arg, a->v6 ? icmp6_types : icmp_types); a->type_given = true; break;
     case O_CODE:
         a->code = (!a->v6 && a->type == 3 && !isdigit((unsigned char)arg[0])) ? lookup("--code", arg, unreach_codes)
                                                                                 : (int)cli_parse_uint("--code", arg, 255);
@@ -222,6 +227,7 @@ static void parse_args(struct icmp_args *a, bool v6, int argc, char **argv)
     a->type = v6 ? PC_ICMP6_ECHO_REQUEST : PC_ICMP_ECHO;
     a->id = a->seq = a->quote_len = -1;
     a->router_lifetime = 1800;
+    a->c.reply_want = v6 ? REPLY_ECHO6 : REPLY_ECHO4;
     int opt;
     while ((opt = getopt_long(argc, argv, CRAFT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'h') { help(v6); exit(EXIT_OK); }
@@ -232,6 +238,7 @@ static void parse_args(struct icmp_args *a, bool v6, int argc, char **argv)
     if (v6 && a->c.ipver != 6) cli_usage_error("icmp6 needs IPv6 --src/--dst (use icmp for IPv4)");
     if (!v6 && a->c.ipver != 4) cli_usage_error("icmp needs IPv4 --src/--dst (use icmp6 for IPv6)");
     if (a->quote_file) load_quote(a);
+    if (craft_req(&a->c) && !a->type_given) a->type = v6 ? PC_ICMP6_ECHO_REPLY : PC_ICMP_ECHOREPLY;
 }
 
 static bool is_error(const struct icmp_args *a)
@@ -336,8 +343,9 @@ static int run(bool v6, int argc, char **argv)
         struct pc_pkt pk;
         craft_begin(&a.c, &pk, frame, sizeof frame, true);
         uint16_t r_port = (uint16_t)(33434 + pc_rng_below(&a.c.rng, 1000));
-        uint16_t id = a.id >= 0 ? (uint16_t)a.id : base_id;
-        uint16_t seq = (uint16_t)(a.seq >= 0 ? (uint64_t)a.seq + i : i + 1);
+        const struct craft_req *q = craft_req(&a.c); /* --reply-to: the echo's id and seq */
+        uint16_t id = a.id >= 0 ? (uint16_t)a.id : q ? q->icmp_id : base_id;
+        uint16_t seq = (uint16_t)(a.seq >= 0 ? (uint64_t)a.seq + i : q ? q->icmp_seq : i + 1);
         if (v6) {
             push_icmp6(&a, &pk, id, seq);
         } else {

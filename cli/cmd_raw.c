@@ -14,6 +14,7 @@ static const struct option longopts[] = {
     { "hex", required_argument, 0, OPT_HEX }, { "data-file", required_argument, 0, OPT_DATAFILE },
     { "data", required_argument, 0, OPT_DATA }, { "linktype", required_argument, 0, O_LINKTYPE },
     { "comment", required_argument, 0, OPT_COMMENT }, { "interface", required_argument, 0, OPT_IFNAME },
+    { "rate", required_argument, 0, OPT_RATE }, { "comment-file", required_argument, 0, OPT_COMMENT_FILE },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 };
 
@@ -30,7 +31,8 @@ static void help(void)
            "  -o, --output FILE     capture file ('-' for stdout); required\n"
            "  -F pcap|nsecpcap|pcapng  capture format (default pcap)\n"
            "      --comment TEXT, --interface NAME   packet comment, interface name (pcapng)\n"
-           "      --append, -c N, --start TIME, --gap DURATION   as for every command\n"
+           "      --comment-file FILE  one comment per line, per packet (pcapng)\n"
+           "      --append, -c N, --start TIME, --gap DURATION, --rate PPS   as for every command\n"
            "\nExamples:\n"
            "  pktcraft raw --linktype raw --hex 4500001c0001000040117cce7f0000017f000001 -o ip.pcap\n"
            "  pktcraft raw --data-file frame.bin -c 10 --gap 1ms -o frames.pcap\n");
@@ -63,8 +65,7 @@ int cmd_raw(int argc, char **argv)
     if (!c.plen) cli_usage_error("the frame is empty");
     craft_finish_args(&c, false);
     craft_open(&c, linktype);
-    for (uint64_t i = 0; i < c.count; i++)
-        craft_write_at(&c, c.payload, c.plen, c.start + (pc_time_ns)i * c.gap, 0, 0);
+    for (uint64_t i = 0; i < c.count; i++) craft_write_at(&c, c.payload, c.plen, craft_bk_ts(&c), 0, 0);
     craft_close(&c);
     return EXIT_OK;
 }

@@ -15,6 +15,8 @@ struct tcp_args {
     uint16_t flags;
     long long seq, ack; /* -1: seq from the seed; ack 0 */
     uint16_t win, urp;
+    bool flags_given, seq_given, ack_given;
+    struct vary_set open; /* --open: with --reply-to, SYNs to these ports get SYN/ACK */
     struct pc_tcpopt opts[MAX_OPTS];
     size_t nopts;
     uint8_t rawopt[MAX_OPTS][40];
@@ -22,7 +24,7 @@ struct tcp_args {
 
 enum {
     O_SPORT = OPT_COMMON_END, O_DPORT, O_WIN, O_SEQ, O_ACK, O_URP, O_FLAGS,
-    O_MSS, O_WSCALE, O_SACKOK, O_TS, O_SACK, O_NOP, O_EOL, O_TCPOPT,
+    O_MSS, O_WSCALE, O_SACKOK, O_TS, O_SACK, O_NOP, O_EOL, O_TCPOPT, O_OPEN,
 };
 
 static const struct option longopts[] = {
@@ -35,6 +37,7 @@ static const struct option longopts[] = {
     { "sackok", no_argument, 0, O_SACKOK }, { "ts", required_argument, 0, O_TS },
     { "sack", required_argument, 0, O_SACK }, { "nop", no_argument, 0, O_NOP },
     { "eol", no_argument, 0, O_EOL }, { "tcp-opt", required_argument, 0, O_TCPOPT },
+    CRAFT_REPLY_LONGOPTS, { "open", required_argument, 0, O_OPEN },
     { 0, 0, 0, 0 },
 };
 
@@ -49,7 +52,8 @@ static void help(bool syn)
     printf("TCP:\n"
            "      --sport PORT      source port (default: from the seed, 1024-65535); with\n"
            "                        --count each packet takes the next port\n"
-           "      --dport PORT      destination port (default 80)\n");
+           "      --dport PORT      destination port (default 80)\n"
+           "                        both also per packet: A-B, a list 22,80,8000-8100, random\n");
     if (!syn)
         printf("      --flags FLAGS     letters F S R P A U E W N (tcpdump's, A for ACK, W for\n"
                "                        CWR, N for NS) or a number; default A\n"
@@ -60,17 +64,26 @@ static void help(bool syn)
            "TCP options, written in the order given and padded with EOL to 4 bytes:\n"
            "      --mss N, --wscale N, --sackok, --ts VAL[:ECR], --sack L-R[,L-R],\n"
            "      --nop, --eol, --tcp-opt HEX (raw option bytes, e.g. 1e0400ff)\n");
+    if (!syn) {
+        craft_help_reply("ack = its seq + length,\n"
+                         "                              seq = its ack; RST/ACK to a SYN, else ACK\n"
+                         "      --open PORTS            with --reply-to: SYN/ACK to the SYNs to PORTS");
+        printf("\n");
+    }
     craft_help_common(true);
     if (syn)
         printf("\nExamples:\n"
                "  pktcraft syn --src 192.168.1.1 --dst 192.168.1.2 -o out.pcap\n"
                "  pktcraft syn --src 10.0.0.1 --dst 10.0.0.2 --dport 443 --mss 1460 --sackok \\\n"
-               "      --ts 1:0 --nop --wscale 7 -c 100 --gap 10us --start 1700000000 -o syns.pcap\n");
+               "      --ts 1:0 --nop --wscale 7 -c 100 --gap 10us --start 1700000000 -o syns.pcap\n"
+               "  pktcraft syn --src 10.0.0.1 --dst 10.0.0.2 --dport 1-100 -o scan.pcap\n"
+               "  pktcraft syn --src random:10.0.0.0/8 --dst 10.0.0.2 -c 1000 --step random -o flood.pcap\n");
     else
         printf("\nExamples:\n"
                "  pktcraft tcp --src 10.0.0.1 --dst 10.0.0.2 --flags PA --seq 1000 --ack 1 \\\n"
                "      --data 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' -o get.pcap\n"
-               "  pktcraft tcp --src 2001:db8::1 --dst 2001:db8::2 --flags S --corrupt tcp.csum -o bad.pcap\n");
+               "  pktcraft tcp --src 2001:db8::1 --dst 2001:db8::2 --flags S --corrupt tcp.csum -o bad.pcap\n"
+               "  pktcraft tcp --reply-to scan.pcap:all --open 22,80 --interleave -o scan-replies.pcap\n");
 }
 
 static struct pc_tcpopt *new_opt(struct tcp_args *a, int16_t kind)
@@ -138,13 +151,19 @@ static uint16_t parse_flags(const char *arg)
 static void parse_opt(struct tcp_args *a, int opt, const char *arg)
 {
     switch (opt) {
-    case O_SPORT: a->sport = (long)cli_parse_uint("--sport", arg, 65535); break;
-    case O_DPORT: a->dport = (uint16_t)cli_parse_uint("--dport", arg, 65535); break;
+    case O_SPORT: a->sport = craft_port_opt(&a->c, VF_SPORT, "--sport", arg); break;
+    case O_DPORT: a->dport = craft_port_opt(&a->c, VF_DPORT, "--dport", arg); break;
     case O_WIN: a->win = (uint16_t)cli_parse_uint("--win", arg, 65535); break;
-    case O_SEQ: a->seq = (long long)cli_parse_uint("--seq", arg, UINT32_MAX); break;
-    case O_ACK: a->ack = (long long)cli_parse_uint("--ack", arg, UINT32_MAX); break;
+    case O_SEQ: a->seq = (long long)cli_parse_uint("--seq", arg, UINT32_MAX); a->seq_given = true; break;
+    case O_ACK: a->ack = (long long)cli_parse_uint("--ack", arg, UINT32_MAX); a->ack_given = true; break;
     case O_URP: a->urp = (uint16_t)cli_parse_uint("--urp", arg, 65535); break;
-    case O_FLAGS: a->flags = parse_flags(arg); break;
+    case O_FLAGS: a->flags = parse_flags(arg); a->flags_given = true; break;
+    case O_OPEN: {
+        char err[1024];
+        if (vary_parse(&a->open, VARY_PORT, "--open", arg, err, sizeof err) < 0) cli_usage_error("%s", err);
+        if (a->open.random) cli_usage_error("--open: give the open ports, not random");
+        break;
+    }
     case O_MSS: new_opt(a, PC_TCPOPT_MSS)->mss = (uint16_t)cli_parse_uint("--mss", arg, 65535); break;
     case O_WSCALE: new_opt(a, PC_TCPOPT_WSCALE)->wscale = (uint8_t)cli_parse_uint("--wscale", arg, 255); break;
     case O_SACKOK: new_opt(a, PC_TCPOPT_SACKOK); break;
@@ -167,9 +186,12 @@ static void parse_args(struct tcp_args *a, bool syn, int argc, char **argv)
     a->win = 64240;
     a->seq = -1;
     a->flags = syn ? PC_TCP_SYN : PC_TCP_ACK;
+    a->c.reply_want = syn ? REPLY_NONE : REPLY_TCP;
     int opt;
     while ((opt = getopt_long(argc, argv, CRAFT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'h') { help(syn); exit(EXIT_OK); }
+        if (syn && (opt == O_OPEN || opt == OPT_REPLY_TO || opt == OPT_RTT || opt == OPT_INTERLEAVE))
+            cli_usage_error("--reply-to, --rtt, --interleave and --open are for 'pktcraft tcp' (a reply is no bare SYN)");
         if (syn && (opt == O_FLAGS || opt == O_ACK || opt == O_URP))
             cli_usage_error("%s is for 'pktcraft tcp'; syn always sends a bare SYN", argv[optind - 1]);
         if (!craft_opt(&a->c, opt, optarg, argv)) parse_opt(a, opt, optarg);
@@ -178,7 +200,25 @@ static void parse_args(struct tcp_args *a, bool syn, int argc, char **argv)
     uint8_t optbuf[PC_TCP_MAXOPT];
     if (pc_tcp_opts_encode(a->opts, a->nopts, optbuf, sizeof optbuf) < 0)
         cli_usage_error("TCP options take more than %d bytes", PC_TCP_MAXOPT);
+    if (a->open.n && !a->c.reply) cli_usage_error("--open goes with --reply-to (the SYNs to these ports get SYN/ACK)");
     craft_finish_args(&a->c, true);
+}
+
+/* With --reply-to: flags, seq and ack of the answer to q, where the
+ * options did not give them.  A SYN gets RST/ACK (SYN/ACK when its port
+ * is --open), anything else an ACK; ack = q's seq + its length (+1 for
+ * SYN and FIN each); seq = q's ack when q had ACK. */
+static void reply_fields(const struct tcp_args *a, const struct craft_req *q, struct pc_tcp *t)
+{
+    bool syn = (q->flags & PC_TCP_SYN) && !(q->flags & PC_TCP_ACK);
+    bool open = false;
+    for (int k = 0; k < a->open.n; k++)
+        open |= q->dport >= a->open.item[k].lo.lo && q->dport <= a->open.item[k].hi.lo;
+    if (syn && open) t->flags = PC_TCP_SYN | PC_TCP_ACK;
+    else if (!a->flags_given) t->flags = syn ? PC_TCP_RST | PC_TCP_ACK : PC_TCP_ACK;
+    if (!a->ack_given)
+        t->ack = q->seq + (uint32_t)q->dlen + ((q->flags & PC_TCP_SYN) ? 1u : 0u) + ((q->flags & PC_TCP_FIN) ? 1u : 0u);
+    if (!a->seq_given && (q->flags & PC_TCP_ACK)) t->seq = q->ack;
 }
 
 static int run(bool syn, int argc, char **argv)
@@ -195,10 +235,13 @@ static int run(bool syn, int argc, char **argv)
         uint32_t r_seq = (uint32_t)pc_rng_next(&a.c.rng);
         /* the next port, wrapping within 1024..65535 (0..65535 if the user started below 1024) */
         uint32_t lo = base_port < 1024 ? 0 : 1024;
-        struct pc_tcp t = { .sport = (uint16_t)(lo + (base_port - lo + i) % (65536 - lo)), .dport = a.dport,
+        long vs = craft_port(&a.c, VF_SPORT), vd = craft_port(&a.c, VF_DPORT);
+        struct pc_tcp t = { .sport = vs >= 0 ? (uint16_t)vs : (uint16_t)(lo + (base_port - lo + i) % (65536 - lo)),
+                            .dport = vd >= 0 ? (uint16_t)vd : a.dport,
                             .flags = a.flags, .seq = a.seq >= 0 ? (uint32_t)a.seq : r_seq,
                             .ack = a.ack > 0 ? (uint32_t)a.ack : 0, .win = a.win, .urp = a.urp,
                             .opts = a.opts, .nopts = a.nopts };
+        if (craft_req(&a.c)) reply_fields(&a, craft_req(&a.c), &t);
         craft_apply(&a.c, "tcp", &t);
         pc_push_tcp(&pk, &t);
         craft_payload(&a.c, &pk);

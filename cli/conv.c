@@ -259,12 +259,21 @@ static void script_opt(struct conv_cli *v, int dir, const char *opt, const char 
     free(b);
 }
 
+/* One port: a conversation has one client and one server. */
+static uint16_t conv_port(const char *opt, const char *arg)
+{
+    if (strpbrk(arg, "-,") || !strncmp(arg, "random", 6))
+        cli_usage_error("%s: a conversation has one client and one server: give one port (ranges, lists and random "
+                        "are for the single-packet commands)", opt);
+    return (uint16_t)cli_parse_uint(opt, arg, 65535);
+}
+
 bool conv_opt(struct conv_cli *v, int opt, const char *arg, char **argv)
 {
     struct pc_conv_opts *o = &v->o;
     switch (opt) {
-    case CONV_OPT_SPORT: o->sport = (uint16_t)cli_parse_uint("--sport", arg, 65535); v->sport_given = true; return true;
-    case CONV_OPT_DPORT: o->dport = (uint16_t)cli_parse_uint("--dport", arg, 65535); v->dport_given = true; return true;
+    case CONV_OPT_SPORT: o->sport = conv_port("--sport", arg); v->sport_given = true; return true;
+    case CONV_OPT_DPORT: o->dport = conv_port("--dport", arg); v->dport_given = true; return true;
     case CONV_OPT_MSS:
         o->mss[0] = o->mss[1] = (uint32_t)cli_parse_uint("--mss", arg, 65535);
         if (o->mss[0] < 64) cli_usage_error("--mss: at least 64");
@@ -707,6 +716,7 @@ static void write_truth(struct conv_cli *v, const struct pc_conv *cv, conv_facts
 int conv_run(struct conv_cli *v, conv_facts_fn facts, void *ctx)
 {
     reject_packet_opts(v);
+    craft_single_only(&v->c);
     craft_finish_args(&v->c, true);
     if (!v->dport_given) cli_usage_error("--dport is required");
     if (!v->nsteps) cli_usage_error("nothing to say: give at least one --send or --recv");

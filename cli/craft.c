@@ -21,7 +21,9 @@ void craft_help_common(bool ip)
 {
     if (ip)
         printf("Network (shared by the IP commands):\n"
-               "      --src ADDR, --dst ADDR  IPv4 or IPv6 addresses; the version follows them\n"
+               "      --src ADDR, --dst ADDR  IPv4 or IPv6 addresses; the version follows them;\n"
+               "                              or per packet: A-B, PREFIX/LEN (every address),\n"
+               "                              a list a,b,c, random or random:PREFIX/LEN\n"
                "      --ttl N, --hop-limit N  TTL / hop limit (default 64)\n"
                "      --tos N, --tclass N     IPv4 TOS byte / IPv6 traffic class (default 0)\n"
                "      --flowlabel N           IPv6 flow label (default 0)\n"
@@ -63,7 +65,7 @@ void craft_help_common(bool ip)
                "      --hex HEX               payload from hex digits (one of the three)\n");
     printf("Link:\n"
            "      --smac MAC, --dmac MAC  Ethernet addresses (default 02:00:00:00:00:01 and\n"
-           "                              02:00:00:00:00:02)\n"
+           "                              02:00:00:00:00:02); a range, a list or random\n"
            "      --vlan ID[:PCP][,ID[:PCP]]  802.1Q tag, or two for QinQ (outer 802.1ad)\n"
            "      --pad                   zero-pad frames to the Ethernet minimum of 60 bytes\n"
            "Fields:\n"
@@ -73,16 +75,35 @@ void craft_help_common(bool ip)
            "Output and timing:\n"
            "  -o, --output FILE           capture file ('-' for stdout; alias -w); required\n"
            "  -F pcap|nsecpcap|pcapng     capture format (default pcap, microseconds)\n"
-           "      --comment TEXT          a comment on every packet (pcapng)\n"
+           "      --comment TEXT          a comment on every packet (pcapng); repeated: the\n"
+           "                              k-th on the k-th packet, none after the last\n"
+           "      --comment-file FILE     one comment per line, per packet (pcapng)\n"
            "      --interface NAME        the interface name recorded (pcapng if_name)\n"
-           "      --append                add to an existing capture of the same format\n"
-           "  -c, --count N               packets to craft (default 1)\n"
+           "      --append                add to an existing capture of the same format,\n"
+           "                              --gap after its last packet unless --start\n"
+           "  -c, --count N               packets to craft (default 1, or the product of\n"
+           "                              the sizes of the sets given)\n"
+           "      --step sequential|random  sets walked like an odometer (dport fastest,\n"
+           "                              then sport, dst, src) or drawn (default sequential)\n"
            "      --start TIME            first timestamp: epoch seconds with a fraction, or\n"
            "                              ISO 8601 UTC like 2024-01-01T00:00:00.5Z (default now)\n"
            "      --gap DURATION          time between frames: 10ns, 250us, 1ms, 2s (default 1ms)\n"
-           "      --seed N                seed for every value not given (default 1)\n"
+           "      --rate PPS              packets per second instead of --gap (no drift)\n"
+           "      --seed N                seed for every value not given (default: a hash\n"
+           "                              of the arguments, -o left out)\n"
            "  -h, --help                  show this help\n\n");
     field_help();
+}
+
+void craft_help_reply(const char *what)
+{
+    printf("Replies:\n"
+           "      --reply-to FILE[:N|:A-B|:all]  the reply to packet N (default 1) of FILE, or to\n"
+           "                              each packet it can answer: addresses, ports, MACs\n"
+           "                              swapped, VLAN tags copied; %s\n"
+           "      --rtt DURATION          reply time after the packet's (default 1ms)\n"
+           "      --interleave            write FILE's packets and the replies together\n",
+           what);
 }
 
 void craft_init(struct craft *c)
@@ -262,10 +283,19 @@ static void add_set(struct craft *c, const char *arg, bool corrupt)
     s->pkt = pkt;
 }
 
-static void set_addr(struct craft *c, const char *opt, const char *arg, uint8_t *out, bool *have)
+/* out holds the first value of the set craft_addr_opt parsed. */
+static void set_addr(struct craft *c, int field, const char *opt, const uint8_t *out, bool *have)
 {
-    int v = cli_parse_ip(opt, arg, out);
-    if (c->ipver && c->ipver != v) cli_usage_error("%s: %s is IPv%d but the other address is IPv%d", opt, arg, v, c->ipver);
+    int v = c->vary.f[field].ver;
+    /* a plain 'random' takes the other address's version */
+    struct vary_set *other = &c->vary.f[field == VF_SRC ? VF_DST : VF_SRC];
+    if (c->ipver && c->ipver != v && vary_random_to_v6(&c->vary.f[field])) v = 6;
+    else if (c->ipver && c->ipver != v && vary_random_to_v6(other)) c->ipver = 6;
+    if (c->ipver && c->ipver != v) {
+        char txt[64];
+        inet_ntop(v == 4 ? AF_INET : AF_INET6, out, txt, sizeof txt);
+        cli_usage_error("%s: %s is IPv%d but the other address is IPv%d", opt, txt, v, c->ipver);
+    }
     c->ipver = v;
     *have = true;
 }
@@ -296,8 +326,8 @@ static void set_outer(struct craft *c, const char *opt, const char *arg, uint8_t
 static bool net_opt(struct craft *c, int opt, const char *arg)
 {
     switch (opt) {
-    case OPT_SRC: set_addr(c, "--src", arg, c->src, &c->have_src); return true;
-    case OPT_DST: set_addr(c, "--dst", arg, c->dst, &c->have_dst); return true;
+    case OPT_SRC: craft_addr_opt(c, VF_SRC, "--src", arg, c->src); set_addr(c, VF_SRC, "--src", c->src, &c->have_src); return true;
+    case OPT_DST: craft_addr_opt(c, VF_DST, "--dst", arg, c->dst); set_addr(c, VF_DST, "--dst", c->dst, &c->have_dst); return true;
     case OPT_VLAN: parse_vlan(c, arg); return true;
     case OPT_TTL: c->ttl = (int)cli_parse_uint("--ttl", arg, 255); return true;
     case OPT_IPID: c->ipid = (long)cli_parse_uint("--ip-id", arg, 65535); return true;
@@ -336,21 +366,25 @@ static bool net_opt(struct craft *c, int opt, const char *arg)
 
 bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 {
+    if (!c->argv) c->argv = argv;
     switch (opt) {
     case 'o': case 'w': c->out = arg; return true;
     case 'F': c->format = cli_parse_format("-F", arg); return true;
-    case OPT_COMMENT: c->comment = arg; return true;
+    case OPT_COMMENT: case OPT_COMMENT_FILE: case OPT_STEP: case OPT_RATE: case OPT_REPLY_TO: case OPT_RTT:
+    case OPT_INTERLEAVE:
+        return craft_bk_opt(c, opt, arg);
     case OPT_IFNAME: c->ifname = arg; return true;
     case 'c':
         c->count = cli_parse_uint("--count", arg, UINT64_C(1) << 40);
         if (!c->count) cli_usage_error("--count: must be at least 1");
+        c->count_given = true;
         return true;
-    case OPT_START: c->start = cli_parse_time("--start", arg); return true;
-    case OPT_GAP: c->gap = cli_parse_duration("--gap", arg); return true;
-    case OPT_SEED: c->seed = cli_parse_uint("--seed", arg, UINT64_MAX); return true;
+    case OPT_START: c->start = cli_parse_time("--start", arg); c->start_given = true; return true;
+    case OPT_GAP: c->gap = cli_parse_duration("--gap", arg); c->gap_given = true; return true;
+    case OPT_SEED: c->seed = cli_parse_uint("--seed", arg, UINT64_MAX); c->seed_given = true; return true;
     case OPT_APPEND: c->append = true; return true;
-    case OPT_SMAC: cli_parse_mac("--smac", arg, c->smac); return true;
-    case OPT_DMAC: cli_parse_mac("--dmac", arg, c->dmac); c->dmac_given = true; return true;
+    case OPT_SMAC: craft_addr_opt(c, VF_SMAC, "--smac", arg, c->smac); return true;
+    case OPT_DMAC: craft_addr_opt(c, VF_DMAC, "--dmac", arg, c->dmac); c->dmac_given = true; return true;
     case '?': case ':': cli_bad_option(opt, argv);
     default: return net_opt(c, opt, arg);
     }
@@ -366,7 +400,8 @@ void craft_finish_args(struct craft *c, bool need_ip)
         c->out = sink_out;
         c->format = craft_sink->format;
     }
-    craft_ip_finish_args(c, need_ip); /* first: an SRH can give --dst */
+    craft_bk_finish(c); /* --reply-to's addresses, the count of the sets, the seed, --append's start */
+    craft_ip_finish_args(c, need_ip); /* before the checks below: an SRH can give --dst */
     if (need_ip && !c->have_src) cli_usage_error("--src is required");
     if (need_ip && !c->have_dst) cli_usage_error("--dst is required");
     if (!c->out) cli_usage_error("-o FILE is required ('-' writes to stdout)");
@@ -590,6 +625,7 @@ void craft_begin(struct craft *c, struct pc_pkt *pk, uint8_t *buf, size_t cap, b
      * shift the seeded values. */
     uint16_t r_id = (uint16_t)pc_rng_next(&c->rng);
     if (!c->numbered) c->cur_pkt++;
+    craft_bk_packet(c); /* this packet's values of the sets and of --reply-to */
     count_layers(c, ip);
     pc_pkt_init(pk, buf, cap);
     struct pc_eth eth = { .pad = c->pad };
@@ -613,15 +649,16 @@ void craft_payload(struct craft *c, struct pc_pkt *pk)
 
 static void write_frame(struct craft *c, const uint8_t *frame, size_t len)
 {
-    craft_write_at(c, frame, len, c->start + (pc_time_ns)c->frames * c->gap, 0, 0);
+    craft_write_at(c, frame, len, craft_bk_ts(c), 0, 0);
 }
 
 void craft_write_at(struct craft *c, const uint8_t *frame, size_t len, pc_time_ns ts, uint32_t snaplen, uint32_t flags)
 {
     uint32_t cap = snaplen && snaplen < len ? snaplen : (uint32_t)len;
-    struct pc_wpacket p = { .ts = ts, .data = frame, .caplen = cap, .len = (uint32_t)len, .comment = c->comment,
-                            .comment_len = c->comment ? (uint32_t)strlen(c->comment) : 0,
+    craft_bk_flush(c, ts); /* --interleave: the captured packets up to ts first */
+    struct pc_wpacket p = { .ts = ts, .data = frame, .caplen = cap, .len = (uint32_t)len,
                             .flags = c->format == PC_FORMAT_PCAPNG ? flags : 0 };
+    p.comment = craft_bk_comment(c, &p.comment_len);
     if (craft_sink) {
         craft_sink->write(craft_sink->ctx, &p);
         c->frames++;
@@ -678,6 +715,7 @@ void craft_finish(struct craft *c, struct pc_pkt *pk, uint64_t i)
 void craft_close(struct craft *c)
 {
     craft_check_sets_at_end(c);
+    craft_bk_close(c);
     struct pc_err err = { 0 };
     if (!craft_sink && pc_writer_close(c->w, &err) < 0) cli_runtime_error("%s", err.msg);
     c->w = NULL;

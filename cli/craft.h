@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "craft_ip.h"
+#include "vary.h"
 
 #define CRAFT_MAX_SETS 32
 #define CRAFT_MAX_EXT 8
@@ -34,6 +35,8 @@ struct craft_ext {      /* one --ipv6-ext, parsed */
     uint8_t addrs[8][16];
     uint8_t opts[256];
 };
+
+struct craft_reply;     /* --reply-to (cli/bookkeep.c) */
 
 struct craft {
     /* output and timing */
@@ -91,6 +94,40 @@ struct craft {
      * met so far, in all (counted by craft_begin before building, so that
      * negative K can be resolved), and those the command declared */
     uint8_t seen[CRAFT_KINDS], total[CRAFT_KINDS], expect[CRAFT_KINDS];
+    /* per packet and bookkeeping (cli/bookkeep.c) */
+    struct vary vary;   /* --src/--dst/--sport/--dport/--smac/--dmac sets, --step */
+    bool count_given, seed_given, start_given, gap_given, finished;
+    uint64_t rate;      /* --rate PPS; 0: --gap */
+    const char **comments; /* every --comment, or the lines of --comment-file */
+    size_t ncomments;
+    char *comment_text; /* --comment-file's contents */
+    const char *comment_file;
+    char **argv;        /* as craft_opt saw it: the default seed hashes it */
+    struct craft_reply *reply;
+    int reply_want;     /* REPLY_*: the packets this command can answer */
+};
+
+/* What --reply-to answers, set by the command before craft_finish_args. */
+enum { REPLY_NONE, REPLY_TCP, REPLY_UDP, REPLY_ECHO4, REPLY_ECHO6, REPLY_ARP };
+
+/* The captured packet a reply answers (--reply-to), as decoded. */
+struct craft_req {
+    pc_time_ns ts;
+    uint64_t num;       /* its number in the file, from 1 */
+    int ipver;          /* 4, 6; 0 for ARP */
+    uint8_t src[16], dst[16];
+    uint8_t smac[6], dmac[6];
+    int nvlan;
+    uint16_t vid[2];
+    uint8_t pcp[2];
+    uint16_t sport, dport;
+    uint32_t seq, ack;  /* TCP */
+    uint16_t flags;
+    uint16_t icmp_id, icmp_seq;
+    uint16_t arp_op;    /* ARP: sender MAC in smac, addresses in src/dst */
+    uint8_t sha[6];
+    const uint8_t *data; /* the L4 payload (ICMP echo: after its 8 bytes) */
+    size_t dlen;
 };
 
 /* Long options every crafting command takes; value codes from 1000. */
@@ -98,7 +135,8 @@ enum {
     OPT_START = 1000, OPT_GAP, OPT_SEED, OPT_APPEND, OPT_SMAC, OPT_DMAC, OPT_SRC, OPT_DST, OPT_VLAN,
     OPT_TTL, OPT_IPID, OPT_TOS, OPT_FLOWLABEL, OPT_DF, OPT_IPV6EXT, OPT_FRAG, OPT_FRAGORDER,
     OPT_DATA, OPT_DATAFILE, OPT_HEX, OPT_SET, OPT_CORRUPT, OPT_PAD, OPT_TUNNEL, OPT_OUTER_SRC, OPT_OUTER_DST, OPT_COMMENT, OPT_IFNAME,
-    OPT_IPOPT, OPT_FRAGSPEC, OPT_COMMON_END
+    OPT_IPOPT, OPT_FRAGSPEC, OPT_STEP, OPT_RATE, OPT_COMMENT_FILE, OPT_REPLY_TO, OPT_RTT, OPT_INTERLEAVE,
+    OPT_COMMON_END
 };
 #define CRAFT_COMMON_LONGOPTS                                                                      \
     { "output", required_argument, 0, 'o' }, { "count", required_argument, 0, 'c' },               \
@@ -118,7 +156,14 @@ enum {
     { "outer-src", required_argument, 0, OPT_OUTER_SRC }, { "outer-dst", required_argument, 0, OPT_OUTER_DST }, \
     { "comment", required_argument, 0, OPT_COMMENT }, { "interface", required_argument, 0, OPT_IFNAME },        \
     { "ip-opt", required_argument, 0, OPT_IPOPT }, { "frag-spec", required_argument, 0, OPT_FRAGSPEC },         \
+    { "step", required_argument, 0, OPT_STEP }, { "rate", required_argument, 0, OPT_RATE },                 \
+    { "comment-file", required_argument, 0, OPT_COMMENT_FILE },                                           \
     { "help", no_argument, 0, 'h' }
+/* --reply-to, --rtt, --interleave: the commands that answer packets
+ * (tcp, syn, udp, icmp, icmp6, arp) add these to their table. */
+#define CRAFT_REPLY_LONGOPTS                                                                       \
+    { "reply-to", required_argument, 0, OPT_REPLY_TO }, { "rtt", required_argument, 0, OPT_RTT }, \
+    { "interleave", no_argument, 0, OPT_INTERLEAVE }
 #define CRAFT_COMMON_SHORTOPTS ":o:w:c:F:h"
 
 /* When set, crafting commands hand their frames here instead of writing a
@@ -138,6 +183,8 @@ extern bool craft_args_done;
 
 /* Help text for the shared options, printed by every crafting command. */
 void craft_help_common(bool ip);
+/* Help for --reply-to/--rtt/--interleave; what: the command's reply. */
+void craft_help_reply(const char *what);
 
 void craft_init(struct craft *c);
 /* Handle one getopt result if it is a shared option; false if not ours. */
@@ -187,6 +234,35 @@ const char *field_name(const struct field_def *f);
 const char *field_layer(const struct field_def *f); /* the craft_apply layer name */
 /* The name as the user wrote it: ip.ttl, or ip[1].ttl when indexed. */
 const char *field_set_name(const struct craft_set *s, char *buf, size_t cap);
+
+/* Per packet and bookkeeping (cli/bookkeep.c). */
+/* Options of bookkeep.c: --step, --rate, --comment(-file), --reply-to,
+ * --rtt, --interleave; false if opt is none of them. */
+bool craft_bk_opt(struct craft *c, int opt, const char *arg);
+/* --src/--dst (VF_SRC/VF_DST), --smac/--dmac: a set; the first value into out. */
+void craft_addr_opt(struct craft *c, int field, const char *opt, const char *arg, uint8_t *out);
+/* --sport/--dport: a set; returns its first value (a single port keeps
+ * each command's behaviour: sport counts up from it with -c). */
+uint16_t craft_port_opt(struct craft *c, int field, const char *opt, const char *arg);
+/* The port of field VF_SPORT/VF_DPORT for the packet craft_begin started:
+ * from its set when that varies, from the packet --reply-to answers
+ * (swapped) when not given; -1: the command's own value. */
+long craft_port(const struct craft *c, int field);
+/* Load --reply-to's first packet now (ARP checks addresses before
+ * craft_finish_args); idempotent, done by craft_finish_args anyway. */
+void craft_reply_load(struct craft *c);
+/* The packet being answered, or NULL without --reply-to. */
+const struct craft_req *craft_req(const struct craft *c);
+/* Conversation commands: one client and one server, refuse sets, --step,
+ * --rate and --reply-to (cmd names the command). */
+void craft_single_only(const struct craft *c);
+/* Called by craft_finish_args / craft_begin / the writers / craft_close. */
+void craft_bk_finish(struct craft *c);
+void craft_bk_packet(struct craft *c);
+pc_time_ns craft_bk_ts(struct craft *c);
+const char *craft_bk_comment(const struct craft *c, uint32_t *len);
+void craft_bk_flush(struct craft *c, pc_time_ns upto);
+void craft_bk_close(struct craft *c);
 
 /* Numbers and addresses shared by commands. */
 int cli_parse_ip(const char *opt, const char *s, uint8_t out[16]); /* returns 4 or 6 */

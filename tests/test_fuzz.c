@@ -39,6 +39,8 @@
 #include "../cli/fields.c"
 #include "../cli/util.c"
 #include "../cli/script.c"
+#include "fuzz/fuzz_vary.c"
+#include "../cli/vary.c"
 
 /* The committed seeds alone are more than this: fewer replayed means the
  * inputs were not found, and the test must not pass vacuously. */
@@ -63,6 +65,7 @@ static const struct {
     { "x509", fuzz_x509, 7 },
     { "conv", fuzz_conv, 10 },
     { "script", fuzz_script, 35 },
+    { "vary", fuzz_vary, 12 },
 };
 
 /* The input being replayed, named by the crash handler: an ASan or UBSan
@@ -166,3 +169,4 @@ Test(fuzz, replay_x509) { fz_replay_named("x509"); }
 
 Test(fuzz, replay_conv) { fz_replay_named("conv"); }
 Test(fuzz, replay_script) { fz_replay_named("script"); }
+Test(fuzz, replay_vary) { fz_replay_named("vary"); }

@@ -18,7 +18,7 @@
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= decode reader dns rebuild cliparse defrag http tls dnstxn stream analyzer x509 dhcp ntp conv script
+FUZZ_TARGETS ?= decode reader dns rebuild cliparse defrag http tls dnstxn stream analyzer x509 dhcp ntp conv script vary
 # Per input: seconds before a timeout, MB before an out-of-memory.
 FUZZ_TIMEOUT ?= 10
 FUZZ_RSS_MB ?= 2048
@@ -46,6 +46,7 @@ $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(FUZZ_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(filter %.o,$^) -lz
 $(FZ)/fuzz_cliparse: $(FUZZ_CLI_OBJ)
 $(FZ)/fuzz_script: $(FZ)/obj/cli/script.o
+$(FZ)/fuzz_vary: $(FUZZ_CLI_OBJ) $(FZ)/obj/cli/vary.o
 
 # The seed splitter runs on the same objects; it has its own main().
 $(FZ)/fuzz-seeds: tests/fuzz/seeds.c $(FUZZ_LIB_OBJ) $(FUZZ_HDRS)
