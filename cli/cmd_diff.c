@@ -461,11 +461,19 @@ static uint32_t payload_start(const struct pc_decoded *d)
     return end < d->caplen ? (uint32_t)end : d->caplen;
 }
 
+/* Layers that are headers: a trailing payload layer is left to the
+ * payload comparison, so that a snaplen cut that ends the decoding before
+ * the payload reads as a shorter payload, not as other layers. */
+static int header_layers(const struct pc_decoded *d)
+{
+    return d->n && d->l[d->n - 1].proto == PC_P_PAYLOAD ? d->n - 1 : d->n;
+}
+
 static void compare_layers(struct diff *df)
 {
     const struct pc_decoded *da = &df->dec[0], *db = &df->dec[1];
     int common = common_layers(da, db);
-    bool same = common == da->n && common == db->n;
+    bool same = common >= header_layers(da) && common >= header_layers(db);
     if (!same) {
         char sa[256], sb[256];
         stack_str(da, sa, sizeof sa);
