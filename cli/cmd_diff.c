@@ -43,7 +43,7 @@ struct ldef {
 
 #define F(n, o, w, k) { n, o, w, k, 0, 0 }
 #define FB(n, o, w, k, sh, m) { n, o, w, k, sh, m }
-#define L(kind, show, tab, rest, from) { kind, show, tab, sizeof tab / sizeof tab[0], rest, from }
+#define L(kind, show, tab, rest, from) { kind, show, tab, sizeof(tab) / sizeof((tab)[0]), rest, from }
 
 static const struct fdef f_eth[] = { F("dst", 0, 6, V_MAC), F("src", 6, 6, V_MAC), F("type", 12, 2, V_HEX) };
 static const struct fdef f_vlan[] = { FB("pcp", 0, 2, V_DEC, 13, 7), FB("dei", 0, 2, V_DEC, 12, 1),
@@ -264,7 +264,7 @@ static bool split_name(const char *s, struct ignore *g)
     }
     if (!*s) return true;
     if (*s != '.' || !s[1] || strlen(s + 1) >= sizeof g->field) return false;
-    strcpy(g->field, s + 1);
+    snprintf(g->field, sizeof g->field, "%s", s + 1);
     return true;
 }
 
@@ -283,7 +283,7 @@ static void parse_ignore(struct diff *df, const char *list)
 {
     char buf[1024];
     if (strlen(list) >= sizeof buf) cli_usage_error("--ignore: list longer than %zu characters", sizeof buf - 1);
-    strcpy(buf, list);
+    snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
         add_ignore(df, t);
 }
@@ -540,10 +540,10 @@ static void compare_packet(struct diff *df, const struct pc_pkthdr *h, const uin
 {
     if (h[0].ts != h[1].ts && !ignored(df, "ts", 0, 1, NULL)) {
         /* a clamped instant (outside int64 nanoseconds) says so: its true value is further out */
-        char v[2][PC_FMT_TS_MAX + 12];
+        char t[PC_FMT_TS_MAX], v[2][PC_FMT_TS_MAX + 12];
         for (int k = 0; k < 2; k++) {
-            pc_fmt_ts(h[k].ts, v[k]);
-            if (h[k].ts_clamped) strcat(v[k], " (clamped)");
+            pc_fmt_ts(h[k].ts, t);
+            snprintf(v[k], sizeof v[k], "%s%s", t, h[k].ts_clamped ? " (clamped)" : "");
         }
         report(df, "ts", -1, v[0], v[1]);
     }
@@ -607,8 +607,8 @@ static void help(void)
         putchar('\n');
     }
     printf("\nExamples:\n"
-           "  pktcraft tcp --src 10.0.0.1 --dst 10.0.0.2 -c 5 -o a.pcap\n"
-           "  pktcraft tcp --src 10.0.0.1 --dst 10.0.0.2 -c 5 --set ip.ttl=63@3 -o b.pcap\n"
+           "  pktcraft tcp --src 10.0.0.1 --dst 10.0.0.2 -c 5 --start 1700000000 --seed 1 -o a.pcap\n"
+           "  pktcraft tcp --src 10.0.0.1 --dst 10.0.0.2 -c 5 --start 1700000000 --seed 1 --set ip.ttl=63@3 -o b.pcap\n"
            "  pktcraft diff a.pcap b.pcap                 # packet 3: ip.ttl: 64 != 63\n"
            "  pktcraft diff --ignore ip.ttl,ip.csum a.pcap b.pcap && echo same\n"
            "  pktcraft convert a.pcap -o a.pcapng && pktcraft diff a.pcap a.pcapng\n\n"
