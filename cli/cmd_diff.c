@@ -407,7 +407,8 @@ static void compare_fields(struct diff *df, int i, const struct ldef *ld, const 
 {
     const struct pc_decoded *da = &df->dec[0], *db = &df->dec[1];
     uint32_t ca = pc_layer_caphdr(da, i), cb = pc_layer_caphdr(db, i);
-    const uint8_t *ha = pc_layer_hdr(da, i), *hb = pc_layer_hdr(db, i);
+    /* a header with nothing captured is never pointed at */
+    const uint8_t *ha = ca ? pc_layer_hdr(da, i) : NULL, *hb = cb ? pc_layer_hdr(db, i) : NULL;
     char pre[32], name[64], va[64], vb[64];
     layer_prefix(pre, sizeof pre, p->kind, p->occ, p->nocc);
     for (int j = 0; j < ld->nf; j++) {
@@ -424,7 +425,7 @@ static void compare_fields(struct diff *df, int i, const struct ldef *ld, const 
     if (!ld->rest || ignored(df, p->kind, p->occ, p->nocc, ld->rest)) return;
     uint32_t ra = ca > ld->rest_from ? ca - ld->rest_from : 0, rb = cb > ld->rest_from ? cb - ld->rest_from : 0;
     snprintf(name, sizeof name, "%s.%s", pre, ld->rest);
-    bytes_diff(df, name, ha + ld->rest_from, ra, hb + ld->rest_from, rb);
+    bytes_diff(df, name, ra ? ha + ld->rest_from : NULL, ra, rb ? hb + ld->rest_from : NULL, rb);
 }
 
 static int count_kind(const struct pc_decoded *d, const char *kind, int upto)
