@@ -28,6 +28,7 @@ static const struct {
     { "info", cmd_info, "describe capture files, like capinfos" },
     { "convert", cmd_convert, "rewrite a capture as pcap, nsecpcap or pcapng, losslessly" },
     { "merge", cmd_merge, "merge captures by timestamp, like mergecap" },
+    { "diff", cmd_diff, "compare two captures packet by packet, field by field" },
     { "flows", cmd_flows, "list TCP/UDP flows with reassembly counters, write their streams" },
     { "stats", cmd_stats, "traffic statistics: protocols, top talkers and ports, intervals" },
     { "extract", cmd_extract, "HTTP exchanges, DNS transactions, TLS handshakes of a capture" },
