@@ -458,6 +458,7 @@ void craft_expect(struct craft *c, const char *layer)
 
 static int layers_of(const struct craft *c, int kind)
 {
+    if (kind < 0 || kind >= NKINDS) return 0;
     return kind >= K_OWN && !c->expect[kind] ? 1 : c->total[kind];
 }
 
