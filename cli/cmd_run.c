@@ -102,6 +102,7 @@ struct clock {
     pc_time_ns t;
     int64_t gap;
     int64_t rtt;         /* -1: the command's default */
+    uint64_t rate;       /* 0: the command's default */
 };
 
 static void help(void)
@@ -127,6 +128,7 @@ static void help(void)
            "  start TIME, seed N         the first timestamp; the seed of every statement\n"
            "  gap DURATION               time after a statement's last packet (default 1ms)\n"
            "  rtt DURATION               the conversations' round-trip time\n"
+           "  rate PPS                   packets per second of the single-packet commands\n"
            "  wait DURATION, at OFFSET   move the clock on; jump to start + OFFSET\n"
            "  repeat N [as VAR] { ... }  N times; $VAR (default $i) counts 1..N\n"
            "  for VAR in ITEM,... { ... } once per item: a word, 1-100, 10.0.0.1-10.0.0.9\n"
@@ -461,6 +463,12 @@ static int build_args(struct args *a, const struct sc_node *n, const struct cloc
         add_arg2(a, NULL, "--seed", s);
     }
     bool conv = commands[*cmd].conv || (!strcmp(n->w[0].text, "dns") && given(a, "--exchange"));
+    bool packets = !conv && strcmp(n->w[0].text, "raw");
+    if (ck->rate && packets && !given(a, "--rate") && !given(a, "--gap")) {
+        char s[32];
+        snprintf(s, sizeof s, "%llu", (unsigned long long)ck->rate);
+        add_arg2(a, NULL, "--rate", s);
+    }
     if (ck->rtt >= 0 && conv && !given(a, "--rtt")) {
         char s[32];
         snprintf(s, sizeof s, "%lldns", (long long)ck->rtt);
@@ -578,6 +586,16 @@ static int64_t duration(const struct sc_node *n)
     if (cli_try_duration(n->w[0].text, v, &d, msg, sizeof msg) < 0) werr(&n->w[1], "%s", msg);
     free(v);
     return d;
+}
+
+static uint64_t rate(const struct sc_node *n)
+{
+    char *v = expand(&n->w[1]), msg[512];
+    uint64_t r;
+    if (cli_try_uint("rate", v, 1000000000, &r, msg, sizeof msg) < 0 || !r)
+        werr(&n->w[1], "rate: '%s' is not a packet rate from 1 to 1000000000 per second", v);
+    free(v);
+    return r;
 }
 
 static uint64_t repeat_count(const struct sc_node *n)
@@ -700,6 +718,7 @@ static void exec_one(const struct sc_node *n, struct clock *ck)
     case SC_CMD: run_cmd(n, ck); break;
     case SC_GAP: ck->gap = duration(n); break;
     case SC_RTT: ck->rtt = duration(n); break;
+    case SC_RATE: ck->rate = rate(n); break;
     case SC_WAIT: ck->t += duration(n); break;
     case SC_AT: ck->t = R.t0 + duration(n); break;
     case SC_REPEAT: exec_repeat(n, ck); break;

@@ -182,7 +182,7 @@ static int sc_read_statement(struct sc_lexer *L, struct sc_word *w, int *nw)
 
 static const struct { const char *kw; enum sc_kind kind; } sc_keywords[] = {
     { "param", SC_PARAM }, { "host", SC_HOST }, { "start", SC_START }, { "seed", SC_SEED },
-    { "gap", SC_GAP }, { "rtt", SC_RTT }, { "wait", SC_WAIT }, { "at", SC_AT },
+    { "gap", SC_GAP }, { "rtt", SC_RTT }, { "rate", SC_RATE }, { "wait", SC_WAIT }, { "at", SC_AT },
     { "repeat", SC_REPEAT }, { "for", SC_FOR }, { "parallel", SC_PARALLEL },
 };
 
@@ -310,6 +310,7 @@ static int sc_classify(struct sc_error *e, struct sc_word *w, int *nw, enum sc_k
         case SC_SEED: return sc_need_words(e, w, *nw, 2, "seed N");
         case SC_GAP: return sc_need_words(e, w, *nw, 2, "gap DURATION");
         case SC_RTT: return sc_need_words(e, w, *nw, 2, "rtt DURATION");
+        case SC_RATE: return sc_need_words(e, w, *nw, 2, "rate PPS");
         case SC_WAIT: return sc_need_words(e, w, *nw, 2, "wait DURATION");
         case SC_AT: return sc_need_words(e, w, *nw, 2, "at OFFSET");
         default: return 0;

@@ -36,6 +36,7 @@ enum sc_kind {
     SC_SEED,      /* seed N */
     SC_GAP,       /* gap DURATION: between one statement's last packet and the next's first */
     SC_RTT,       /* rtt DURATION: the conversations' default --rtt */
+    SC_RATE,      /* rate PPS: the single-packet commands' default --rate */
     SC_WAIT,      /* wait DURATION */
     SC_AT,        /* at OFFSET: the clock jumps to start + OFFSET */
     SC_REPEAT,    /* repeat N [as VAR] { ... } */
