@@ -73,6 +73,9 @@ static const struct option longopts[] = {
     { "quote-len", required_argument, 0, O_QUOTELEN }, { 0, 0, 0, 0 },
 };
 
+/* icmp builds ICMP over IPv4, icmp6 ICMPv6 over IPv6. */
+static unsigned icmp_layers(bool v6) { return v6 ? CL_NET6 | CL_ICMP6 | CL_DATA : CL_NET4 | CL_ICMP | CL_DATA; }
+
 static void help(bool v6)
 {
     if (!v6)
@@ -117,7 +120,7 @@ static void help(bool v6)
     printf("      --quote FILE[:N]  the quoted datagram is packet N (default 1) of FILE\n"
            "      --quote-len N|rfc792|max   bytes quoted (default max: %s)\n\n",
            v6 ? "the 1280-byte rule" : "RFC 1812, within 576 bytes");
-    craft_help_common(true);
+    craft_help_common(icmp_layers(v6));
     if (!v6)
         printf("\nExamples:\n"
                "  pktcraft icmp --src 10.0.0.1 --dst 10.0.0.2 -c 4 --data 'abcdefgh' -o ping.pcap\n"
@@ -228,7 +231,7 @@ static void parse_args(struct icmp_args *a, bool v6, int argc, char **argv)
         if (!craft_opt(&a->c, opt, optarg, argv)) parse_opt(a, opt, optarg);
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
-    craft_finish_args(&a->c, true);
+    craft_finish_args(&a->c, icmp_layers(v6));
     if (v6 && a->c.ipver != 6) cli_usage_error("icmp6 needs IPv6 --src/--dst (use icmp for IPv4)");
     if (!v6 && a->c.ipver != 4) cli_usage_error("icmp needs IPv4 --src/--dst (use icmp6 for IPv6)");
     if (a->quote_file) load_quote(a);

@@ -5,6 +5,8 @@
 
 #include "craft.h"
 
+#define TCP_LAYERS (CL_NET | CL_TCP | CL_DATA)
+
 #define MAX_OPTS 16
 
 struct tcp_args {
@@ -60,7 +62,7 @@ static void help(bool syn)
            "TCP options, written in the order given and padded with EOL to 4 bytes:\n"
            "      --mss N, --wscale N, --sackok, --ts VAL[:ECR], --sack L-R[,L-R],\n"
            "      --nop, --eol, --tcp-opt HEX (raw option bytes, e.g. 1e0400ff)\n");
-    craft_help_common(true);
+    craft_help_common(TCP_LAYERS);
     if (syn)
         printf("\nExamples:\n"
                "  pktcraft syn --src 192.168.1.1 --dst 192.168.1.2 -o out.pcap\n"
@@ -178,7 +180,7 @@ static void parse_args(struct tcp_args *a, bool syn, int argc, char **argv)
     uint8_t optbuf[PC_TCP_MAXOPT];
     if (pc_tcp_opts_encode(a->opts, a->nopts, optbuf, sizeof optbuf) < 0)
         cli_usage_error("TCP options take more than %d bytes", PC_TCP_MAXOPT);
-    craft_finish_args(&a->c, true);
+    craft_finish_args(&a->c, TCP_LAYERS);
 }
 
 static int run(bool syn, int argc, char **argv)

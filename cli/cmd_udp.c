@@ -3,6 +3,8 @@
 
 #include "craft.h"
 
+#define UDP_LAYERS (CL_NET | CL_UDP | CL_DATA)
+
 enum { O_SPORT = OPT_COMMON_END, O_DPORT };
 
 static const struct option longopts[] = {
@@ -19,7 +21,7 @@ static void help(void)
            "UDP:\n"
            "      --sport PORT      source port (default: from the seed; each packet the next)\n"
            "      --dport PORT      destination port (default 9, discard)\n");
-    craft_help_common(true);
+    craft_help_common(UDP_LAYERS);
     printf("\nExamples:\n"
            "  pktcraft udp --src 10.0.0.1 --dst 10.0.0.2 --dport 514 --data '<13>hello' -o syslog.pcap\n"
            "  pktcraft udp --src 2001:db8::1 --dst 2001:db8::2 --set udp.csum=0 -o nocsum.pcap\n");
@@ -39,7 +41,7 @@ int cmd_udp(int argc, char **argv)
         else if (opt == O_DPORT) dport = (uint16_t)cli_parse_uint("--dport", optarg, 65535);
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
-    craft_finish_args(&c, true);
+    craft_finish_args(&c, UDP_LAYERS);
     uint32_t base = sport >= 0 ? (uint32_t)sport : 1024 + (uint32_t)pc_rng_below(&c.rng, 65536 - 1024);
     craft_open(&c, PC_LINK_ETHERNET);
     static uint8_t frame[CRAFT_FRAME_CAP];

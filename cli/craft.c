@@ -14,28 +14,35 @@
 #include "pktcraft/wire/tunnel.h"
 #include "pktcraft/wire/vlan.h"
 
-void craft_help_common(bool ip)
+void craft_help_common(unsigned layers)
 {
+    bool ip = layers & (CL_IP | CL_IP6), v4 = layers & CL_IP, v6 = layers & CL_IP6;
     if (ip)
         printf("Network (shared by the IP commands):\n"
-               "      --src ADDR, --dst ADDR  IPv4 or IPv6 addresses; the version follows them\n"
+               "      --src ADDR, --dst ADDR  %s\n"
                "      --ttl N, --hop-limit N  TTL / hop limit (default 64)\n"
-               "      --tos N, --tclass N     IPv4 TOS byte / IPv6 traffic class (default 0)\n"
-               "      --flowlabel N           IPv6 flow label (default 0)\n"
-               "      --ip-id N               IPv4 identification (default: from the seed)\n"
-               "      --df                    set IPv4 Don't Fragment\n"
-               "      --ipv6-ext SPEC         add an IPv6 extension header, in order given:\n"
+               "      --tos N, --tclass N     IPv4 TOS byte / IPv6 traffic class (default 0)\n",
+               v4 && v6 ? "IPv4 or IPv6 addresses; the version follows them"
+                        : v4 ? "IPv4 addresses" : "IPv6 addresses");
+    if (v6) printf("      --flowlabel N           IPv6 flow label (default 0)\n");
+    if (v4)
+        printf("      --ip-id N               IPv4 identification (default: from the seed)\n"
+               "      --df                    set IPv4 Don't Fragment\n");
+    if (layers & CL_IP6EXT)
+        printf("      --ipv6-ext SPEC         add an IPv6 extension header, in order given:\n"
                "                              hop[:HEX] dest[:HEX] (raw TLV options, padded),\n"
                "                              rt0:ADDR[,ADDR..] rt2:ADDR srh:SEG[,SEG..] (SRH\n"
                "                              segment list, final destination first),\n"
-               "                              frag[:OFFSET[:M[:ID]]] (offset in 8-byte units)\n"
-               "      --frag SIZE             split each datagram into fragments of SIZE\n"
+               "                              frag[:OFFSET[:M[:ID]]] (offset in 8-byte units)\n");
+    if (ip)
+        printf("      --frag SIZE             split each datagram into fragments of SIZE\n"
                "                              payload bytes (a multiple of 8)\n"
                "      --frag-order in|reverse|random  fragment order (random uses --seed)\n"
                "      --tunnel gre[:KEY] | vxlan:VNI  carry the packet in GRE (with a key) or in\n"
                "                              VXLAN over UDP 4789 (with an inner Ethernet header)\n"
-               "      --outer-src ADDR, --outer-dst ADDR  the tunnel endpoints (IPv4 or IPv6)\n"
-               "Payload:\n"
+               "      --outer-src ADDR, --outer-dst ADDR  the tunnel endpoints (IPv4 or IPv6)\n");
+    if (layers & CL_DATA)
+        printf("Payload:\n"
                "      --data STRING           payload with C escapes (\\n, \\x41, \\0, ...)\n"
                "      --data-file FILE        payload from a file\n"
                "      --hex HEX               payload from hex digits\n");
@@ -50,7 +57,8 @@ void craft_help_common(bool ip)
            "                              (see FIELDS below)\n"
            "Output and timing:\n"
            "  -o, --output FILE           capture file ('-' for stdout; alias -w); required\n"
-           "  -F pcap|nsecpcap|pcapng     capture format (default pcap, microseconds)\n"
+           "  -F pcap|nsecpcap|pcapng     capture format (default pcap, microseconds: a\n"
+           "                              --start or --gap finer than 1us needs another)\n"
            "      --comment TEXT          a comment on every packet (pcapng)\n"
            "      --interface NAME        the interface name recorded (pcapng if_name)\n"
            "      --append                add to an existing capture of the same format\n"
@@ -60,7 +68,7 @@ void craft_help_common(bool ip)
            "      --gap DURATION          time between frames: 10ns, 250us, 1ms, 2s (default 1ms)\n"
            "      --seed N                seed for every value not given (default 1)\n"
            "  -h, --help                  show this help\n\n");
-    field_help();
+    field_help(layers);
 }
 
 void craft_init(struct craft *c)
@@ -308,6 +316,8 @@ static bool net_opt(struct craft *c, int opt, const char *arg)
 
 bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 {
+    /* remembered so that craft_finish_args can refuse what does not apply */
+    if (opt >= OPT_START && opt < OPT_COMMON_END) c->given |= UINT64_C(1) << (opt - OPT_START);
     switch (opt) {
     case 'o': case 'w': c->out = arg; return true;
     case 'F': c->format = cli_parse_format("-F", arg); return true;
@@ -328,8 +338,11 @@ bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
     }
 }
 
-void craft_finish_args(struct craft *c, bool need_ip)
+void craft_finish_args(struct craft *c, unsigned layers)
 {
+    if (layers < CL_ETH) cli_runtime_error("internal: craft_finish_args without the command's layers");
+    craft_check_scope(c, layers);
+    bool need_ip = layers & (CL_IP | CL_IP6);
     if (need_ip && !c->have_src) cli_usage_error("--src is required");
     if (need_ip && !c->have_dst) cli_usage_error("--dst is required");
     if (!c->out) cli_usage_error("-o FILE is required ('-' writes to stdout)");
@@ -344,6 +357,9 @@ void craft_finish_args(struct craft *c, bool need_ip)
     if (!c->tunnel && (c->have_outer_src || c->have_outer_dst)) cli_usage_error("--outer-src/--outer-dst go with --tunnel");
     if ((c->comment || c->ifname) && c->format != PC_FORMAT_PCAPNG)
         cli_usage_error("--comment and --interface need -F pcapng (pcap cannot hold them)");
+    /* microsecond pcap would silently write equal or cut timestamps */
+    craft_check_resolution(c, "--gap", c->gap);
+    craft_check_resolution(c, "--start", c->start);
     if (c->start < 0) c->start = cli_now();
     pc_rng_seed(&c->rng, c->seed);
 }

@@ -194,8 +194,21 @@ bool field_apply(const struct craft_set *s, const char *layer, void *spec)
 
 const char *field_name(const struct field_def *f) { return f->name; }
 
-void field_help(void)
+unsigned field_layer_bit(const struct field_def *f)
+{
+    static const struct { const char *layer; unsigned bit; } bits[] = {
+        { "eth", CL_ETH }, { "vlan", CL_VLAN }, { "ip", CL_IP }, { "ip6", CL_IP6 }, { "ip6ext", CL_IP6EXT },
+        { "tcp", CL_TCP }, { "udp", CL_UDP }, { "icmp", CL_ICMP }, { "icmp6", CL_ICMP6 }, { "arp", CL_ARP },
+        { "dns", CL_DNS },
+    };
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (!strcmp(bits[i].layer, f->layer)) return bits[i].bit;
+    return 0;
+}
+
+void field_help(unsigned layers)
 {
     printf("FIELDS for --set FIELD=VALUE (any) and --corrupt FIELD (those marked auto):\n");
-    for (size_t i = 0; i < NFIELDS; i++) printf("  %-15s %s\n", fields[i].name, fields[i].help);
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (field_layer_bit(&fields[i]) & layers) printf("  %-15s %s\n", fields[i].name, fields[i].help);
 }
