@@ -96,7 +96,7 @@ enum {
 #define CL_LINK (CL_ETH | CL_VLAN)
 #define CL_NET4 (CL_LINK | CL_IP)
 #define CL_NET6 (CL_LINK | CL_IP6 | CL_IP6EXT)
-#define CL_NET (CL_NET4 | CL_NET6)
+#define CL_NET (CL_LINK | CL_IP | CL_IP6 | CL_IP6EXT)
 
 /* Long options every crafting command takes; value codes from 1000. */
 enum {
