@@ -81,6 +81,14 @@ const char *pcap_misfit(const struct pc_pkthdr *h, int format, int lt0, bool *dr
     return NULL;
 }
 
+const char *pcap_misfit_hint(const struct pc_pkthdr *h, int format, int lt0, bool inputs_pcap)
+{
+    bool drop;
+    const char *why = pcap_misfit(h, format, lt0, &drop);
+    bool only_ns = why && !drop && !h->ncomments && !h->flags;
+    return only_ns && inputs_pcap ? "use -F nsecpcap or pcapng, or --lossy" : "use -F pcapng, or --lossy";
+}
+
 void cli_more_comments(const struct pc_reader *r, const struct pc_pkthdr *h, struct pc_wpacket *p)
 {
     static struct pc_wcomment *more;

@@ -26,6 +26,11 @@ void iface_map_free(struct iface_map *m);
  * whose link type is lt0: a text for the message, or NULL when it fits.
  * *drop is set when the only lossy remedy is to leave the packet out. */
 const char *pcap_misfit(const struct pc_pkthdr *h, int format, int lt0, bool *drop);
+/* The remedies a refusal by pcap_misfit names, each one that works:
+ * -F pcapng and --lossy always; -F nsecpcap for nanoseconds, but only when
+ * every input is pcap (a pcapng input may bring comments, flags or another
+ * link type further on, which nsecpcap cannot hold either). */
+const char *pcap_misfit_hint(const struct pc_pkthdr *h, int format, int lt0, bool inputs_pcap);
 
 /* Every packet comment after the first (h->comment) into p->more, so a
  * copy keeps them all; they point into the reader's buffer (valid until

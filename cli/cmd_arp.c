@@ -5,6 +5,8 @@
 #include "craft.h"
 #include "pktcraft/wire/arp.h"
 
+#define ARP_LAYERS (CL_LINK | CL_ARP)
+
 enum { O_OP = OPT_COMMON_END, O_SHA, O_THA };
 
 static const struct option longopts[] = {
@@ -24,12 +26,12 @@ static void help(void)
            "      --tha MAC         target hardware address (default 00:..:00 for a request,\n"
            "                        --dmac for a reply)\n"
            "A request and a gratuitous ARP go to ff:ff:ff:ff:ff:ff unless --dmac is given;\n"
-           "a gratuitous ARP announces --src (target address = sender address).\n\n");
+           "a gratuitous ARP announces --src (target address = sender address).\n"
+           "      --src ADDR, --dst ADDR  sender and target IPv4 addresses (or sets, as above)\n\n");
     craft_help_reply("the reply (is-at) to a request");
     printf("\n");
-    craft_help_common(false);
-    printf("      --src ADDR, --dst ADDR  sender and target IPv4 addresses (or sets, as above)\n"
-           "\nExamples:\n"
+    craft_help_common(ARP_LAYERS);
+    printf("\nExamples:\n"
            "  pktcraft arp --src 10.0.0.1 --dst 10.0.0.2 -o who-has.pcap\n"
            "  pktcraft arp --op reply --src 10.0.0.2 --dst 10.0.0.1 --smac 02:00:00:00:00:02 \\\n"
            "      --dmac 02:00:00:00:00:01 -o is-at.pcap\n"
@@ -66,9 +68,8 @@ int cmd_arp(int argc, char **argv)
     if (!c.have_src) cli_usage_error("--src is required (the sender IPv4 address)");
     if (!c.have_dst && !grat) cli_usage_error("--dst is required (the target IPv4 address)");
     if (c.ipver != 4) cli_usage_error("ARP carries IPv4 addresses; --src/--dst are IPv6");
-    if (c.next || c.frag || c.have_payload) cli_usage_error("--ipv6-ext, --frag and payload options do not apply to ARP");
     c.have_src = c.have_dst = false; /* the IP checks below are not for ARP */
-    craft_finish_args(&c, false);
+    craft_finish_args(&c, ARP_LAYERS);
     if (!c.dmac_given && op == 1 && !c.vary.f[VF_DMAC].random) memset(c.dmac, 0xFF, 6);
     craft_open(&c, PC_LINK_ETHERNET);
     static uint8_t frame[256];

@@ -119,7 +119,12 @@ static bool fit_pcap(struct conv *c, const struct pc_pkthdr *h, struct pc_wpacke
     bool drop;
     const char *why = pcap_misfit(h, c->format, linktype0, &drop);
     if (!why) return true;
-    if (!c->lossy) refuse(c, "%s: packet %llu: %s (use -F pcapng or nsecpcap, or --lossy)", why);
+    if (!c->lossy) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s (%s)", why,
+                 pcap_misfit_hint(h, c->format, linktype0, pc_reader_format(c->r) != PC_FORMAT_PCAPNG));
+        refuse(c, "%s: packet %llu: %s", msg);
+    }
     if (drop) { c->dropped++; return false; }
     if (h->ncomments || h->flags) c->dropped_comments++;
     else c->cut_ns++;

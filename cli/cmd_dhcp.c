@@ -98,7 +98,7 @@ static void help(void)
            "                            broadcast, no server id) and ACK; renew = REQUEST\n"
            "                            unicast from the client's address (RENEWING) and ACK\n\n");
     conv_help(false);
-    craft_help_common(true);
+    craft_help_common(CL_NET4 | CL_UDP);
     printf("\nExamples:\n"
            "  pktcraft dhcp --server 192.168.1.1 --offer 192.168.1.100 --start 1700000000 -o dora.pcap\n"
            "  pktcraft dhcp --client-mac 02:aa:bb:cc:dd:ee --dns 1.1.1.1,8.8.8.8 --domain lan --broadcast \\\n"
@@ -378,6 +378,7 @@ int cmd_dhcp(int argc, char **argv)
     static struct dhcp_args a;
     memset(&a, 0, sizeof a);
     conv_init(&a.v, 17, PC_DHCP_SERVER_PORT);
+    a.v.layers = CL_NET4; /* DHCP is IPv4's */
     memcpy(a.mask, (uint8_t[4]){ 255, 255, 255, 0 }, 4);
     a.lease = 3600;
     int opt;

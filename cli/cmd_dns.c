@@ -9,6 +9,7 @@
 #include "conv.h"
 #include "pktcraft/wire/dns.h"
 
+#define DNS_LAYERS (CL_NET | CL_UDP | CL_TCP | CL_DNS)
 #define MAX_RR 32
 #define MAX_TOK 16
 
@@ -105,7 +106,7 @@ static void help(void)
            "                            teardown); the client port from the seed or --sport.\n"
            "                            Takes the conversation options below (--rtt, --fault,\n"
            "                            --truth, ...)\n");
-    craft_help_common(true);
+    craft_help_common(DNS_LAYERS);
     printf("\nWith --exchange:\n");
     conv_help(false);
     printf("\nExamples:\n"
@@ -345,7 +346,10 @@ static void parse_args(struct dns_args *a, int argc, char **argv)
         if (opt == O_TCP) tcp = true;
     }
     int end = optind;
-    if (a->exchange) conv_init(&a->v, tcp ? 6 : 17, 53);
+    if (a->exchange) {
+        conv_init(&a->v, tcp ? 6 : 17, 53);
+        a->v.layers |= CL_DNS;
+    }
     else craft_init(&a->v.c);
     for (size_t i = 0; i < n; i++) {
         if (seen[i].opt == 'h') { help(); exit(EXIT_OK); }
@@ -364,7 +368,7 @@ static void parse_args(struct dns_args *a, int argc, char **argv)
     if (a->v.c.have_payload) cli_usage_error("the DNS message is the payload: --data/--hex do not apply");
     if (a->malform == PC_DNS_MAL_FWDPTR && !(a->nrr[0] + a->nrr[1] + a->nrr[2]) )
         cli_usage_error("--malform fwdptr needs a second name to point at: add an --answer");
-    if (!a->exchange) craft_finish_args(&a->v.c, true);
+    if (!a->exchange) craft_finish_args(&a->v.c, DNS_LAYERS);
 }
 
 /* ---------------------------------------------------------- exchange */

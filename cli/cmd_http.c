@@ -104,7 +104,7 @@ static void help(void)
            "says Connection: keep-alive, the last Connection: close, and the server closes\n"
            "first (--close changes that). HEAD, 1xx, 204 and 304 responses have no body.\n");
     conv_help(false);
-    craft_help_common(true);
+    craft_help_common(CL_NET | CL_TCP);
     printf("\nExamples:\n"
            "  pktcraft http --src 10.0.0.1 --dst 10.0.0.2 --uri /index.html --resp-size 5000 -o get.pcap\n"
            "  pktcraft http --src 2001:db8::1 --dst 2001:db8::2 --method POST --uri /api --body '{\"a\":1}' \\\n"

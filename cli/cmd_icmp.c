@@ -74,6 +74,9 @@ static const struct option longopts[] = {
     { "quote-len", required_argument, 0, O_QUOTELEN }, CRAFT_REPLY_LONGOPTS, { 0, 0, 0, 0 },
 };
 
+/* icmp builds ICMP over IPv4, icmp6 ICMPv6 over IPv6. */
+static unsigned icmp_layers(bool v6) { return v6 ? CL_NET6 | CL_ICMP6 | CL_DATA : CL_NET4 | CL_ICMP | CL_DATA; }
+
 static void help(bool v6)
 {
     if (!v6)
@@ -121,7 +124,7 @@ static void help(bool v6)
     craft_help_reply("the echo reply to an echo request,\n"
                      "                              with its id, seq and data");
     printf("\n");
-    craft_help_common(true);
+    craft_help_common(icmp_layers(v6));
     if (!v6)
         printf("\nExamples:\n"
                "  pktcraft icmp --src 10.0.0.1 --dst 10.0.0.2 -c 4 --data 'abcdefgh' -o ping.pcap\n"
@@ -234,7 +237,7 @@ static void parse_args(struct icmp_args *a, bool v6, int argc, char **argv)
         if (!craft_opt(&a->c, opt, optarg, argv)) parse_opt(a, opt, optarg);
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
-    craft_finish_args(&a->c, true);
+    craft_finish_args(&a->c, icmp_layers(v6));
     if (v6 && a->c.ipver != 6) cli_usage_error("icmp6 needs IPv6 --src/--dst (use icmp for IPv4)");
     if (!v6 && a->c.ipver != 4) cli_usage_error("icmp needs IPv4 --src/--dst (use icmp6 for IPv6)");
     if (a->quote_file) load_quote(a);

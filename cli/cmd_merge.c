@@ -130,7 +130,13 @@ static bool fit_pcap(struct merge *m, struct input *in, struct pc_wpacket *p, in
     bool drop;
     const char *why = pcap_misfit(&in->h, m->format, lt0, &drop);
     if (!why) return true;
-    if (!m->lossy) fail(m, "%s: a packet: %s (use -F pcapng, or --lossy)", in->path, why);
+    if (!m->lossy) {
+        bool all_pcap = true;
+        for (int k = 0; k < m->n; k++) all_pcap &= pc_reader_format(m->in[k].r) != PC_FORMAT_PCAPNG;
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s (%s)", why, pcap_misfit_hint(&in->h, m->format, lt0, all_pcap));
+        fail(m, "%s: a packet: %s", in->path, msg);
+    }
     if (drop) { m->dropped++; return false; }
     p->comment = NULL;
     p->more = NULL;

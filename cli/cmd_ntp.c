@@ -69,7 +69,7 @@ static void help(void)
            "                            timestamps (default 25us)\n"
            "      --sport PORT          the client's port (default 123, as ntpd)\n\n");
     conv_help(false);
-    craft_help_common(true);
+    craft_help_common(CL_NET | CL_UDP);
     printf("\nExamples:\n"
            "  pktcraft ntp --src 10.0.0.1 --dst 10.0.0.123 --start 1700000000 -o ntp.pcap\n"
            "  pktcraft ntp --src 10.0.0.1 --dst 10.0.0.123 --stratum 1 --refid GPS --offset 1.5ms \\\n"
@@ -123,6 +123,7 @@ static bool own_opt(struct ntp_args *a, int opt, const char *arg)
     case O_OFFSET: a->offset = parse_signed_duration("--offset", arg); return true;
     case O_PROCESSING:
         a->processing = cli_parse_duration("--processing", arg);
+        conv_note_time(&a->v, "--processing", a->processing);
         a->processing_given = true;
         return true;
     default: return false;
@@ -157,7 +158,7 @@ static uint32_t frame_overhead(const struct conv_cli *v)
 static void ntp_schedule(struct ntp_args *a)
 {
     struct conv_cli *v = &a->v;
-    craft_finish_args(&v->c, true); /* --start resolved ("now" when not given) */
+    craft_finish_args(&v->c, conv_layers(v)); /* --start resolved ("now" when not given) */
     if (v->o.think && !a->processing_given) a->processing = v->o.think;
     v->o.think = a->processing;
     const struct pc_conv_opts *o = &v->o;

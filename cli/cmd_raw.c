@@ -63,7 +63,7 @@ int cmd_raw(int argc, char **argv)
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!c.have_payload) cli_usage_error("the frame is required: --hex, --data-file or --data");
     if (!c.plen) cli_usage_error("the frame is empty");
-    craft_finish_args(&c, false);
+    craft_finish_args(&c, CL_DATA); /* the frame itself */
     craft_open(&c, linktype);
     for (uint64_t i = 0; i < c.count; i++) craft_write_at(&c, c.payload, c.plen, craft_bk_ts(&c), 0, 0);
     craft_close(&c);

@@ -455,8 +455,10 @@ static int build_args(struct args *a, const struct sc_node *n, const struct cloc
     for (int i = first; i < n->nw; i++) add_arg(a, &n->w[i], expand(&n->w[i]));
     refuse_owned(a);
     if (vlan && !given(a, "--vlan")) add_arg2(a, NULL, "--vlan", vlan);
+    /* pcap holds microseconds: a statement starts on the next one */
+    pc_time_ns t = R.format == PC_FORMAT_PCAP_US ? (ck->t + 999) / 1000 * 1000 : ck->t;
     add_arg(a, NULL, strdup("--start"));
-    add_arg(a, NULL, fmt_start(ck->t));
+    add_arg(a, NULL, fmt_start(t));
     if (!given(a, "--seed")) {
         char s[24];
         snprintf(s, sizeof s, "%llu", (unsigned long long)mix(R.seed ^ mix(R.executed)));

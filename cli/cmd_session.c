@@ -21,7 +21,7 @@ static void help(void)
            "the MSS with correct sequence and acknowledgment numbers and ACKs, then the\n"
            "teardown.  Each write waits until its side has received the writes before it.\n\n");
     conv_help(true);
-    craft_help_common(true);
+    craft_help_common(CL_NET | CL_TCP | CL_UDP);
     printf("\nExamples:\n"
            "  pktcraft session --src 10.0.0.1 --dst 10.0.0.2 --dport 80 \\\n"
            "      --send 'GET / HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n' --recv @response.bin -o web.pcap\n"

@@ -5,6 +5,8 @@
 
 #include "craft.h"
 
+#define TCP_LAYERS (CL_NET | CL_TCP | CL_DATA)
+
 #define MAX_OPTS 16
 
 struct tcp_args {
@@ -70,7 +72,7 @@ static void help(bool syn)
                          "      --open PORTS            with --reply-to: SYN/ACK to the SYNs to PORTS");
         printf("\n");
     }
-    craft_help_common(true);
+    craft_help_common(TCP_LAYERS);
     if (syn)
         printf("\nExamples:\n"
                "  pktcraft syn --src 192.168.1.1 --dst 192.168.1.2 -o out.pcap\n"
@@ -201,7 +203,7 @@ static void parse_args(struct tcp_args *a, bool syn, int argc, char **argv)
     if (pc_tcp_opts_encode(a->opts, a->nopts, optbuf, sizeof optbuf) < 0)
         cli_usage_error("TCP options take more than %d bytes", PC_TCP_MAXOPT);
     if (a->open.n && !a->c.reply) cli_usage_error("--open goes with --reply-to (the SYNs to these ports get SYN/ACK)");
-    craft_finish_args(&a->c, true);
+    craft_finish_args(&a->c, TCP_LAYERS);
 }
 
 /* With --reply-to: flags, seq and ack of the answer to q, where the

@@ -88,7 +88,7 @@ static void help(void)
            "DATA is a string with C escapes, @FILE or hex:HEX; only its length shows on the\n"
            "wire, as it would once encrypted.\n\n");
     conv_help(false);
-    craft_help_common(true);
+    craft_help_common(CL_NET | CL_TCP);
     printf("\nExamples:\n"
            "  pktcraft tls --src 10.0.0.1 --dst 10.0.0.2 --sni example.com --alpn h2,http/1.1 \\\n"
            "      --grease --truth -o tls13.pcap\n"
@@ -287,7 +287,7 @@ int cmd_tls(int argc, char **argv)
     parse_args(&a, argc, argv);
     /* the seed and the start time are needed now: the certificate's
      * validity and every byte come from them (conv_run checks again) */
-    craft_finish_args(&a.v.c, true);
+    craft_finish_args(&a.v.c, conv_layers(&a.v));
     if (a.print && !strcmp(a.v.c.out, "-")) cli_usage_error("--print writes to standard output: give -o FILE");
     if (a.cert_path) read_cert(&a);
 

@@ -3,6 +3,8 @@
 
 #include "craft.h"
 
+#define UDP_LAYERS (CL_NET | CL_UDP | CL_DATA)
+
 enum { O_SPORT = OPT_COMMON_END, O_DPORT };
 
 static const struct option longopts[] = {
@@ -22,7 +24,7 @@ static void help(void)
            "                        both also per packet: A-B, a list 53,123,1000-1010, random\n");
     craft_help_reply("the ports swapped");
     printf("\n");
-    craft_help_common(true);
+    craft_help_common(UDP_LAYERS);
     printf("\nExamples:\n"
            "  pktcraft udp --src 10.0.0.1 --dst 10.0.0.2 --dport 514 --data '<13>hello' -o syslog.pcap\n"
            "  pktcraft udp --src 2001:db8::1 --dst 2001:db8::2 --set udp.csum=0 -o nocsum.pcap\n"
@@ -44,7 +46,7 @@ int cmd_udp(int argc, char **argv)
         else if (opt == O_DPORT) dport = craft_port_opt(&c, VF_DPORT, "--dport", optarg);
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
-    craft_finish_args(&c, true);
+    craft_finish_args(&c, UDP_LAYERS);
     craft_expect(&c, "udp");
     uint32_t base = sport >= 0 ? (uint32_t)sport : 1024 + (uint32_t)pc_rng_below(&c.rng, 65536 - 1024);
     craft_open(&c, PC_LINK_ETHERNET);

@@ -21,6 +21,17 @@ void conv_init(struct conv_cli *v, uint8_t l4, uint16_t dport)
     v->o.l4 = l4;
     v->o.dport = dport;
     v->dport_given = dport != 0;
+    v->layers = CL_NET;
+}
+
+unsigned conv_layers(const struct conv_cli *v) { return v->layers | (v->o.l4 == 6 ? CL_TCP : CL_UDP); }
+
+void conv_note_time(struct conv_cli *v, const char *opt, int64_t ns)
+{
+    if (!v->fine_opt && ns % 1000) {
+        v->fine_opt = opt;
+        v->fine_ns = ns;
+    }
 }
 
 void conv_help(bool script)
@@ -159,13 +170,14 @@ static void add_fault(struct conv_cli *v, const struct pc_conv_fault *f)
     v->faults[v->nfaults++] = *f;
 }
 
-static void fault_arg(struct pc_conv_fault *f, const char *kind, const char *a, const char *b)
+static void fault_arg(struct conv_cli *v, struct pc_conv_fault *f, const char *kind, const char *a, const char *b)
 {
     char opt[64];
     snprintf(opt, sizeof opt, "--fault %s", kind);
     switch (f->kind) {
     case PC_FAULT_DELAY: case PC_FAULT_ZEROWIN:
         if (a) f->arg = cli_parse_duration(opt, a);
+        conv_note_time(v, f->kind == PC_FAULT_DELAY ? "--fault delay" : "--fault zerowin", f->arg);
         break;
     case PC_FAULT_TRUNCATE:
         if (a) f->arg = (int64_t)cli_parse_uint(opt, a, 65535);
@@ -213,7 +225,7 @@ static void parse_fault(struct conv_cli *v, const char *spec)
         add_fault(v, &f);
         return;
     }
-    fault_arg(&f, parts[0], parts[2], parts[3]);
+    fault_arg(v, &f, parts[0], parts[2], parts[3]);
     uint32_t nums[64];
     int n = 0;
     for (char *save = NULL, *t = strtok_r(parts[1], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -295,15 +307,16 @@ bool conv_opt(struct conv_cli *v, int opt, const char *arg, char **argv)
         else cli_usage_error("--ack: '%s' is not immediate or delayed", arg);
         v->ack_given = true;
         return true;
-    case CONV_OPT_RTT: o->rtt = cli_parse_duration("--rtt", arg); return true;
+    case CONV_OPT_RTT: o->rtt = cli_parse_duration("--rtt", arg); conv_note_time(v, "--rtt", o->rtt); return true;
     case CONV_OPT_RATE: o->rate = parse_rate(arg); return true;
-    case CONV_OPT_THINK: o->think = cli_parse_duration("--think", arg); return true;
+    case CONV_OPT_THINK: o->think = cli_parse_duration("--think", arg); conv_note_time(v, "--think", o->think); return true;
     case CONV_OPT_CLOSE: o->close = parse_close(arg); return true;
     case CONV_OPT_FAULT: parse_fault(v, arg); return true;
     case CONV_OPT_TRUTH: v->truth = true; return true;
     case CONV_OPT_ISN: parse_isn(v, arg); return true;
     case CONV_OPT_TIMEOUT:
         o->udp_timeout = cli_parse_duration("--timeout", arg);
+        conv_note_time(v, "--timeout", o->udp_timeout);
         if (o->udp_timeout <= 0) cli_usage_error("--timeout: must be above 0");
         return true;
     case CONV_OPT_SEND: script_opt(v, PC_CONV_CLIENT, "--send", arg); return true;
@@ -717,7 +730,9 @@ int conv_run(struct conv_cli *v, conv_facts_fn facts, void *ctx)
 {
     reject_packet_opts(v);
     craft_single_only(&v->c);
-    craft_finish_args(&v->c, true);
+    /* first: ntp has moved --start by its --processing */
+    if (v->fine_opt) craft_check_resolution(&v->c, v->fine_opt, v->fine_ns);
+    craft_finish_args(&v->c, conv_layers(v));
     if (!v->dport_given) cli_usage_error("--dport is required");
     if (!v->nsteps) cli_usage_error("nothing to say: give at least one --send or --recv");
     if (v->truth && craft_sink)

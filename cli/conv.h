@@ -66,6 +66,13 @@ struct conv_cli {
     /* with addr: the address pairs the packets really used, for the truth */
     struct conv_pair *pairs;
     size_t npairs;
+    /* the layers besides TCP/UDP (CL_*, craft.h): CL_NET from conv_init;
+     * a command narrows or widens them (dhcp: IPv4 only; dns: CL_DNS) */
+    unsigned layers;
+    /* the first timing option given below the microsecond, refused by
+     * conv_run when the output is microsecond pcap */
+    const char *fine_opt;
+    int64_t fine_ns;
 };
 
 /* l4: 6 or 17; dport: the command's default server port (0: required). */
@@ -73,6 +80,11 @@ void conv_init(struct conv_cli *v, uint8_t l4, uint16_t dport);
 /* Handle one getopt result: a craft option, a conversation option, or
  * --send/--recv/--udp; false if it is none of these (the command's own). */
 bool conv_opt(struct conv_cli *v, int opt, const char *arg, char **argv);
+/* What the conversation builds: v->layers and its TCP or UDP. */
+unsigned conv_layers(const struct conv_cli *v);
+/* A duration given by option opt that sets capture timestamps: kept for
+ * conv_run's check against microsecond pcap. */
+void conv_note_time(struct conv_cli *v, const char *opt, int64_t ns);
 /* Help for the conversation options (after the command's own). */
 void conv_help(bool script);
 /* Append a step (data copied). */

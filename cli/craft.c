@@ -17,17 +17,22 @@
 struct craft_sink *craft_sink = NULL;
 bool craft_args_done = false;
 
-void craft_help_common(bool ip)
+/* The Network and Payload parts of the shared help, for the layers a
+ * command builds. */
+static void help_net(unsigned layers)
 {
-    if (ip)
-        printf("Network (shared by the IP commands):\n"
-               "      --src ADDR, --dst ADDR  IPv4 or IPv6 addresses; the version follows them;\n"
-               "                              or per packet: A-B, PREFIX/LEN (every address),\n"
-               "                              a list a,b,c, random or random:PREFIX/LEN\n"
-               "      --ttl N, --hop-limit N  TTL / hop limit (default 64)\n"
-               "      --tos N, --tclass N     IPv4 TOS byte / IPv6 traffic class (default 0)\n"
-               "      --flowlabel N           IPv6 flow label (default 0)\n"
-               "      --ip-id N               IPv4 identification (default: from the seed)\n"
+    bool ip = layers & (CL_IP | CL_IP6), v4 = layers & CL_IP, v6 = layers & CL_IP6;
+    if (!ip) return;
+    printf("Network (shared by the IP commands):\n"
+           "      --src ADDR, --dst ADDR  %s;\n"
+           "                              or per packet: A-B, PREFIX/LEN (every address),\n"
+           "                              a list a,b,c, random or random:PREFIX/LEN\n"
+           "      --ttl N, --hop-limit N  TTL / hop limit (default 64)\n"
+           "      --tos N, --tclass N     IPv4 TOS byte / IPv6 traffic class (default 0)\n",
+           v4 && v6 ? "IPv4 or IPv6 addresses; the version follows them" : v4 ? "IPv4 addresses" : "IPv6 addresses");
+    if (v6) printf("      --flowlabel N           IPv6 flow label (default 0)\n");
+    if (v4)
+        printf("      --ip-id N               IPv4 identification (default: from the seed)\n"
                "      --df                    set IPv4 Don't Fragment\n"
                "      --ip-opt SPEC           add an IPv4 option, repeatable, in order given (40\n"
                "                              bytes in all, EOL-padded): rr[:N] (record route, N\n"
@@ -36,30 +41,37 @@ void craft_help_common(bool ip)
                "                              ts-prespec:ADDR[,ADDR..], lsrr:ADDR[,ADDR..],\n"
                "                              ssrr:ADDR[,ADDR..] (--dst is the first hop, the list\n"
                "                              the hops after it, final destination last),\n"
-               "                              ra[:VALUE] (router alert), nop, eol, raw:HEX\n"
-               "      --ipv6-ext SPEC         add an IPv6 extension header, in order given:\n"
+               "                              ra[:VALUE] (router alert), nop, eol, raw:HEX\n");
+    if (layers & CL_IP6EXT)
+        printf("      --ipv6-ext SPEC         add an IPv6 extension header, in order given:\n"
                "                              hop[:HEX] dest[:HEX] (raw TLV options, padded),\n"
                "                              rt0:ADDR[,ADDR..] (--dst is the first hop),\n"
                "                              rt2:ADDR (the home address; --dst the care-of),\n"
                "                              srh:SEG[,SEG..] (SRH segment list, final destination\n"
                "                              first; --dst is the active segment, the last listed,\n"
                "                              and defaults to it),\n"
-               "                              frag[:OFFSET[:M[:ID]]] (offset in 8-byte units)\n"
-               "      --frag SIZE             split each datagram into fragments of SIZE\n"
-               "                              payload bytes (a multiple of 8)\n"
-               "      --frag-order in|reverse|random  fragment order (random uses --seed)\n"
-               "      --frag-spec OFF:LEN[:MF][:hex:BYTES]  instead of --frag, one fragment of an\n"
-               "                              explicit list, repeatable, written in order: OFF and\n"
-               "                              LEN in bytes of the IP payload (OFF a multiple of\n"
-               "                              8), MF 0 or 1 (default 1 unless it reaches the end),\n"
-               "                              the datagram's bytes or hex ones (overlaps allowed;\n"
-               "                              past the datagram's end only with hex)\n"
-               "      --tunnel gre[:KEY] | vxlan:VNI  carry the packet in GRE (with a key) or in\n"
-               "                              VXLAN over UDP 4789 (with an inner Ethernet header)\n"
-               "      --outer-src ADDR, --outer-dst ADDR  the tunnel endpoints (IPv4 or IPv6)\n"
-               "                              (--ttl, --tos, --ip-id, --df are the inner header's;\n"
-               "                              the outer one's fields are --set ip[0].FIELD)\n"
-               "Payload:\n"
+               "                              frag[:OFFSET[:M[:ID]]] (offset in 8-byte units)\n");
+    printf("      --frag SIZE             split each datagram into fragments of SIZE\n"
+           "                              payload bytes (a multiple of 8)\n"
+           "      --frag-order in|reverse|random  fragment order (random uses --seed)\n"
+           "      --frag-spec OFF:LEN[:MF][:hex:BYTES]  instead of --frag, one fragment of an\n"
+           "                              explicit list, repeatable, written in order: OFF and\n"
+           "                              LEN in bytes of the IP payload (OFF a multiple of\n"
+           "                              8), MF 0 or 1 (default 1 unless it reaches the end),\n"
+           "                              the datagram's bytes or hex ones (overlaps allowed;\n"
+           "                              past the datagram's end only with hex)\n"
+           "      --tunnel gre[:KEY] | vxlan:VNI  carry the packet in GRE (with a key) or in\n"
+           "                              VXLAN over UDP 4789 (with an inner Ethernet header)\n"
+           "      --outer-src ADDR, --outer-dst ADDR  the tunnel endpoints (IPv4 or IPv6)\n"
+           "                              (--ttl, --tos, --ip-id, --df are the inner header's;\n"
+           "                              the outer one's fields are --set ip[0].FIELD)\n");
+}
+
+void craft_help_common(unsigned layers)
+{
+    help_net(layers);
+    if (layers & CL_DATA)
+        printf("Payload:\n"
                "      --data STRING           payload with C escapes (\\n, \\x41, \\0, ...)\n"
                "      --data-file FILE        payload from a file\n"
                "      --hex HEX               payload from hex digits (one of the three)\n");
@@ -74,7 +86,8 @@ void craft_help_common(bool ip)
            "                              (see FIELDS below)\n"
            "Output and timing:\n"
            "  -o, --output FILE           capture file ('-' for stdout; alias -w); required\n"
-           "  -F pcap|nsecpcap|pcapng     capture format (default pcap, microseconds)\n"
+           "  -F pcap|nsecpcap|pcapng     capture format (default pcap, microseconds: a\n"
+           "                              --start or --gap finer than 1us needs another)\n"
            "      --comment TEXT          a comment on every packet (pcapng); repeated: the\n"
            "                              k-th on the k-th packet, none after the last\n"
            "      --comment-file FILE     one comment per line, per packet (pcapng)\n"
@@ -92,7 +105,7 @@ void craft_help_common(bool ip)
            "      --seed N                seed for every value not given (default: a hash\n"
            "                              of the arguments, -o left out)\n"
            "  -h, --help                  show this help\n\n");
-    field_help();
+    field_help(layers);
 }
 
 void craft_help_reply(const char *what)
@@ -367,6 +380,8 @@ static bool net_opt(struct craft *c, int opt, const char *arg)
 bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
 {
     if (!c->argv) c->argv = argv;
+    /* remembered so that craft_finish_args can refuse what does not apply */
+    if (opt >= OPT_START && opt < OPT_COMMON_END) c->given |= UINT64_C(1) << (opt - OPT_START);
     switch (opt) {
     case 'o': case 'w': c->out = arg; return true;
     case 'F': c->format = cli_parse_format("-F", arg); return true;
@@ -390,8 +405,9 @@ bool craft_opt(struct craft *c, int opt, const char *arg, char **argv)
     }
 }
 
-void craft_finish_args(struct craft *c, bool need_ip)
+void craft_finish_args(struct craft *c, unsigned layers)
 {
+    if (layers < CL_ETH) cli_runtime_error("internal: craft_finish_args without the command's layers");
     craft_args_done = true;
     static const char sink_out[] = "(run)";
     if (craft_sink) { /* some commands check their options twice */
@@ -400,6 +416,8 @@ void craft_finish_args(struct craft *c, bool need_ip)
         c->out = sink_out;
         c->format = craft_sink->format;
     }
+    craft_check_scope(c, layers);
+    bool need_ip = layers & (CL_IP | CL_IP6);
     craft_bk_finish(c); /* --reply-to's addresses, the count of the sets, the seed, --append's start */
     craft_ip_finish_args(c, need_ip); /* before the checks below: an SRH can give --dst */
     if (need_ip && !c->have_src) cli_usage_error("--src is required");
@@ -416,6 +434,13 @@ void craft_finish_args(struct craft *c, bool need_ip)
     if (!c->tunnel && (c->have_outer_src || c->have_outer_dst)) cli_usage_error("--outer-src/--outer-dst go with --tunnel");
     if ((c->comment || c->ifname) && c->format != PC_FORMAT_PCAPNG)
         cli_usage_error("--comment and --interface need -F pcapng (pcap cannot hold them)");
+    /* microsecond pcap would silently write equal or cut timestamps (a
+     * --rate's instants are cut, but stay apart up to 1,000,000 a second) */
+    if (c->gap_given) craft_check_resolution(c, "--gap", c->gap);
+    if (c->start_given) craft_check_resolution(c, "--start", c->start);
+    if (c->rate > 1000000 && c->format == PC_FORMAT_PCAP_US)
+        cli_usage_error("--rate: over 1000000 a second, packets share a microsecond of -F pcap (use -F nsecpcap "
+                        "or -F pcapng)");
     if (c->start < 0) c->start = cli_now();
     pc_rng_seed(&c->rng, c->seed);
 }

@@ -105,6 +105,7 @@ struct craft {
     char **argv;        /* as craft_opt saw it: the default seed hashes it */
     struct craft_reply *reply;
     int reply_want;     /* REPLY_*: the packets this command can answer */
+    uint64_t given;     /* shared options given: bit (opt - OPT_START) */
 };
 
 /* What --reply-to answers, set by the command before craft_finish_args. */
@@ -129,6 +130,20 @@ struct craft_req {
     const uint8_t *data; /* the L4 payload (ICMP echo: after its 8 bytes) */
     size_t dlen;
 };
+
+/* The layers a command can build, and whether it takes a payload: its
+ * --help lists only their fields and options, and craft_finish_args
+ * refuses the shared options and --set fields of the others.  Bit 0 is
+ * left unused so that a stray `true` is caught. */
+enum {
+    CL_ETH = 1 << 1, CL_VLAN = 1 << 2, CL_IP = 1 << 3, CL_IP6 = 1 << 4, CL_IP6EXT = 1 << 5, CL_TCP = 1 << 6,
+    CL_UDP = 1 << 7, CL_ICMP = 1 << 8, CL_ICMP6 = 1 << 9, CL_ARP = 1 << 10, CL_DNS = 1 << 11,
+    CL_DATA = 1 << 12, /* --data, --data-file, --hex */
+};
+#define CL_LINK (CL_ETH | CL_VLAN)
+#define CL_NET4 (CL_LINK | CL_IP)
+#define CL_NET6 (CL_LINK | CL_IP6 | CL_IP6EXT)
+#define CL_NET (CL_LINK | CL_IP | CL_IP6 | CL_IP6EXT)
 
 /* Long options every crafting command takes; value codes from 1000. */
 enum {
@@ -181,16 +196,26 @@ extern struct craft_sink *craft_sink;
  * after that is about the statement, not the word getopt last read). */
 extern bool craft_args_done;
 
-/* Help text for the shared options, printed by every crafting command. */
-void craft_help_common(bool ip);
+/* Help text for the shared options, printed by every crafting command:
+ * those that apply to its layers (CL_*), and the fields of those layers. */
+void craft_help_common(unsigned layers);
 /* Help for --reply-to/--rtt/--interleave; what: the command's reply. */
 void craft_help_reply(const char *what);
 
 void craft_init(struct craft *c);
 /* Handle one getopt result if it is a shared option; false if not ours. */
 bool craft_opt(struct craft *c, int opt, const char *arg, char **argv);
-/* After parsing: check required options, seed the generator, open output. */
-void craft_finish_args(struct craft *c, bool need_ip);
+/* After parsing: check required options, seed the generator, open output.
+ * layers: what the command builds (CL_*); an option or --set field that
+ * applies to none of them is a usage error naming it and the command. */
+void craft_finish_args(struct craft *c, unsigned layers);
+/* The checks of craft_finish_args that keep to the command's layers and
+ * to the output's timestamp resolution (cli/craft_scope.c). */
+void craft_check_scope(const struct craft *c, unsigned layers);
+/* A duration or time given by option opt that microsecond pcap cannot
+ * hold (a part below the microsecond): a usage error suggesting
+ * -F nsecpcap or pcapng. */
+void craft_check_resolution(const struct craft *c, const char *opt, int64_t ns);
 void craft_open(struct craft *c, int linktype);
 
 /* Start packet i: Ethernet, VLAN tags, and (when ip) the IP header and any
@@ -229,7 +254,8 @@ const struct field_def *field_find(const char *name);
 void field_parse_set(struct craft_set *s, const char *arg);     /* FIELD=VALUE */
 void field_parse_corrupt(struct craft_set *s, const char *arg); /* FIELD */
 bool field_apply(const struct craft_set *s, const char *layer, void *spec);
-void field_help(void);
+/* The fields of the layers in `layers` (CL_*), for --help. */
+void field_help(unsigned layers);
 const char *field_name(const struct field_def *f);
 const char *field_layer(const struct field_def *f); /* the craft_apply layer name */
 /* The name as the user wrote it: ip.ttl, or ip[1].ttl when indexed. */
@@ -263,6 +289,8 @@ pc_time_ns craft_bk_ts(struct craft *c);
 const char *craft_bk_comment(const struct craft *c, uint32_t *len);
 void craft_bk_flush(struct craft *c, pc_time_ns upto);
 void craft_bk_close(struct craft *c);
+/* The CL_* bit of a field's layer. */
+unsigned field_layer_bit(const struct field_def *f);
 
 /* Numbers and addresses shared by commands. */
 int cli_parse_ip(const char *opt, const char *s, uint8_t out[16]); /* returns 4 or 6 */

@@ -269,11 +269,24 @@ const char *field_set_name(const struct craft_set *s, char *buf, size_t cap)
     return buf;
 }
 
-void field_help(void)
+unsigned field_layer_bit(const struct field_def *f)
+{
+    static const struct { const char *layer; unsigned bit; } bits[] = {
+        { "eth", CL_ETH }, { "vlan", CL_VLAN }, { "ip", CL_IP }, { "ip6", CL_IP6 }, { "ip6ext", CL_IP6EXT },
+        { "tcp", CL_TCP }, { "udp", CL_UDP }, { "icmp", CL_ICMP }, { "icmp6", CL_ICMP6 }, { "arp", CL_ARP },
+        { "dns", CL_DNS },
+    };
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (!strcmp(bits[i].layer, f->layer)) return bits[i].bit;
+    return 0;
+}
+
+void field_help(unsigned layers)
 {
     printf("FIELDS for --set FIELD=VALUE (any) and --corrupt FIELD (those marked auto); FIELD applies to\n"
            "every layer of its kind (outer and inner under --tunnel, the datagram an ICMP error quotes);\n"
            "LAYER[K].FIELD to one: K counts from the outermost (ip[0].ttl, ip[1].ttl) or, negative, from\n"
            "the innermost (ip[-1].ttl); FIELD=VALUE@N (FIELD@N) to packet N only:\n");
-    for (size_t i = 0; i < NFIELDS; i++) printf("  %-15s %s\n", fields[i].name, fields[i].help);
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (field_layer_bit(&fields[i]) & layers) printf("  %-15s %s\n", fields[i].name, fields[i].help);
 }

@@ -123,7 +123,9 @@ pc_time_ns cli_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (pc_time_ns)ts.tv_sec * PC_NS_PER_SEC + ts.tv_nsec;
+    /* to the microsecond: "now" fits every capture format, so that only a
+     * time the user gave can be too fine for microsecond pcap */
+    return (pc_time_ns)ts.tv_sec * PC_NS_PER_SEC + ts.tv_nsec / 1000 * 1000;
 }
 
 /* The library's form (pc_fmt_ts), so every command and the library agree. */

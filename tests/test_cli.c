@@ -72,7 +72,8 @@ Test(cli, crafting_options_are_checked)
     expect_fail("udp --src 1.1.1.1 --dst 2.2.2.2 --set ip.ttl=256 -o x", 2, "--set ip.ttl: 256 is over the maximum of 255");
     expect_fail("udp --src 1.1.1.1 --dst 2.2.2.2 --set ip.ttl -o x", 2, "is not FIELD=VALUE");
     expect_fail("udp --src 1.1.1.1 --dst 2.2.2.2 --corrupt ip.ttl -o x", 2, "--corrupt: ip.ttl is not a computed field");
-    expect_fail("tcp --src 1.1.1.1 --dst 2.2.2.2 --set udp.len=3 -o x", 2, "--set udp.len: this packet has no such layer");
+    expect_fail("tcp --src 1.1.1.1 --dst 2.2.2.2 --set udp.len=3 -o x", 2, "--set udp.len does not apply to tcp");
+    expect_fail("udp --src 1.1.1.1 --dst 2.2.2.2 --set ip6.hlim=3 -o x", 2, "--set ip6.hlim: this packet has no such layer");
     expect_fail("tcp --src 1.1.1.1 --dst 2.2.2.2 --flags SX -o x", 2, "--flags: 'X' is not one of");
     expect_fail("udp --src 1.1.1.1 --dst 2.2.2.2 --vlan 4096 -o x", 2, "--vlan: 4096 is over the maximum of 4095");
     expect_fail("udp --src 1.1.1.1 --dst 2.2.2.2 --vlan 1,2,3 -o x", 2, "--vlan: at most two tags");

@@ -49,11 +49,24 @@ void pc_udp_decode(struct pc_walk *w, uint32_t off)
     pc_dec_udp_app(w, pc_udp_sport(h), pc_udp_dport(h), off + PC_UDP_HLEN);
 }
 
+/* Whether layer i rides in an IP fragment: the nearest IP layer under it
+ * is one. */
+static bool in_fragment(const struct pc_decoded *d, int i)
+{
+    for (int k = i - 1; k >= 0; k--)
+        if (d->l[k].proto == PC_P_IPV4 || d->l[k].proto == PC_P_IPV6) return d->l[k].flags & PC_LF_FRAG;
+    return false;
+}
+
 void pc_udp_describe(const struct pc_decoded *d, int i, struct pc_fmt *f)
 {
     if (pc_layer_caphdr(d, i) < PC_UDP_HLEN) return;
     const uint8_t *h = pc_layer_hdr(d, i);
-    pc_fmt_text(f, "UDP, length %u", d->l[i].plen);
+    /* a first fragment holds part of the datagram: the length is the one
+     * its header gives for the whole, as tcpdump prints it */
+    uint32_t ulen = pc_udp_len(h);
+    bool whole = in_fragment(d, i) && ulen >= PC_UDP_HLEN;
+    pc_fmt_text(f, "UDP, length %u", whole ? ulen - PC_UDP_HLEN : d->l[i].plen);
     pc_fmt_kuint(f, "sport", pc_udp_sport(h));
     pc_fmt_kuint(f, "dport", pc_udp_dport(h));
     pc_fmt_kuint(f, "len", pc_udp_len(h));
