@@ -970,6 +970,11 @@ Test(frag, every_truncation_and_garbage_under_guard_page)
                                   .order = (uint8_t)rnd(&r, 3), .seed = (uint64_t)k };
         int rc = fragment(p, len, PC_LINK_ETHERNET, o);
         cr_assert(rc < 0 || (size_t)rc == C.n);
+        /* an explicit list over the same garbage: all or nothing */
+        struct pc_frag_piece pl[2] = { { .off = 8 * rnd(&r, 48), .len = 1 + rnd(&r, 400), .mf = (uint8_t)rnd(&r, 3) },
+                                       { .off = 8 * rnd(&r, 48), .len = 1 + rnd(&r, 64), .data = pay } };
+        rc = fragment_list(p, len, PC_LINK_ETHERNET, pl, 2, (uint32_t)k);
+        cr_assert(rc < 0 ? C.n == 0 : (rc == 2 && C.n == 2), "list: rc %d, %zu delivered", rc, C.n);
         th_guard_free(&g);
     }
 }
