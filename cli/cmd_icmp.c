@@ -75,7 +75,12 @@ static const struct option longopts[] = {
 };
 
 /* icmp builds ICMP over IPv4, icmp6 ICMPv6 over IPv6. */
-static unsigned icmp_layers(bool v6) { return v6 ? CL_NET6 | CL_ICMP6 | CL_DATA : CL_NET4 | CL_ICMP | CL_DATA; }
+/* An error made without --quote carries a synthesized UDP datagram, whose
+ * IP and UDP headers take --set like any other layer. */
+static unsigned icmp_layers(bool v6)
+{
+    return v6 ? CL_NET6 | CL_ICMP6 | CL_UDP | CL_DATA : CL_NET4 | CL_ICMP | CL_UDP | CL_DATA;
+}
 
 static void help(bool v6)
 {

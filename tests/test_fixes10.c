@@ -202,10 +202,10 @@ static const struct cmd_case cmds[] = {
       { "--set udp.sport=1", "--set icmp.type=1", "--set arp.op=1", "--set dns.id=1", NULL } },
     { "udp --src 10.0.0.1 --dst 10.0.0.2", "eth vlan ip ip6 ip6ext udp",
       { "--set tcp.seq=1", "--set icmp.type=1", "--set arp.op=1", "--set dns.id=1", NULL } },
-    { "icmp --src 10.0.0.1 --dst 10.0.0.2", "eth vlan ip icmp",
+    { "icmp --src 10.0.0.1 --dst 10.0.0.2", "eth vlan ip udp icmp", /* udp: an error's synthesized quote */
       { "--flowlabel 1", "--ipv6-ext hop", "--set ip6.hlim=1", "--set ip6ext.segleft=1", "--set tcp.sport=1",
         "--set udp.sport=1", "--set icmp6.type=1", "--set arp.op=1", "--set dns.id=1", NULL } },
-    { "icmp6 --src 2001:db8::1 --dst 2001:db8::2", "eth vlan ip6 ip6ext icmp6",
+    { "icmp6 --src 2001:db8::1 --dst 2001:db8::2", "eth vlan ip6 ip6ext udp icmp6",
       { "--ip-id 1", "--df", "--set ip.ttl=1", "--set icmp.type=1", "--set tcp.sport=1", "--set udp.sport=1",
         "--set arp.op=1", NULL } },
     { "dns --src 10.0.0.1 --dst 10.0.0.2 --qname a.example", "eth vlan ip ip6 ip6ext udp tcp dns",
@@ -258,7 +258,8 @@ Test(fixes10, commands_refuse_what_does_not_apply)
         const char *f = strstr(help, "FIELDS for");
         cr_assert(!*c->layers || f, "%s --help lists no FIELDS", name);
         char seen[128] = " ";
-        for (const char *line = f ? strchr(f, '\n') : NULL; line && line[1] == ' ' && line[2] == ' ' && line[3] != ' ';
+        /* the fields follow the header, whose last line ends with ':' */
+        for (const char *line = f ? strstr(f, ":\n") + 1 : NULL; line && line[1] == ' ' && line[2] == ' ' && line[3] != ' ';
              line = strchr(line + 1, '\n')) {
             char field[32];
             if (sscanf(line + 1, "%31s", field) != 1) break;
