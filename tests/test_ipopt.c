@@ -187,8 +187,8 @@ Test(ipopt, limits_and_refusals)
     snprintf(a, sizeof a, "%s--ip-opt sec", U);
     expect_fail(a, 2, "--ip-opt: 'sec' is not rr, ts, ts-addr, ts-prespec, lsrr, ssrr, ra, nop, eol or raw");
     expect_fail("udp --src 2001:db8::1 --dst 2001:db8::2 --ip-opt ra", 2, "--ip-opt applies to IPv4 only");
-    expect_fail("icmp6 --src 2001:db8::1 --dst 2001:db8::2 --ip-opt rr", 2, "--ip-opt applies to IPv4 only");
-    expect_fail("arp --src 10.0.0.1 --dst 10.0.0.2 --ip-opt ra", 2, "--ip-opt needs an IPv4 packet");
+    expect_fail("icmp6 --src 2001:db8::1 --dst 2001:db8::2 --ip-opt rr", 2, "--ip-opt does not apply to icmp6 (it builds no IPv4 header)");
+    expect_fail("arp --src 10.0.0.1 --dst 10.0.0.2 --ip-opt ra", 2, "--ip-opt does not apply to arp (it builds no IPv4 header)");
     expect_fail("http --src 10.0.0.1 --dst 10.0.0.2 --ip-opt lsrr:10.1.1.1", 2,
                 "--ip-opt lsrr/ssrr does not apply to a conversation");
 }
@@ -314,7 +314,7 @@ Test(ipopt, frag_spec_refusals)
     expect_fail(a, 2, "--frag-spec OFFSET: 65536 is over the maximum of 65528");
     expect_fail("udp --src 2001:db8::1 --dst 2001:db8::2 --ipv6-ext frag --frag-spec 0:8", 2,
                 "--frag-spec: the packet already has a Fragment header");
-    expect_fail("arp --src 10.0.0.1 --dst 10.0.0.2 --frag-spec 0:8", 2, "--frag-spec needs an IP packet");
+    expect_fail("arp --src 10.0.0.1 --dst 10.0.0.2 --frag-spec 0:8", 2, "--frag-spec does not apply to arp (it builds no IP header)");
     expect_fail("http --src 10.0.0.1 --dst 10.0.0.2 --frag-spec 0:8", 2, "--frag-spec does not apply here");
 }
 

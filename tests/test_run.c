@@ -110,7 +110,7 @@ static void free_pkts(struct pkts *p)
 Test(run, statements_alone_make_the_same_packets)
 {
     cr_assert_eq(th_sh("cd '%s' && '%s' run tests/run/all-statements.pcs -F nsecpcap -o '%s/run.pcap' && "
-                       "'%s' run --explain tests/run/all-statements.pcs > '%s/plan.txt'",
+                       "'%s' run --explain -F nsecpcap tests/run/all-statements.pcs > '%s/plan.txt'",
                        th_root(), th_cli(), dir, th_cli(), dir), 0);
     char path[128];
     snprintf(path, sizeof path, "%s/plan.txt", dir);
