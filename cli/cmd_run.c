@@ -367,7 +367,7 @@ static void endpoint(struct args *a, const struct sc_word *w, bool from, const c
     } else {
         if (colon) *colon = 0;
         h = find_host(s);
-        if (colon && (h || (!strchr(colon + 1, ':') && strncmp(s, "random", 7)))) ports = colon + 1;
+        if (colon && (h || (!strchr(colon + 1, ':') && strcmp(s, "random")))) ports = colon + 1;
         else if (colon) *colon = ':';
     }
     if (!h && sc_is_name(addr) && strcmp(addr, "random") && !strchr(addr, '.'))
