@@ -516,6 +516,9 @@ static bool at_index(const struct craft *c, const struct craft_set *s, int kind,
 
 void craft_apply(struct craft *c, const char *layer, void *spec)
 {
+    /* Layer counts serve only indexed sets: with no --set/--corrupt there
+     * is nothing to count or apply (the common case of a flood). */
+    if (!c->nsets) return;
     int kind = kind_of(layer), nth = -1;
     if (kind >= 0) {
         nth = c->seen[kind];

@@ -215,24 +215,6 @@ static int wflush(struct pc_writer *w)
     return 0;
 }
 
-/* Append n bytes to the output buffer, flushing whenever it fills. */
-static int wput(struct pc_writer *w, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        size_t room = WBUF_SIZE - w->used;
-        size_t k = n < room ? n : room;
-        memcpy(w->buf + w->used, p, k);
-        w->used += k;
-        p += k;
-        n -= k;
-        if (w->used == WBUF_SIZE) {
-            int rc = wflush(w);
-            if (rc) return rc;
-        }
-    }
-    return 0;
-}
-
 /* Make room for n contiguous bytes at buf + used (n <= WBUF_SIZE). */
 static int wroom(struct pc_writer *w, size_t n)
 {
@@ -762,14 +744,18 @@ static int write_pcap_rec(struct pc_writer *w, const struct pc_wpacket *p)
     int rc = cut_lengths(w, p, w->snaplen, &caplen, &len);
     if (rc) return rc;
 
-    uint8_t h[PCAP_REC_HDR];
+    /* The buffer holds any whole record (see WBUF_SIZE): header and data
+     * go straight into it, one bounds check per packet. */
+    rc = wroom(w, PCAP_REC_HDR + caplen);
+    if (rc) return rc;
+    uint8_t *h = w->buf + w->used;
     put32(h, sec, w->big);
     put32(h + 4, frac, w->big);
     put32(h + 8, caplen, w->big);
     put32(h + 12, len, w->big);
-    rc = wput(w, h, sizeof h);
-    if (rc == 0) rc = wput(w, p->data, caplen);
-    return rc;
+    if (caplen) memcpy(h + PCAP_REC_HDR, p->data, caplen);
+    w->used += PCAP_REC_HDR + caplen;
+    return 0;
 }
 
 static int write_epb(struct pc_writer *w, const struct pc_wpacket *p)
