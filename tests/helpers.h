@@ -144,6 +144,52 @@ static inline char *th_slurp_text(const char *path)
     return t;
 }
 
+/* Run "pktcraft ARGS" (the CLI under test) through the shell in dir, with
+ * stdout in dir/out and stderr in dir/err.  Returns the exit status; with
+ * err non-NULL, *err is stderr's text (malloc'd, never NULL). */
+static inline int th_cli_vrun(const char *dir, char **err, const char *fmt, va_list ap)
+{
+    char args[6144], path[256];
+    vsnprintf(args, sizeof args, fmt, ap);
+    int st = th_sh("cd '%s' && %s %s >out 2>err", dir, th_cli(), args);
+    if (err) {
+        snprintf(path, sizeof path, "%s/err", dir);
+        *err = th_slurp_text(path);
+        if (!*err) *err = strdup("");
+        cr_assert_not_null(*err);
+    }
+    return st;
+}
+
+static inline int th_cli_run(const char *dir, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static inline int th_cli_run(const char *dir, char **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int st = th_cli_vrun(dir, err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* "pktcraft ARGS" must exit with code and say needle ("" for anything) on
+ * stderr, where a failure's message starts "pktcraft: "; the assertion
+ * shows the command and what it said. */
+static inline void th_cli_expect(const char *dir, int code, const char *needle, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static inline void th_cli_expect(const char *dir, int code, const char *needle, const char *fmt, ...)
+{
+    char args[6144], *err;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    int st = th_cli_run(dir, &err, "%s", args);
+    cr_assert_eq(st, code, "'%s' exited %d, want %d; stderr: %s", args, st, code, err);
+    cr_assert(strstr(err, needle), "'%s': stderr lacks '%s': %s", args, needle, err);
+    if (code) cr_assert(!strncmp(err, "pktcraft: ", 10), "'%s': a message must start with 'pktcraft: ': %s", args, err);
+    free(err);
+}
+
 /* A buffer filled with 0xA5, so that bytes a builder forgets to write show. */
 static inline uint8_t *th_poison(uint8_t *buf, size_t n)
 {

@@ -19,16 +19,12 @@ TestSuite(fixes10, .init = setup, .fini = teardown, .timeout = 1800);
 static int run(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int run(char *err, size_t cap, const char *fmt, ...)
 {
-    char args[4096];
+    char *e;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int st = th_cli_vrun(dir, &e, fmt, ap);
     va_end(ap);
-    int st = th_sh("cd '%s' && %s %s > out.txt 2> err.txt", dir, th_cli(), args);
-    char path[128];
-    snprintf(path, sizeof path, "%s/err.txt", dir);
-    char *e = th_slurp_text(path);
-    snprintf(err, cap, "%s", e ? e : "");
+    snprintf(err, cap, "%s", e);
     free(e);
     return st;
 }
@@ -53,7 +49,7 @@ Test(fixes10, read_json_has_no_repeated_key)
     char err[2048];
     cr_assert_eq(run(err, sizeof err, "read --format jsonl %s/golden/udp-frag6.pcap", th_root()), 0, "%s", err);
     char path[128];
-    snprintf(path, sizeof path, "%s/out.txt", dir);
+    snprintf(path, sizeof path, "%s/out", dir);
     char *j = th_slurp_text(path);
     cr_assert(j && strstr(j, "\"proto\":\"ipv6-frag\"") && strstr(j, "\"frag_off\":1024"), "no frag_off in:\n%s", j);
     free(j);
@@ -246,7 +242,7 @@ static bool listed(const char *layers, const char *field)
 Test(fixes10, commands_refuse_what_does_not_apply)
 {
     char err[4096], path[128];
-    snprintf(path, sizeof path, "%s/out.txt", dir);
+    snprintf(path, sizeof path, "%s/out", dir);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         const struct cmd_case *c = &cmds[i];
         char name[16];

@@ -19,12 +19,6 @@ TestSuite(ipopt, .init = setup, .fini = teardown, .timeout = 1800);
 
 #define START "--start 1700000000 "
 
-/* Run the CLI (args with FILE for dir/NAME are the caller's); stderr in dir/err. */
-static int cli(const char *args)
-{
-    return th_sh("%s %s 2>'%s/err' >'%s/out'", th_cli(), args, dir, dir);
-}
-
 static void run_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void run_ok(const char *fmt, ...)
 {
@@ -33,28 +27,15 @@ static void run_ok(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    int st = cli(args);
-    char p[128];
-    snprintf(p, sizeof p, "%s/err", dir);
-    char *err = th_slurp_text(p);
-    cr_assert_eq(st, 0, "'%s' exited %d: %s", args, st, err ? err : "");
-    free(err);
+    th_cli_expect(dir, 0, "", "%s", args);
 }
 
 /* The command must fail with code and a message holding needle, and leave
  * no capture behind. */
 static void expect_fail(const char *args, int code, const char *needle)
 {
-    char a[4096], p[128];
-    snprintf(a, sizeof a, "%s -o '%s/refused.pcap'", args, dir);
-    int st = cli(a);
-    snprintf(p, sizeof p, "%s/err", dir);
-    char *err = th_slurp_text(p);
-    cr_assert_not_null(err);
-    cr_assert_eq(st, code, "'%s' exited %d, want %d; stderr: %s", args, st, code, err);
-    cr_assert(strstr(err, needle), "'%s': stderr lacks '%s': %s", args, needle, err);
-    cr_assert(!strncmp(err, "pktcraft: ", 10), "message must start with 'pktcraft: ': %s", err);
-    free(err);
+    char p[128];
+    th_cli_expect(dir, code, needle, "%s -o '%s/refused.pcap'", args, dir);
     snprintf(p, sizeof p, "%s/refused.pcap", dir);
     cr_assert_neq(access(p, F_OK), 0, "'%s': a refused command must leave no file", args);
 }

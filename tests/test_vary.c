@@ -191,25 +191,14 @@ Test(vary, sequential_odometer_dport_fastest_and_random_step)
 static int cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int cli(const char *fmt, ...)
 {
-    char args[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
+    int st = th_cli_vrun(dir, NULL, fmt, ap);
     va_end(ap);
-    return th_sh("cd '%s' && %s %s 2>err >out", dir, th_cli(), args);
+    return st;
 }
 
-static void expect_fail(int code, const char *needle, const char *args)
-{
-    int st = th_sh("cd '%s' && %s %s 2>err >out", dir, th_cli(), args);
-    char p[128];
-    snprintf(p, sizeof p, "%s/err", dir);
-    char *err = th_slurp_text(p);
-    cr_assert(err);
-    cr_assert_eq(st, code, "'%s' exited %d, want %d: %s", args, st, code, err);
-    cr_assert(strstr(err, needle), "'%s': stderr lacks '%s': %s", args, needle, err);
-    free(err);
-}
+static void expect_fail(int code, const char *needle, const char *args) { th_cli_expect(dir, code, needle, "%s", args); }
 
 /* One tshark call: the rows of -T fields (fields separated by '|'). */
 static struct th_rows fields(const char *file, const char *opts)
