@@ -20,7 +20,9 @@ LIB_SRC := $(sort $(wildcard lib/*/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 HDRS := $(wildcard include/pktcraft/*.h include/pktcraft/*/*.h) $(wildcard lib/*.h lib/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
-LDLIBS := -lpcap -lz
+# libpcap is not linked: cli/filter.c opens it with dlopen when a BPF
+# filter is given (-ldl for glibc before 2.34, where dlopen lived there).
+LDLIBS := -lz -ldl
 TEST_LDLIBS := -lcriterion -lnet -lpcap -lz
 
 # BUILD lets several trees coexist (a helper, a CI rehearsal): make BUILD=b2
