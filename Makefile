@@ -20,7 +20,9 @@ LIB_SRC := $(sort $(wildcard lib/*/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 HDRS := $(wildcard include/pktcraft/*.h include/pktcraft/*/*.h) $(wildcard lib/*.h lib/*/*.h) $(wildcard cli/*.h) $(wildcard tests/*.h)
-LDLIBS := -lpcap -lz
+# libpcap is not linked: cli/filter.c opens it with dlopen when a BPF
+# filter is given (-ldl for glibc before 2.34, where dlopen lived there).
+LDLIBS := -lz -ldl
 TEST_LDLIBS := -lcriterion -lnet -lpcap -lz
 
 # BUILD lets several trees coexist (a helper, a CI rehearsal): make BUILD=b2
@@ -41,7 +43,7 @@ REL_EX := $(EX_NAMES:%=$(R)/examples/%)
 SAN_EX := $(EX_NAMES:%=$(S)/examples/%)
 
 .PHONY: all examples deps demo demo-run test test-run lint install clean bench golden-regen
-all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench $(REL_EX)
+all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench $(R)/bench-plain $(REL_EX)
 examples: $(REL_EX) $(SAN_EX)
 
 deps:
@@ -71,6 +73,11 @@ $(R)/pktcraft: $(REL_CLI_OBJ) $(R)/libpktcraft.a
 	$(CC) $(REL_CFLAGS) -o $@ $(REL_CLI_OBJ) $(R)/libpktcraft.a $(LDLIBS)
 $(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz -ldl
+# The start-up floor (plain libc, no pktcraft): what a one-packet run and
+# --version are compared against in scripts/bench.
+$(R)/bench-plain: scripts/bench-plain.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 $(WARN) -o $@ $<
 
 $(R)/examples/%: examples/%.c $(R)/libpktcraft.a $(HDRS)
 	@mkdir -p $(@D)
@@ -113,7 +120,7 @@ demo-run: $(R)/pktcraft
 	@echo "--- pktcraft read --format jsonl out.pcap"
 	@$(R)/pktcraft read --format jsonl out.pcap
 
-bench: $(R)/pktcraft $(R)/pc-bench
+bench: $(R)/pktcraft $(R)/pc-bench $(R)/bench-plain
 	scripts/bench
 
 golden-regen: $(R)/pktcraft

@@ -253,6 +253,57 @@ Test(cli, read_filter_and_count)
     free(out);
 }
 
+/* libpcap is not linked (it would load a dozen libraries into every run)
+ * but opened on the first BPF filter: without it, everything but a filter
+ * works, and a filter says which package is missing.  PKTCRAFT_LIBPCAP
+ * names the file to open instead of the usual names. */
+Test(cli, libpcap_is_opened_only_for_a_filter)
+{
+    char a[1024];
+    cr_assert_eq(th_sh("readelf -d '%s' | grep -q 'NEEDED.*libpcap'", th_cli()), 1,
+                 "%s links libpcap: it must be opened with dlopen, only for a filter", th_cli());
+    snprintf(a, sizeof a, "syn --src 10.0.0.1 --dst 10.0.0.2 -c 3 --start 1 -o %s/f.pcap", dir);
+    cr_assert_eq(cli(a), 0);
+
+    /* a file that does not exist, then a library without libpcap's functions */
+    static const char *const libs[][2] = {
+        { "/nonexistent/libpcap.so.0.8", "/nonexistent/libpcap.so.0.8: cannot open shared object file" },
+        { "libc.so.6", "undefined symbol: pcap_" },
+    };
+    for (size_t k = 0; k < sizeof libs / sizeof libs[0]; k++) {
+        int st = th_sh("PKTCRAFT_LIBPCAP='%s' %s read %s/f.pcap tcp port 80 2>'%s/err' >'%s/out'", libs[k][0], th_cli(),
+                       dir, dir, dir);
+        char *err = file_text("err");
+        cr_assert_eq(st, 1, "%s: exit %d: %s", libs[k][0], st, err);
+        cr_assert(strstr(err, "pktcraft: read: BPF filters need libpcap (libpcap0.8): ") && strstr(err, libs[k][1]),
+                  "%s: %s", libs[k][0], err);
+        free(err);
+        /* no filter: libpcap is never opened */
+        snprintf(a, sizeof a, "PKTCRAFT_LIBPCAP='%s' %s read %s/f.pcap >'%s/out' 2>'%s/err'", libs[k][0], th_cli(), dir,
+                 dir, dir);
+        cr_assert_eq(th_sh("%s", a), 0, "%s", a);
+        char *out = file_text("out");
+        cr_assert(strstr(out, "Flags [S]"), "%s", out);
+        free(out);
+    }
+    /* the same for the other reading commands that take a filter */
+    static const char *const cmds[] = { "stats", "flows", "verify", "extract http" };
+    for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
+        int st = th_sh("PKTCRAFT_LIBPCAP=/nonexistent/x.so %s %s %s/f.pcap tcp 2>'%s/err' >'%s/out'", th_cli(), cmds[k],
+                       dir, dir, dir);
+        char *err = file_text("err");
+        cr_assert_eq(st, 1, "%s: exit %d: %s", cmds[k], st, err);
+        cr_assert(strstr(err, "BPF filters need libpcap (libpcap0.8): "), "%s: %s", cmds[k], err);
+        free(err);
+    }
+    /* an empty PKTCRAFT_LIBPCAP is as if it were not set */
+    int st = th_sh("PKTCRAFT_LIBPCAP= %s read %s/f.pcap tcp port 80 >'%s/out' 2>'%s/err'", th_cli(), dir, dir, dir);
+    cr_assert_eq(st, 0);
+    char *out = file_text("out");
+    cr_assert(strstr(out, "Flags [S]"), "%s", out);
+    free(out);
+}
+
 /* The README's command, read by tcpdump and by Python's dpkt and scapy
  * (Debian's python3 with python3-dpkt and python3-scapy). */
 Test(cli, syn_file_read_by_tcpdump_dpkt_and_scapy)
