@@ -40,7 +40,7 @@ EX_NAMES := $(sort $(patsubst examples/%.c,%,$(wildcard examples/*.c)))
 REL_EX := $(EX_NAMES:%=$(R)/examples/%)
 SAN_EX := $(EX_NAMES:%=$(S)/examples/%)
 
-.PHONY: all examples deps demo demo-run test test-run lint install clean bench golden-regen
+.PHONY: all examples deps demo demo-run test test-run lint install clean bench bench-deps golden-regen
 all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench $(REL_EX)
 examples: $(REL_EX) $(SAN_EX)
 
@@ -71,6 +71,20 @@ $(R)/pktcraft: $(REL_CLI_OBJ) $(R)/libpktcraft.a
 	$(CC) $(REL_CFLAGS) -o $@ $(REL_CLI_OBJ) $(R)/libpktcraft.a $(LDLIBS)
 $(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz -ldl
+
+# The C baselines of scripts/bench: none links pktcraft.
+$(R)/bench-walk: scripts/bench-walk.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $< -lpcap
+$(R)/bench-run: scripts/bench-run.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $<
+$(R)/bench-plain: scripts/bench-plain.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $<
+$(R)/bench-libnet: scripts/bench-libnet.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $< -lnet
 
 $(R)/examples/%: examples/%.c $(R)/libpktcraft.a $(HDRS)
 	@mkdir -p $(@D)
@@ -113,8 +127,15 @@ demo-run: $(R)/pktcraft
 	@echo "--- pktcraft read --format jsonl out.pcap"
 	@$(R)/pktcraft read --format jsonl out.pcap
 
-bench: $(R)/pktcraft $(R)/pc-bench
-	scripts/bench
+# scripts/bench: its own packages (tcpdump, tshark, dpkt, scapy, libnet),
+# never installed by make test; libnet is optional (its row is then skipped).
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS=--quick
+bench-deps:
+	@scripts/deps.sh bench
+bench: bench-deps
+	@$(MAKE) --no-print-directory $(R)/pktcraft $(R)/pc-bench $(R)/bench-walk $(R)/bench-run $(R)/bench-plain
+	@$(MAKE) --no-print-directory $(R)/bench-libnet || echo "bench: bench-libnet not built (libnet missing): its row is skipped"
+	scripts/bench $(BENCH_ARGS)
 
 golden-regen: $(R)/pktcraft
 	scripts/golden-regen
