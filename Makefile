@@ -41,7 +41,10 @@ REL_EX := $(EX_NAMES:%=$(R)/examples/%)
 SAN_EX := $(EX_NAMES:%=$(S)/examples/%)
 
 .PHONY: all examples deps demo demo-run test test-run lint install clean bench bench-deps golden-regen
-all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench $(REL_EX)
+# The bench programs are built with the rest so that tests/test_bench.c can
+# run scripts/bench --quick; only make bench times them.
+BENCH_BIN := $(R)/pc-bench $(R)/bench-walk $(R)/bench-run $(R)/bench-plain $(R)/bench-libnet
+all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(BENCH_BIN) $(REL_EX)
 examples: $(REL_EX) $(SAN_EX)
 
 deps:
