@@ -42,8 +42,11 @@ EX_NAMES := $(sort $(patsubst examples/%.c,%,$(wildcard examples/*.c)))
 REL_EX := $(EX_NAMES:%=$(R)/examples/%)
 SAN_EX := $(EX_NAMES:%=$(S)/examples/%)
 
-.PHONY: all examples deps demo demo-run test test-run lint install clean bench golden-regen
-all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench $(R)/bench-plain $(REL_EX)
+.PHONY: all examples deps demo demo-run test test-run lint install clean bench bench-deps golden-regen
+# The bench programs are built with the rest so that tests/test_bench.c can
+# run scripts/bench --quick; only make bench times them.
+BENCH_BIN := $(R)/pc-bench $(R)/bench-walk $(R)/bench-run $(R)/bench-plain $(R)/bench-libnet
+all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(BENCH_BIN) $(REL_EX)
 examples: $(REL_EX) $(SAN_EX)
 
 deps:
@@ -73,11 +76,22 @@ $(R)/pktcraft: $(REL_CLI_OBJ) $(R)/libpktcraft.a
 	$(CC) $(REL_CFLAGS) -o $@ $(REL_CLI_OBJ) $(R)/libpktcraft.a $(LDLIBS)
 $(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz -ldl
+
+# The C baselines of scripts/bench: none links pktcraft.
+$(R)/bench-walk: scripts/bench-walk.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $< -lpcap
+$(R)/bench-run: scripts/bench-run.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $<
 # The start-up floor (plain libc, no pktcraft): what a one-packet run and
-# --version are compared against in scripts/bench.
+# --version are compared against.
 $(R)/bench-plain: scripts/bench-plain.c
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+	$(CC) $(REL_CFLAGS) -o $@ $<
+$(R)/bench-libnet: scripts/bench-libnet.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $< -lnet
 
 $(R)/examples/%: examples/%.c $(R)/libpktcraft.a $(HDRS)
 	@mkdir -p $(@D)
@@ -120,8 +134,15 @@ demo-run: $(R)/pktcraft
 	@echo "--- pktcraft read --format jsonl out.pcap"
 	@$(R)/pktcraft read --format jsonl out.pcap
 
-bench: $(R)/pktcraft $(R)/pc-bench $(R)/bench-plain
-	scripts/bench
+# scripts/bench: its own packages (tcpdump, tshark, dpkt, scapy, libnet),
+# never installed by make test; libnet is optional (its row is then skipped).
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS=--quick
+bench-deps:
+	@scripts/deps.sh bench
+bench: bench-deps
+	@$(MAKE) --no-print-directory $(R)/pktcraft $(R)/pc-bench $(R)/bench-walk $(R)/bench-run $(R)/bench-plain
+	@$(MAKE) --no-print-directory $(R)/bench-libnet || echo "bench: bench-libnet not built (libnet missing): its row is skipped"
+	scripts/bench $(BENCH_ARGS)
 
 golden-regen: $(R)/pktcraft
 	scripts/golden-regen

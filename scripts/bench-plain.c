@@ -11,7 +11,9 @@
  * does (lib/capture/pcap.c): into a temporary file next to the target,
  * mode 0644, then renamed into place, no fsync, so both pay for the same
  * file-system work. */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

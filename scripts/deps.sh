@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Install only what pktcraft's build, demo and tests need and the machine lacks.
+# With the argument bench: what make bench needs instead.
 # Runs as root directly, through sudo when available, and otherwise prints the
 # exact command a user must run. Safe to run again: installed packages are skipped.
 set -euo pipefail
@@ -10,6 +11,12 @@ pkgs=(build-essential pkg-config clang libclang-rt-14-dev libpcap-dev libnet1-de
       # not dnsmasq: the latter starts a system-wide DNS service on install. ethtool turns
       # segmentation offloads off, so a capture shows wire-sized segments.
       iproute2 procps curl openssl dnsmasq-base bind9-dnsutils nftables ethtool)
+
+# scripts/deps.sh bench: what make bench needs (scripts/bench and the tools it
+# times), never part of make test's list above.
+if [ "${1:-}" = bench ]; then
+    pkgs=(build-essential libpcap-dev zlib1g-dev libnet1-dev tcpdump tshark python3 python3-dpkt python3-scapy)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
