@@ -85,10 +85,16 @@ const char *pc_format_name(int format)
 static uint32_t get32(const uint8_t *p, bool big) { return big ? pc_get32(p) : pc_get32le(p); }
 static uint16_t get16(const uint8_t *p, bool big) { return big ? pc_get16(p) : pc_get16le(p); }
 
+/* One 4-byte store in the file's byte order: every record header takes
+ * four, and GCC does not merge pc_put32's byte stores behind the branch. */
 static void put32(uint8_t *p, uint32_t v, bool big)
 {
-    if (big) pc_put32(p, v);
-    else pc_put32le(p, v);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (big) v = __builtin_bswap32(v);
+#else
+    if (!big) v = __builtin_bswap32(v);
+#endif
+    memcpy(p, &v, sizeof v);
 }
 
 static void put16(uint8_t *p, uint16_t v, bool big)
