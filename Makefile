@@ -41,7 +41,7 @@ REL_EX := $(EX_NAMES:%=$(R)/examples/%)
 SAN_EX := $(EX_NAMES:%=$(S)/examples/%)
 
 .PHONY: all examples deps demo demo-run test test-run lint install clean bench golden-regen
-all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench $(REL_EX)
+all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(R)/pc-bench $(R)/bench-decode $(REL_EX)
 examples: $(REL_EX) $(SAN_EX)
 
 deps:
@@ -71,6 +71,8 @@ $(R)/pktcraft: $(REL_CLI_OBJ) $(R)/libpktcraft.a
 	$(CC) $(REL_CFLAGS) -o $@ $(REL_CLI_OBJ) $(R)/libpktcraft.a $(LDLIBS)
 $(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz -ldl
+$(R)/bench-decode: scripts/bench-decode.c $(R)/libpktcraft.a $(HDRS)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz
 
 $(R)/examples/%: examples/%.c $(R)/libpktcraft.a $(HDRS)
 	@mkdir -p $(@D)
