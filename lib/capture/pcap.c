@@ -1484,15 +1484,17 @@ static int pcap_next(struct pc_reader *r, struct pc_pkthdr *h, const uint8_t **d
 static int pcapng_next(struct pc_reader *r, struct pc_pkthdr *h, const uint8_t **data)
 {
     for (;;) {
-        rfill(r, 12); /* 12 bytes always fit */
+        if (r->end - r->start < 12) rfill(r, 12); /* 12 bytes always fit */
         size_t have = r->end - r->start;
         if (have == 0) return r->pend.code ? report_pend(r) : 0;
         const uint8_t *p = r->buf + r->start;
         if (have < 12 && r->pend.code) return report_pend(r);
         int64_t len = pc_ng_block_len(r->ng, p, have, r->offset, &r->err);
         if (len < 0) return (int)len;
-        if (rfill(r, (size_t)len) != 0) return nomem(r);
-        have = r->end - r->start;
+        if (have < (size_t)len) { /* rfill only when the buffer runs dry */
+            if (rfill(r, (size_t)len) != 0) return nomem(r);
+            have = r->end - r->start;
+        }
         p = r->buf + r->start;
         if (have < (size_t)len) {
             if (r->pend.code) return report_pend(r);
