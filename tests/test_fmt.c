@@ -13,7 +13,7 @@
 #include "pktcraft/core/fmt.h"
 #include "pktcraft/core/rand.h"
 
-TestSuite(fmt, .timeout = 300);
+TestSuite(fmt, .timeout = 1800);
 
 /* Words drawn so that zero runs, 0xffff and short hex forms are common. */
 static uint16_t word(struct pc_rng *r)
