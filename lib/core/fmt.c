@@ -100,7 +100,6 @@ static bool room_slow(struct pc_fmt *f, size_t n)
     return false;
 }
 
-static inline bool room(struct pc_fmt *f, size_t n) { return f->len + n < f->cap || room_slow(f, n); }
 
 /* put() when the bytes do not fit the buffer as it is. */
 static void put_slow(struct pc_fmt *f, const char *s, size_t n)
