@@ -45,7 +45,7 @@ SAN_EX := $(EX_NAMES:%=$(S)/examples/%)
 .PHONY: all examples deps demo demo-run test test-run lint install clean bench bench-deps golden-regen
 # The bench programs are built with the rest so that tests/test_bench.c can
 # run scripts/bench --quick; only make bench times them.
-BENCH_BIN := $(R)/pc-bench $(R)/bench-walk $(R)/bench-run $(R)/bench-plain $(R)/bench-libnet
+BENCH_BIN := $(R)/pc-bench $(R)/bench-walk $(R)/bench-run $(R)/bench-plain $(R)/bench-libnet $(R)/bench-decode
 all: $(R)/libpktcraft.a $(R)/libpktcraft.so $(R)/pktcraft $(BENCH_BIN) $(REL_EX)
 examples: $(REL_EX) $(SAN_EX)
 
@@ -76,6 +76,8 @@ $(R)/pktcraft: $(REL_CLI_OBJ) $(R)/libpktcraft.a
 	$(CC) $(REL_CFLAGS) -o $@ $(REL_CLI_OBJ) $(R)/libpktcraft.a $(LDLIBS)
 $(R)/pc-bench: scripts/pc-bench.c $(R)/libpktcraft.a $(HDRS)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz -ldl
+$(R)/bench-decode: scripts/bench-decode.c $(R)/libpktcraft.a $(HDRS)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(R)/libpktcraft.a -lz
 
 # The C baselines of scripts/bench: none links pktcraft.
 $(R)/bench-walk: scripts/bench-walk.c

@@ -42,6 +42,12 @@
  * that a record is always contiguous; 1 MiB keeps read(2) calls large.  A
  * pcapng block larger than this grows it (once, up to PC_NG_MAX_BLOCK). */
 #define RBUF_SIZE (1024u * 1024u)
+/* ...but each read(2) asks for about this much, and the unconsumed tail is
+ * moved to the front first: the part of the buffer in use then stays in
+ * the CPU's L2 cache, where the kernel's copy and the decoder's reads of
+ * the same bytes meet (1 MiB reads evict their own start before the
+ * decoder gets to it: 30-40% more time than `cat` for the walk alone). */
+#define RCHUNK (256u * 1024u)
 /* gzip: compressed bytes are read in chunks of this size. */
 #define ZBUF_SIZE (256u * 1024u)
 
@@ -1110,7 +1116,9 @@ static int rfill(struct pc_reader *r, size_t need)
         r->cap = cap;
     }
     while (r->end < need) {
-        size_t k = fill_some(r, r->buf + r->end, r->cap - r->end);
+        size_t want = need - r->end > RCHUNK ? need - r->end : RCHUNK;
+        if (want > r->cap - r->end) want = r->cap - r->end;
+        size_t k = fill_some(r, r->buf + r->end, want);
         if (k == 0) {
             r->eof = true;
             break;
@@ -1417,7 +1425,8 @@ static int rec_err(struct pc_reader *r, int code, const char *fmt, ...)
 
 static int pcap_next(struct pc_reader *r, struct pc_pkthdr *h, const uint8_t **data)
 {
-    rfill(r, PCAP_REC_HDR); /* cannot fail: a record fits the initial buffer */
+    /* rfill only when the buffer runs dry: most records are already in. */
+    if (r->end - r->start < PCAP_REC_HDR) rfill(r, PCAP_REC_HDR); /* cannot fail: a record fits the initial buffer */
     size_t have = r->end - r->start;
     if (have < PCAP_REC_HDR) {
         if (r->pend.code) return report_pend(r);
@@ -1432,8 +1441,10 @@ static int pcap_next(struct pc_reader *r, struct pc_pkthdr *h, const uint8_t **d
         return rec_err(r, PC_EMALFORMED, "caplen %u exceeds the maximum %u", (unsigned)caplen, PC_PCAP_MAX_CAPLEN);
     /* caplen is bounded, so the record fits in the buffer. */
     size_t total = PCAP_REC_HDR + caplen;
-    rfill(r, total);
-    have = r->end - r->start;
+    if (have < total) {
+        rfill(r, total);
+        have = r->end - r->start;
+    }
     if (have < total) {
         if (r->pend.code) return report_pend(r);
         return rec_err(r, PC_ETRUNC, "truncated packet data (%zu of %u bytes)", have - PCAP_REC_HDR,
@@ -1465,15 +1476,17 @@ static int pcap_next(struct pc_reader *r, struct pc_pkthdr *h, const uint8_t **d
 static int pcapng_next(struct pc_reader *r, struct pc_pkthdr *h, const uint8_t **data)
 {
     for (;;) {
-        rfill(r, 12); /* 12 bytes always fit */
+        if (r->end - r->start < 12) rfill(r, 12); /* 12 bytes always fit */
         size_t have = r->end - r->start;
         if (have == 0) return r->pend.code ? report_pend(r) : 0;
         const uint8_t *p = r->buf + r->start;
         if (have < 12 && r->pend.code) return report_pend(r);
         int64_t len = pc_ng_block_len(r->ng, p, have, r->offset, &r->err);
         if (len < 0) return (int)len;
-        if (rfill(r, (size_t)len) != 0) return nomem(r);
-        have = r->end - r->start;
+        if (have < (size_t)len) { /* rfill only when the buffer runs dry */
+            if (rfill(r, (size_t)len) != 0) return nomem(r);
+            have = r->end - r->start;
+        }
         p = r->buf + r->start;
         if (have < (size_t)len) {
             if (r->pend.code) return report_pend(r);

@@ -393,7 +393,10 @@ static void type_str(char *b, size_t n, uint32_t t)
     else snprintf(b, n, "block of type 0x%08x", (unsigned)t);
 }
 
-int64_t pc_ng_block_len(struct pc_ng *ng, const uint8_t *p, size_t avail, uint64_t offset, struct pc_err *err)
+/* pc_ng_block_len for the blocks that fail its quick test: the same checks
+ * in full, each with its message. */
+__attribute__((noinline))
+static int64_t block_len_slow(struct pc_ng *ng, const uint8_t *p, size_t avail, uint64_t offset, struct pc_err *err)
 {
     if (avail < 8)
         return ng_err(ng, err, PC_ETRUNC, offset, "truncated block header (%zu of 8 bytes)", avail);
@@ -426,6 +429,19 @@ int64_t pc_ng_block_len(struct pc_ng *ng, const uint8_t *p, size_t avail, uint64
                   "block length %u exceeds this reader's limit of %llu bytes (%s; blocks are held whole in memory; "
                   "--limit pcapng-block raises it)",
                   (unsigned)len, (unsigned long long)ng->lim.ng_block, tn);
+}
+
+int64_t pc_ng_block_len(struct pc_ng *ng, const uint8_t *p, size_t avail, uint64_t offset, struct pc_err *err)
+{
+    /* Nearly every block: inside a section, not an SHB, a valid length.
+     * Kept small (the messages live in block_len_slow) because it runs
+     * twice per packet, once by the reader and once by pc_ng_block. */
+    if (avail >= 12 && ng->nsecs && pc_get32le(p) != PC_NG_SHB) {
+        uint32_t type = g32(p, ng->big), len = g32(p + 4, ng->big);
+        uint32_t min = type == PC_NG_EPB ? 32 : min_len(type);
+        if (len % 4 == 0 && len >= min && len <= ng->lim.ng_block) return len;
+    }
+    return block_len_slow(ng, p, avail, offset, err);
 }
 
 int pc_ng_truncated(struct pc_ng *ng, const uint8_t *p, size_t have, size_t need, uint64_t offset, struct pc_err *err)
@@ -649,7 +665,6 @@ static int parse_packet(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t o
                         struct pc_pkthdr *h, const uint8_t **data, struct pc_err *err)
 {
     struct ng_sec *sec = ng->secs[ng->nsecs - 1];
-    const char *bt = type_name(type);
     uint32_t ifid, caplen, len, room;
     uint64_t units = 0;
     int64_t drops = -1;
@@ -680,14 +695,14 @@ static int parse_packet(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t o
         room = (uint32_t)n - 32;
         d = p + 28;
         if (caplen > room)
-            return ng_err(ng, err, PC_EMALFORMED, offset, "%s caplen %u is larger than the block (room for %u bytes)", bt,
+            return ng_err(ng, err, PC_EMALFORMED, offset, "%s caplen %u is larger than the block (room for %u bytes)", type_name(type),
                           (unsigned)caplen, (unsigned)room);
         if (ifid >= sec->pub.niface)
-            return ng_err(ng, err, PC_EMALFORMED, offset, "%s interface id %u without an IDB (section %u has %u)", bt,
+            return ng_err(ng, err, PC_EMALFORMED, offset, "%s interface id %u without an IDB (section %u has %u)", type_name(type),
                           (unsigned)ifid, (unsigned)(ng->nsecs - 1), (unsigned)sec->pub.niface);
     }
     if (caplen > PC_PCAP_MAX_CAPLEN)
-        return ng_err(ng, err, PC_EMALFORMED, offset, "%s caplen %u exceeds the maximum %u", bt, (unsigned)caplen,
+        return ng_err(ng, err, PC_EMALFORMED, offset, "%s caplen %u exceeds the maximum %u", type_name(type), (unsigned)caplen,
                       PC_PCAP_MAX_CAPLEN);
 
     /* Options (EPB and PB only): the first comment, their number, flags
@@ -715,7 +730,7 @@ static int parse_packet(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t o
                     drops = dc > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)dc;
                 }
             }
-            if (rc < 0) return opt_overrun(ng, err, offset, bt, code, olen, (size_t)(it.end - it.p) - 4);
+            if (rc < 0) return opt_overrun(ng, err, offset, type_name(type), code, olen, (size_t)(it.end - it.p) - 4);
         }
     }
 

@@ -30,8 +30,15 @@ static inline uint32_t fold64_to16(uint64_t s)
     return t;
 }
 
-/* 32-bit load at any alignment; memcpy compiles to one mov on hosts that
- * allow unaligned loads and is never undefined behaviour. */
+/* Loads at any alignment; memcpy compiles to one mov on hosts that allow
+ * unaligned loads and is never undefined behaviour. */
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
 static inline uint64_t load32(const uint8_t *p)
 {
     uint32_t v;
@@ -46,63 +53,62 @@ static inline uint64_t load16(const uint8_t *p)
     return v;
 }
 
-/* Sum len bytes as host-order 16-bit words into a 64-bit accumulator, folded
- * to 16 bits.  A host-order 32-bit load is two host-order 16-bit words, one
- * of them scaled by 2^16 == 1 (mod 0xFFFF), so adding whole 32-bit loads is
- * the same one's-complement sum; the 64-bit accumulator absorbs the carries
- * and is folded once at the end. */
+/* s + v in 64-bit one's-complement arithmetic: the carry out of bit 63 is
+ * added back in (end-around carry).  2^64 == 1 modulo 2^64 - 1, which 0xFFFF
+ * divides, so the 16-bit fold of the result is the one's-complement sum of
+ * everything added; and s + v + carry cannot carry again (it is at most v),
+ * nor turn a non-zero sum into 0.  Compilers turn this into add + adc. */
+static inline uint64_t add_eac(uint64_t s, uint64_t v)
+{
+    s += v;
+    return s + (s < v);
+}
+
+/* Sum len bytes as host-order 16-bit words, folded to 16 bits.  A host-order
+ * 64-bit load is four host-order 16-bit words scaled by powers of 2^16, and
+ * 2^16 == 1 (mod 0xFFFF), so adding whole 64-bit loads with end-around carry
+ * is the same one's-complement sum, for any length. */
 static uint32_t sum_host16(const uint8_t *p, size_t len)
 {
-    uint64_t total = 0;
-
-    /* Each 32-bit load adds < 2^32, so a 64-bit accumulator is safe for
-     * 2^32 loads (16 GiB).  Fold per 1 GiB block to stay correct for any
-     * size_t; the block size is even, so word pairing is undisturbed. */
-    while (len > 0) {
-        size_t n = len < ((size_t)1 << 30) ? len : ((size_t)1 << 30);
-        len -= n;
-
-        /* Two accumulators break the add dependency chain so the loads of
-         * one unrolled iteration can retire in parallel. */
-        uint64_t a = 0, b = 0;
-        while (n >= 32) {
-            a += load32(p);
-            b += load32(p + 4);
-            a += load32(p + 8);
-            b += load32(p + 12);
-            a += load32(p + 16);
-            b += load32(p + 20);
-            a += load32(p + 24);
-            b += load32(p + 28);
-            p += 32;
-            n -= 32;
-        }
-        while (n >= 4) {
-            a += load32(p);
-            p += 4;
-            n -= 4;
-        }
-        if (n >= 2) {
-            b += load16(p);
-            p += 2;
-            n -= 2;
-        }
-        if (n) {
-            /* The odd final byte is the high half of a big-endian word
-             * padded with zero.  In host order that is the low byte on a
-             * little-endian host (swapped up at the end with the rest). */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            a += *p;
-#else
-            a += (uint64_t)*p << 8;
-#endif
-            p++;
-        }
-        /* a, b < 2^61 here (2^28 loads of < 2^32 each), so a + b and
-         * total + 16 bits cannot overflow. */
-        total += fold64_to16(a + b);
+    /* Four accumulators: each add-with-carry depends on the one before it,
+     * so independent chains let the loads of one iteration overlap. */
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    while (len >= 32) {
+        a = add_eac(a, load64(p));
+        b = add_eac(b, load64(p + 8));
+        c = add_eac(c, load64(p + 16));
+        d = add_eac(d, load64(p + 24));
+        p += 32;
+        len -= 32;
     }
-    return fold64_to16(total);
+    a = add_eac(add_eac(a, b), add_eac(c, d));
+    while (len >= 8) {
+        a = add_eac(a, load64(p));
+        p += 8;
+        len -= 8;
+    }
+    /* At most 7 bytes left: each piece below is < 2^32, added with carry. */
+    if (len >= 4) {
+        a = add_eac(a, load32(p));
+        p += 4;
+        len -= 4;
+    }
+    if (len >= 2) {
+        a = add_eac(a, load16(p));
+        p += 2;
+        len -= 2;
+    }
+    if (len) {
+        /* The odd final byte is the high half of a big-endian word padded
+         * with zero.  In host order that is the low byte on a little-endian
+         * host (swapped up at the end with the rest). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        a = add_eac(a, *p);
+#else
+        a = add_eac(a, (uint64_t)*p << 8);
+#endif
+    }
+    return fold64_to16(a);
 }
 
 uint32_t pc_csum_partial(const void *p, size_t len, uint32_t sum)

@@ -1,5 +1,4 @@
 /* The one text and JSON writer (see include/pktcraft/core/fmt.h). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,12 +100,11 @@ static bool room_slow(struct pc_fmt *f, size_t n)
     return false;
 }
 
-static inline bool room(struct pc_fmt *f, size_t n) { return f->len + n < f->cap || room_slow(f, n); }
 
-/* Append n bytes; a sink takes a run larger than its buffer in pieces. */
-static void put(struct pc_fmt *f, const char *s, size_t n)
+/* put() when the bytes do not fit the buffer as it is. */
+static void put_slow(struct pc_fmt *f, const char *s, size_t n)
 {
-    if (room(f, n)) {
+    if (room_slow(f, n)) {
         memcpy(f->buf + f->len, s, n);
         f->len += n;
         f->buf[f->len] = 0;
@@ -126,6 +124,19 @@ static void put(struct pc_fmt *f, const char *s, size_t n)
         f->len += k;
         f->buf[f->len] = 0;
     }
+}
+
+/* Append n bytes.  Inline: a JSON record is a few hundred short pieces,
+ * and a call per piece was most of the writer's time. */
+static inline void put(struct pc_fmt *f, const char *s, size_t n)
+{
+    if (f->len + n < f->cap) {
+        memcpy(f->buf + f->len, s, n);
+        f->len += n;
+        f->buf[f->len] = 0;
+        return;
+    }
+    put_slow(f, s, n);
 }
 
 void pc_fmt_put(struct pc_fmt *f, const char *s, size_t n) { put(f, s, n); }
@@ -198,8 +209,29 @@ static size_t utf8_len(const uint8_t *s, size_t n)
     return need;
 }
 
-/* Printable ASCII other than '"' and '\\' goes out as it is. */
-static inline bool plain(uint8_t c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+/* 1 for the bytes a JSON string takes as they are: printable ASCII other
+ * than '"' (0x22) and '\\' (0x5C).  A table, because this test runs for
+ * every byte of every string of every record. */
+static const uint8_t plain_tab[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static inline bool plain(uint8_t c) { return plain_tab[c]; }
 
 void pc_fmt_json_escape(struct pc_fmt *f, const uint8_t *s, size_t n)
 {
@@ -245,6 +277,29 @@ void pc_fmt_json_escape(struct pc_fmt *f, const uint8_t *s, size_t n)
 
 static void jstr(struct pc_fmt *f, const uint8_t *s, size_t n)
 {
+    if (f->len + n + 2 < f->cap) {
+        /* The usual case, a short string with nothing to escape: copied
+         * while it is checked, then closed; else the checked part stays
+         * and the escaper takes the rest. */
+        char *p = f->buf + f->len;
+        *p++ = '"';
+        size_t i = 0;
+        while (i < n && plain(s[i])) {
+            p[i] = (char)s[i];
+            i++;
+        }
+        if (i == n) {
+            p[n] = '"';
+            p[n + 1] = 0;
+            f->len += n + 2;
+            return;
+        }
+        f->len += 1 + i;
+        f->buf[f->len] = 0;
+        pc_fmt_json_escape(f, s + i, n - i);
+        put(f, "\"", 1);
+        return;
+    }
     put(f, "\"", 1);
     pc_fmt_json_escape(f, s, n);
     put(f, "\"", 1);
@@ -252,8 +307,32 @@ static void jstr(struct pc_fmt *f, const uint8_t *s, size_t n)
 
 /* Comma and "key": before a member (key NULL inside arrays).  Keys are the
  * library's own ASCII names: written as they are. */
+#define MEMBER_ROOM 64
 static void member(struct pc_fmt *f, const char *key)
 {
+    if (f->cap - f->len > MEMBER_ROOM) {
+        /* The usual case: the key is copied while it is scanned (measured
+         * faster than strlen and memcpy calls for these short keys: a
+         * record has ninety members).  A key longer than the room checked
+         * goes on through put(). */
+        char *p = f->buf + f->len, *end = p + MEMBER_ROOM - 4;
+        if (f->members++) *p++ = ',';
+        if (key) {
+            *p++ = '"';
+            while (*key && p < end) *p++ = *key++;
+            if (*key) {
+                f->len = (size_t)(p - f->buf);
+                put(f, key, strlen(key));
+                put(f, "\":", 2);
+                return;
+            }
+            *p++ = '"';
+            *p++ = ':';
+        }
+        *p = 0;
+        f->len = (size_t)(p - f->buf);
+        return;
+    }
     if (f->members++) put(f, ",", 1);
     if (key) {
         put(f, "\"", 1);
@@ -279,8 +358,23 @@ void pc_fmt_kbytes_str(struct pc_fmt *f, const char *key, const uint8_t *p, size
 /* Decimal digits of v, right-aligned in b[24]; returns where they start. */
 static size_t udec(char b[24], uint64_t v)
 {
+    /* two digits per division: numbers are most of a record */
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
     size_t i = 24;
-    do b[--i] = (char)('0' + v % 10); while (v /= 10);
+    while (v >= 100) {
+        unsigned k = (unsigned)(v % 100) * 2;
+        v /= 100;
+        b[--i] = pairs[k + 1];
+        b[--i] = pairs[k];
+    }
+    if (v >= 10) {
+        b[--i] = pairs[v * 2 + 1];
+        b[--i] = pairs[v * 2];
+    } else {
+        b[--i] = (char)('0' + v);
+    }
     return i;
 }
 
@@ -356,19 +450,83 @@ void pc_fmt_karr_close(struct pc_fmt *f)
     f->members = 1;
 }
 
+/* Addresses and timestamps are formatted by hand: snprintf was the largest
+ * cost of JSON output (each record has a handful of each). */
+static const char hexdig[] = "0123456789abcdef";
+
 void pc_fmt_mac(const uint8_t *m, char out[18])
 {
-    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    for (int i = 0; i < 6; i++) {
+        out[3 * i] = hexdig[m[i] >> 4];
+        out[3 * i + 1] = hexdig[m[i] & 15];
+        out[3 * i + 2] = i < 5 ? ':' : 0;
+    }
+}
+
+/* Decimal text of an octet at p, no leading zeros; returns its length. */
+static size_t octet(char *p, uint8_t v)
+{
+    if (v >= 100) {
+        p[0] = (char)('0' + v / 100);
+        p[1] = (char)('0' + v / 10 % 10);
+        p[2] = (char)('0' + v % 10);
+        return 3;
+    }
+    if (v >= 10) {
+        p[0] = (char)('0' + v / 10);
+        p[1] = (char)('0' + v % 10);
+        return 2;
+    }
+    p[0] = (char)('0' + v);
+    return 1;
 }
 
 void pc_fmt_ip4(const uint8_t *a, char out[16])
 {
-    snprintf(out, 16, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (i) out[n++] = '.';
+        n += octet(out + n, a[i]);
+    }
+    out[n] = 0;
 }
 
+/* RFC 5952 text exactly as glibc's inet_ntop writes it (an IPv4-compatible
+ * or -mapped address ends in a dotted quad); by hand, because inet_ntop
+ * formats each word with sprintf and was a third of `read --format jsonl`
+ * on IPv6 traffic. */
 void pc_fmt_ip6(const uint8_t *a, char out[46])
 {
-    if (!inet_ntop(AF_INET6, a, out, 46)) snprintf(out, 46, "?");
+    unsigned w[8];
+    for (int i = 0; i < 8; i++) w[i] = pc_get16(a + 2 * i);
+    /* The longest run of two or more zero words (the first of equal ones)
+     * becomes "::". */
+    int best = -1, blen = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && !w[j]) j++;
+        if (j - i > blen) {
+            best = i;
+            blen = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    size_t n = 0;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + blen) {
+            if (i == best) out[n++] = ':';
+            continue;
+        }
+        if (i) out[n++] = ':';
+        if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
+            pc_fmt_ip4(a + 12, out + n);
+            return;
+        }
+        int shift = w[i] >= 0x1000 ? 12 : w[i] >= 0x100 ? 8 : w[i] >= 0x10 ? 4 : 0;
+        for (; shift >= 0; shift -= 4) out[n++] = hexdig[w[i] >> shift & 15];
+    }
+    if (best >= 0 && best + blen == 8) out[n++] = ':';
+    out[n] = 0;
 }
 
 void pc_describe_layer(const struct pc_decoded *d, int i, struct pc_fmt *f)
@@ -403,7 +561,18 @@ void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX])
         ns += PC_NS_PER_SEC;
         sec--;
     }
-    snprintf(out, PC_FMT_TS_MAX, "%lld.%09lld", (long long)sec, (long long)ns);
+    /* "%lld.%09lld" by hand (it runs once per packet of every command) */
+    char b[24];
+    size_t i = udec(b, sec < 0 ? 0 - (uint64_t)sec : (uint64_t)sec), n = 0;
+    if (sec < 0) out[n++] = '-';
+    memcpy(out + n, b + i, 24 - i);
+    n += 24 - i;
+    out[n++] = '.';
+    for (int k = 8; k >= 0; k--) {
+        out[n + (size_t)k] = (char)('0' + ns % 10);
+        ns /= 10;
+    }
+    out[n + 9] = 0;
 }
 
 void pc_fmt_kts(struct pc_fmt *f, const char *key, pc_time_ns ts)
