@@ -254,7 +254,7 @@ int cmd_stats(int argc, char **argv)
     if (!r) cli_runtime_error("%s", err.msg);
     struct pc_stats_opts so = { .lim = cli_limits(), .interval_ns = a.interval };
     struct run run = { .st = pc_stats_new(&so), .path = a.path };
-    struct pc_analyzer_opts ao = { .lim = cli_limits(), .no_defrag = a.no_defrag, .no_streams = true,
+    struct pc_analyzer_opts ao = { .lim = cli_limits(), .no_defrag = a.no_defrag, .no_flows = true,
                                    .decode_flags = PC_DEC_NO_L4CSUM };
     struct pc_analyzer_cbs cbs = { .packet = on_packet, .frag = on_frag };
     struct pc_analyzer *an = run.st ? pc_analyzer_new(&ao, &cbs, &run) : NULL;

@@ -475,9 +475,7 @@ static bool new_connection(const struct aflow *f, int dir, uint8_t fl, uint32_t 
 
 /* ------------------------------------------------------------ packets */
 
-/* The innermost TCP/UDP layer not inside an ICMP error, with its IP
- * layer, whose header is captured and sound. */
-static int transport_layer(const struct pc_decoded *d, int *ip)
+int pc_flow_transport(const struct pc_decoded *d, int *ip)
 {
     int l4 = -1;
     *ip = -1;
@@ -502,7 +500,7 @@ static int transport_layer(const struct pc_decoded *d, int *ip)
 static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
 {
     const struct pc_decoded *d = pk->d;
-    int ip, l4 = transport_layer(d, &ip);
+    int ip, l4 = pc_flow_transport(d, &ip);
     if (l4 < 0) return;
     const uint8_t *ih = pc_layer_hdr(d, ip), *th = pc_layer_hdr(d, l4);
     struct key k = { .proto = d->l[l4].proto == PC_P_TCP ? PC_IPPROTO_TCP : PC_IPPROTO_UDP };
@@ -588,7 +586,7 @@ int pc_analyzer_packet_num(struct pc_analyzer *a, const struct pc_pkthdr *h, con
         a->st.fragments = pc_defrag_stats(a->df)->fragments;
         a->st.datagrams = pc_defrag_stats(a->df)->datagrams;
     }
-    if (!pk.fragment) flow_packet(a, &pk);
+    if (!pk.fragment && !a->o.no_flows) flow_packet(a, &pk);
     if (a->pool.peak > a->st.reasm_peak) a->st.reasm_peak = a->pool.peak;
     if (a->cbs.packet) a->cbs.packet(a->ctx, &pk);
     return 0;
