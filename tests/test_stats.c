@@ -122,7 +122,7 @@ Test(stats, top_lists_past_stats_keys_keep_the_heavy_hitters)
     th_tmpdir(dir);
     snprintf(path, sizeof path, "%s/many.pcap", dir);
     struct th_pcapw w;
-    th_pcapw_open(&w, path, PC_LINK_ETHERNET, 6);
+    th_pcapw_open(&w, path, PC_LINK_ETHERNET, PC_TSPREC_US);
     const uint8_t h1[4] = { 10, 9, 0, 1 }, h2[4] = { 10, 9, 0, 2 }, h3[4] = { 10, 9, 0, 3 }, h4[4] = { 10, 9, 0, 4 };
     for (int i = 0; i < 3000; i++) {
         uint8_t a[4] = { 10, 8, (uint8_t)(i >> 8), (uint8_t)i }, b[4] = { 10, 7, (uint8_t)(i >> 8), (uint8_t)i };
