@@ -26,7 +26,8 @@ static void help(void)
            "in bounded memory: packets and bytes, first and last time, duration and\n"
            "average rates; packets and bytes for every path of protocol layers (as\n"
            "tshark -z io,phs counts them); the top hosts and conversations by bytes and\n"
-           "the top server ports by packets; packets and bytes per interval. IP\n"
+           "the top server ports (a SYN's destination, else the lower port) by packets;\n"
+           "packets and bytes per interval. Memory stays bounded for any file. IP\n"
            "fragments are reassembled first. A trailing BPF filter selects packets.\n\n"
            "Options:\n"
            "      --format text|json  output format (default text; json: one object)\n"
@@ -34,7 +35,8 @@ static void help(void)
            "      --interval DUR      interval length (default 1s; e.g. 100ms, 1m is 60s)\n"
            "      --no-defrag         leave IP fragments alone\n"
            "      --limit NAME=VALUE  change a resource limit (see below); stats-keys bounds\n"
-           "                          the top lists: past it they are approximate, and say so\n"
+           "                          the top lists: past it they are approximate (Space-Saving:\n"
+           "                          each count at most its error too high), and say so\n"
            "  -h, --help              show this help\n\n"
            "Examples:\n"
            "  pktcraft stats capture.pcap\n"
@@ -254,7 +256,7 @@ int cmd_stats(int argc, char **argv)
     if (!r) cli_runtime_error("%s", err.msg);
     struct pc_stats_opts so = { .lim = cli_limits(), .interval_ns = a.interval };
     struct run run = { .st = pc_stats_new(&so), .path = a.path };
-    struct pc_analyzer_opts ao = { .lim = cli_limits(), .no_defrag = a.no_defrag, .no_streams = true,
+    struct pc_analyzer_opts ao = { .lim = cli_limits(), .no_defrag = a.no_defrag, .no_flows = true,
                                    .decode_flags = PC_DEC_NO_L4CSUM };
     struct pc_analyzer_cbs cbs = { .packet = on_packet, .frag = on_frag };
     struct pc_analyzer *an = run.st ? pc_analyzer_new(&ao, &cbs, &run) : NULL;

@@ -80,3 +80,81 @@ Test(stats, every_corpus_file_json_and_no_crash)
     cr_assert_geq(files, 300, "the corpus was not found");
     cr_assert_geq(json, 280, "only %d files gave JSON", json);
 }
+
+/* One UDP datagram a -> b with n payload bytes. */
+static void st_udp(struct th_pcapw *w, const uint8_t a[4], const uint8_t b[4], uint16_t sport, uint16_t dport, size_t n)
+{
+    static uint8_t buf[2048], pay[1400];
+    struct pc_pkt pk;
+    pc_pkt_init(&pk, buf, sizeof buf);
+    pc_push_eth(&pk, &(struct pc_eth){ .dst = { 2, 0, 0, 0, 0, 2 }, .src = { 2, 0, 0, 0, 0, 1 } });
+    struct pc_ipv4 ip = { .ttl = 64 };
+    memcpy(ip.src, a, 4);
+    memcpy(ip.dst, b, 4);
+    pc_push_ipv4(&pk, &ip);
+    pc_push_udp(&pk, &(struct pc_udp){ .sport = sport, .dport = dport });
+    pc_push_payload(&pk, pay, n);
+    int len = pc_pkt_finalize(&pk);
+    cr_assert_gt(len, 0, "%s", pc_strerror(len));
+    th_pcapw_put(w, buf, (uint32_t)len);
+}
+
+/* The number after "key": at or after obj (the first such key). */
+static unsigned long long st_num(const char *obj, const char *key)
+{
+    char k[32];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = strstr(obj, k);
+    cr_assert_not_null(p, "no %s in %s", key, obj);
+    return strtoull(p + strlen(k), NULL, 10);
+}
+
+/* Past --limit stats-keys the top lists turn to Space-Saving: the output
+ * says they are approximate, and the true heavy hitters are still listed
+ * first, with counts that are upper bounds no more than their error too
+ * high.  3000 one-packet talkers on distinct ports (6000 hosts, 3000
+ * conversations and ports) against a bound of 64, around one heavy
+ * conversation (10.9.0.1 <-> 10.9.0.2 on udp/53, 300 packets of 1042
+ * bytes) and a second one (10.9.0.3 -> 10.9.0.4, 100 packets). */
+Test(stats, top_lists_past_stats_keys_keep_the_heavy_hitters)
+{
+    char dir[64], path[128];
+    th_tmpdir(dir);
+    snprintf(path, sizeof path, "%s/many.pcap", dir);
+    struct th_pcapw w;
+    th_pcapw_open(&w, path, PC_LINK_ETHERNET, PC_TSPREC_US);
+    const uint8_t h1[4] = { 10, 9, 0, 1 }, h2[4] = { 10, 9, 0, 2 }, h3[4] = { 10, 9, 0, 3 }, h4[4] = { 10, 9, 0, 4 };
+    for (int i = 0; i < 3000; i++) {
+        uint8_t a[4] = { 10, 8, (uint8_t)(i >> 8), (uint8_t)i }, b[4] = { 10, 7, (uint8_t)(i >> 8), (uint8_t)i };
+        st_udp(&w, a, b, (uint16_t)(30000 + i), (uint16_t)(1000 + i), 10);
+        if (i % 10 == 0) st_udp(&w, h1, h2, 40000, 53, 1000);
+        if (i % 30 == 0) st_udp(&w, h3, h4, 40001, 5353, 1000);
+    }
+    th_pcapw_close(&w);
+    char out[160];
+    snprintf(out, sizeof out, "%s/s.json", dir);
+    cr_assert_eq(th_sh("'%s' stats --format json --top 3 --limit stats-keys=64 '%s' > '%s'", th_cli(), path, out), 0);
+    char *js = th_slurp_text(out);
+    cr_assert_not_null(js);
+    cr_assert(strstr(js, "\"top_approximate\":{\"hosts\":true,\"conversations\":true,\"ports\":true}"), "%s", js);
+    /* the heavy ones first: counts at least the truth, at most error above it */
+    const char *c = strstr(js, "\"top_conversations\":[{\"key\":\"10.9.0.1 <-> 10.9.0.2\"");
+    cr_assert(c, "%s", js);
+    unsigned long long by = st_num(c, "bytes"), er = st_num(c, "error");
+    cr_assert(by >= 300ull * 1042 && by - er <= 300ull * 1042, "bytes %llu error %llu", by, er);
+    cr_assert(strstr(c, "},{\"key\":\"10.9.0.3 <-> 10.9.0.4\""), "%s", c);
+    const char *h = strstr(js, "\"top_hosts\":[{\"key\":\"10.9.0.");
+    cr_assert(h && strstr(h, "},{\"key\":\"10.9.0."), "%s", js);
+    const char *p = strstr(js, "\"top_ports\":[{\"key\":\"udp/53\",\"packets\":");
+    cr_assert(p, "%s", js);
+    unsigned long long pk = st_num(p, "packets");
+    er = st_num(p, "error");
+    cr_assert(pk >= 300 && pk - er <= 300, "packets %llu error %llu", pk, er);
+    free(js);
+    /* the text says so too */
+    cr_assert_eq(th_sh("'%s' stats --top 3 --limit stats-keys=64 '%s' | grep -q 'Top hosts (by bytes) (approximate: more keys "
+                       "than --limit stats-keys)'",
+                       th_cli(), path),
+                 0);
+    th_rmdir(dir);
+}

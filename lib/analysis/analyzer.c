@@ -38,6 +38,10 @@ struct aflow {
     bool have_isn;
     uint32_t isn;                /* the client's SYN sequence number */
     struct pc_stream *st;
+    /* after both directions ended the stream goes (a closed flow lingers
+     * for stragglers): what judges a late segment stays, per direction */
+    bool closed_started[2];
+    uint32_t closed_isn[2], closed_next[2];
     /* application decoders, made at the first stream event (apps_made) */
     bool apps_made;
     struct pc_http *http;
@@ -303,6 +307,34 @@ static void take_stats(struct aflow *f)
     }
 }
 
+/* Both directions ended: keep the counters and where each direction
+ * stood, free the stream (its state is the bulk of a lingering flow). */
+static void stream_closed(struct aflow *f)
+{
+    take_stats(f);
+    for (int dir = 0; dir < 2; dir++)
+        f->closed_started[dir] = pc_stream_seqs(f->st, dir, &f->closed_isn[dir], &f->closed_next[dir]);
+    pc_stream_free(f->st);
+    f->st = NULL;
+}
+
+/* A segment after the stream closed, counted as the stream would have:
+ * a SYN sent again, or bytes that are not a keep-alive, are
+ * retransmissions. */
+static void late_segment(struct aflow *f, int dir, uint32_t seq, uint8_t fl, uint32_t n)
+{
+    uint64_t *retrans = &f->pub.dir[dir].retrans;
+    if (!f->closed_started[dir]) { /* never sent before the close (a RST ended it) */
+        f->closed_started[dir] = true;
+        f->closed_isn[dir] = fl & PC_TCP_SYN ? seq : seq - 1u;
+        f->closed_next[dir] = f->closed_isn[dir] + 1u;
+    } else if ((fl & PC_TCP_SYN) && !n && seq == f->closed_isn[dir]) {
+        (*retrans)++;
+    }
+    if (fl & PC_TCP_RST) return;
+    if (n && !(n <= 1 && seq == f->closed_next[dir] - 1u)) (*retrans)++;
+}
+
 /* ------------------------------------------------------------ flow life */
 
 static void end_flow(struct pc_analyzer *a, struct aflow *f, int why)
@@ -475,9 +507,7 @@ static bool new_connection(const struct aflow *f, int dir, uint8_t fl, uint32_t 
 
 /* ------------------------------------------------------------ packets */
 
-/* The innermost TCP/UDP layer not inside an ICMP error, with its IP
- * layer, whose header is captured and sound. */
-static int transport_layer(const struct pc_decoded *d, int *ip)
+int pc_flow_transport(const struct pc_decoded *d, int *ip)
 {
     int l4 = -1;
     *ip = -1;
@@ -502,7 +532,7 @@ static int transport_layer(const struct pc_decoded *d, int *ip)
 static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
 {
     const struct pc_decoded *d = pk->d;
-    int ip, l4 = transport_layer(d, &ip);
+    int ip, l4 = pc_flow_transport(d, &ip);
     if (l4 < 0) return;
     const uint8_t *ih = pc_layer_hdr(d, ip), *th = pc_layer_hdr(d, l4);
     struct key k = { .proto = d->l[l4].proto == PC_P_TCP ? PC_IPPROTO_TCP : PC_IPPROTO_UDP };
@@ -559,8 +589,11 @@ static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
     }
     if (f->st)
         pc_stream_segment(f->st, dir, seq, pc_tcp_ack(th), fl, pc_tcp_win(th), d->buf + start, plen, pk->h->ts);
+    else if (!a->o.no_streams)
+        late_segment(f, dir, seq, fl, plen);
     tcp_state(a, f, dir, fl, plen);
     if (f->st && pc_stream_held(f->st) + a->pool.held > a->st.reasm_peak) a->st.reasm_peak = a->pool.held;
+    if (f->st && pc_stream_closed(f->st)) stream_closed(f);
 }
 
 int pc_analyzer_packet(struct pc_analyzer *a, const struct pc_pkthdr *h, const uint8_t *data)
@@ -588,7 +621,7 @@ int pc_analyzer_packet_num(struct pc_analyzer *a, const struct pc_pkthdr *h, con
         a->st.fragments = pc_defrag_stats(a->df)->fragments;
         a->st.datagrams = pc_defrag_stats(a->df)->datagrams;
     }
-    if (!pk.fragment) flow_packet(a, &pk);
+    if (!pk.fragment && !a->o.no_flows) flow_packet(a, &pk);
     if (a->pool.peak > a->st.reasm_peak) a->st.reasm_peak = a->pool.peak;
     if (a->cbs.packet) a->cbs.packet(a->ctx, &pk);
     return 0;

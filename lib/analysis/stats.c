@@ -3,7 +3,9 @@
  * Top lists: a hash map from key to a slot of a min-heap ordered by the
  * ranking weight.  A new key takes a free slot, or, when all k are taken,
  * the lightest key's slot inherits its weight as error (Space-Saving), so
- * each packet costs one hash lookup and one sift of O(log k). */
+ * each packet costs one hash lookup and one sift of O(log k).  Keys are
+ * kept as fixed-size binary records (family, addresses, port) and turned
+ * into text only when a list is read: a packet formats no string. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +18,66 @@
 #include "pktcraft/core/limits.h"
 #include "pktcraft/wire/ipv4.h"
 #include "pktcraft/wire/ipv6.h"
+#include "pktcraft/wire/tcp.h"
+
+/* ------------------------------------------------------------ keys */
+
+/* A host (a), a conversation (a and b, in memcmp order: the pair is
+ * unordered) or a server port (proto, port).  Unused bytes stay zero so
+ * that keys compare and hash as plain bytes. */
+struct tkey {
+    uint8_t family;         /* 4 or 6 (hosts, conversations) */
+    uint8_t proto;          /* 6 or 17 (ports) */
+    uint16_t port;
+    uint8_t a[16], b[16];
+};
+
+/* A hash of n bytes (a multiple of 4 at most 48), a word at a time. */
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    uint64_t w[6] = { 0 }, h = 0x9e3779b97f4a7c15ull;
+    memcpy(w, p, n);
+    for (size_t i = 0; i < (n + 7) / 8; i++) {
+        h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+static uint32_t khash(const struct tkey *k) { return (uint32_t)hash_bytes(k, sizeof *k); }
+
+static void fmt_addr(uint8_t family, const uint8_t *a, char out[46])
+{
+    if (family == 4) pc_fmt_ip4(a, out);
+    else pc_fmt_ip6(a, out);
+}
+
+/* The text of a key: "10.0.0.1", "10.0.0.1 <-> 10.0.0.2" (the lower
+ * text first), "tcp/443". */
+static void key_text(int list, const struct tkey *k, char out[100])
+{
+    char a[46], b[46];
+    if (list == PC_STATS_PORTS) {
+        snprintf(out, 100, "%s/%u", k->proto == 6 ? "tcp" : "udp", k->port);
+        return;
+    }
+    fmt_addr(k->family, k->a, a);
+    if (list == PC_STATS_HOSTS) {
+        memcpy(out, a, strlen(a) + 1);
+        return;
+    }
+    fmt_addr(k->family, k->b, b);
+    bool swap = strcmp(a, b) > 0;
+    snprintf(out, 100, "%s <-> %s", swap ? b : a, swap ? a : b);
+}
 
 /* ------------------------------------------------------------ top-k */
 
 struct slot {
-    struct pc_stats_top t;
+    struct tkey key;
+    uint32_t hash;
+    uint64_t packets, bytes;
+    uint64_t error;         /* 0 when exact */
     uint64_t weight;        /* what the list is ranked by (bytes or packets) */
     uint32_t hnext;         /* hash chain, index + 1 (0: end) */
     uint32_t heap;          /* position in the heap */
@@ -55,13 +112,6 @@ static void topk_free(struct topk *t)
     free(t->bucket);
 }
 
-static uint32_t khash(const char *key)
-{
-    uint32_t h = 2166136261u;
-    for (; *key; key++) h = (h ^ (uint8_t)*key) * 16777619u;
-    return h;
-}
-
 static void hswap(struct topk *t, uint32_t i, uint32_t j)
 {
     uint32_t a = t->heap[i], b = t->heap[j];
@@ -86,19 +136,19 @@ static void sift_down(struct topk *t, uint32_t i)
 
 static void unchain(struct topk *t, uint32_t idx)
 {
-    uint32_t *pp = &t->bucket[khash(t->s[idx].t.key) & (t->nbuckets - 1)];
+    uint32_t *pp = &t->bucket[t->s[idx].hash & (t->nbuckets - 1)];
     while (*pp != idx + 1) pp = &t->s[*pp - 1].hnext;
     *pp = t->s[idx].hnext;
 }
 
-static void topk_add(struct topk *t, const char *key, uint64_t bytes)
+static void topk_add(struct topk *t, const struct tkey *key, uint64_t bytes)
 {
-    uint32_t b = khash(key) & (t->nbuckets - 1), idx;
+    uint32_t h = khash(key), b = h & (t->nbuckets - 1), idx;
     for (uint32_t i = t->bucket[b]; i; i = t->s[i - 1].hnext) {
         struct slot *s = &t->s[i - 1];
-        if (strcmp(s->t.key, key)) continue;
-        s->t.packets++;
-        s->t.bytes += bytes;
+        if (s->hash != h || memcmp(&s->key, key, sizeof *key)) continue;
+        s->packets++;
+        s->bytes += bytes;
         s->weight += t->by_packets ? 1 : bytes;
         sift_down(t, s->heap);
         return;
@@ -115,31 +165,38 @@ static void topk_add(struct topk *t, const char *key, uint64_t bytes)
         base = t->s[idx].weight;
     }
     struct slot *s = &t->s[idx];
-    snprintf(s->t.key, sizeof s->t.key, "%s", key);
-    s->t.packets = 1;
-    s->t.bytes = bytes;
-    s->t.error = base;
+    s->key = *key;
+    s->hash = h;
+    s->packets = 1;
+    s->bytes = bytes;
+    s->error = base;
     s->weight = base + (t->by_packets ? 1 : bytes);
     if (base) { /* the counts are upper bounds: the error is added to what ranks */
-        if (t->by_packets) s->t.packets += base;
-        else s->t.bytes += base;
+        if (t->by_packets) s->packets += base;
+        else s->bytes += base;
     }
     s->hnext = t->bucket[b];
     t->bucket[b] = idx + 1;
     sift_down(t, s->heap);
 }
 
-static int by_weight_desc(const void *x, const void *y)
-{
-    const struct slot *a = *(const struct slot *const *)x, *b = *(const struct slot *const *)y;
-    if (a->weight != b->weight) return a->weight > b->weight ? -1 : 1;
-    return strcmp(a->t.key, b->t.key); /* ties: a fixed order */
-}
-
 /* ------------------------------------------------------------ hierarchy */
 
 #define MAX_PATHS 4096
 #define PATH_MAX_LEN 256 /* 16 layers of names up to 15 characters */
+#define SERVERS 65536    /* connections whose SYN names a server port that is not the lower one */
+
+/* The server of a TCP/UDP flow, as the analyzer's flows decide it
+ * (flow.h): the receiver of a SYN (the sender of a SYN-ACK seen first),
+ * else the lower port.  Only a SYN that disagrees with the lower port
+ * needs remembering, so a small table of those does, indexed by a hash of
+ * the unordered 5-tuple: a connection whose entry another one took falls
+ * back to the lower port, as a flow evicted from a full table would. */
+struct syn_server {
+    uint64_t tag;           /* the 5-tuple's hash, 0: empty */
+    uint16_t port;          /* the server's port */
+};
+
 
 /* The hierarchy is a trie of layer protocols: node 0 is the root, each
  * node knows its child for every protocol, so a packet's path costs one
@@ -153,6 +210,7 @@ struct pc_stats {
     uint16_t (*child)[PC_P__COUNT];   /* node -> protocol -> node (0: none yet) */
     size_t npaths;
     struct topk top[3];
+    struct syn_server *servers;       /* SERVERS entries */
     struct pc_stats_bucket *iv;
     size_t niv, capiv;
     pc_time_ns base;        /* start of interval 0 */
@@ -172,7 +230,8 @@ struct pc_stats *pc_stats_new(const struct pc_stats_opts *o)
     s->paths = calloc(MAX_PATHS, sizeof *s->paths);
     s->names = calloc(MAX_PATHS, sizeof *s->names);
     s->child = calloc(MAX_PATHS + 1, sizeof *s->child);
-    bool ok = s->paths && s->names && s->child;
+    s->servers = calloc(SERVERS, sizeof *s->servers);
+    bool ok = s->paths && s->names && s->child && s->servers;
     for (int i = 0; i < 3; i++) ok = topk_init(&s->top[i], k, i == PC_STATS_PORTS) && ok;
     if (!ok) {
         pc_stats_free(s);
@@ -189,6 +248,7 @@ void pc_stats_free(struct pc_stats *s)
     free(s->names);
     free(s->child);
     free(s->iv);
+    free(s->servers);
     free(s);
 }
 
@@ -267,24 +327,63 @@ static int interval(struct pc_stats *s, pc_time_ns ts, uint64_t bytes)
 }
 
 /* The first IP layer's addresses (the outer ones of a tunnel, as the
- * packet travelled). */
-static bool addresses(const struct pc_decoded *d, char a[46], char b[46])
+ * packet travelled), into k->a and k->b. */
+static bool addresses(const struct pc_decoded *d, struct tkey *k)
 {
     for (int i = 0; i < d->n; i++) {
         const struct pc_layer *l = &d->l[i];
         if (l->flags & PC_LF_QUOTED) continue;
         if (l->proto == PC_P_IPV4 && pc_layer_caphdr(d, i) >= PC_IPV4_HLEN) {
-            pc_fmt_ip4(pc_ipv4_src(pc_layer_hdr(d, i)), a);
-            pc_fmt_ip4(pc_ipv4_dst(pc_layer_hdr(d, i)), b);
+            k->family = 4;
+            memcpy(k->a, pc_ipv4_src(pc_layer_hdr(d, i)), 4);
+            memcpy(k->b, pc_ipv4_dst(pc_layer_hdr(d, i)), 4);
             return true;
         }
         if (l->proto == PC_P_IPV6 && pc_layer_caphdr(d, i) >= PC_IPV6_HLEN) {
-            pc_fmt_ip6(pc_ipv6_src(pc_layer_hdr(d, i)), a);
-            pc_fmt_ip6(pc_ipv6_dst(pc_layer_hdr(d, i)), b);
+            k->family = 6;
+            memcpy(k->a, pc_ipv6_src(pc_layer_hdr(d, i)), 16);
+            memcpy(k->b, pc_ipv6_dst(pc_layer_hdr(d, i)), 16);
             return true;
         }
     }
     return false;
+}
+
+/* ------------------------------------------------------------ server ports */
+
+/* The 5-tuple's hash, the same both ways; never 0. */
+static uint64_t tuple_hash(const struct tkey *k, uint8_t proto, uint16_t p0, uint16_t p1)
+{
+    int c = memcmp(k->a, k->b, 16);
+    bool swap = c > 0 || (c == 0 && p0 > p1);
+    struct {
+        uint8_t family, proto;
+        uint16_t port[2];
+        uint8_t a[16], b[16];
+    } t = { .family = k->family, .proto = proto, .port = { swap ? p1 : p0, swap ? p0 : p1 } };
+    memcpy(t.a, swap ? k->b : k->a, 16);
+    memcpy(t.b, swap ? k->a : k->b, 16);
+    return hash_bytes(&t, sizeof t) | 1;
+}
+
+static uint16_t server_port(struct pc_stats *s, const struct pc_decoded *d, int l4, const struct tkey *ips,
+                            uint8_t proto)
+{
+    const uint8_t *th = pc_layer_hdr(d, l4);
+    uint16_t sport = pc_get16(th), dport = pc_get16(th + 2);
+    uint16_t lower = sport < dport ? sport : dport;
+    if (proto != 6) return lower;
+    uint8_t fl = pc_tcp_flags(th);
+    uint64_t tag = tuple_hash(ips, proto, sport, dport);
+    struct syn_server *e = &s->servers[(tag >> 1) & (SERVERS - 1)];
+    if ((fl & PC_TCP_SYN) && (!(fl & PC_TCP_ACK) || e->tag != tag)) {
+        /* a SYN starts the connection (and a SYN-ACK one whose SYN was missed) */
+        uint16_t server = fl & PC_TCP_ACK ? sport : dport;
+        if (server != lower) *e = (struct syn_server){ .tag = tag, .port = server };
+        else if (e->tag == tag) e->tag = 0;
+        return server;
+    }
+    return e->tag == tag ? e->port : lower;
 }
 
 int pc_stats_packet(struct pc_stats *s, const struct pc_apkt *p)
@@ -307,18 +406,30 @@ int pc_stats_packet(struct pc_stats *s, const struct pc_apkt *p)
     /* a fragment held for reassembly is counted as itself; the datagram a
      * fragment completes is counted in that fragment's place */
     hierarchy(s, p->d, h->len);
-    char a[46], b[46], key[100];
-    if (addresses(p->d, a, b)) {
-        topk_add(&s->top[PC_STATS_HOSTS], a, h->len);
-        topk_add(&s->top[PC_STATS_HOSTS], b, h->len);
+    struct tkey ips = { 0 };
+    if (addresses(p->d, &ips)) {
+        struct tkey k = { .family = ips.family };
+        memcpy(k.a, ips.a, 16);
+        topk_add(&s->top[PC_STATS_HOSTS], &k, h->len);
+        memcpy(k.a, ips.b, 16);
+        topk_add(&s->top[PC_STATS_HOSTS], &k, h->len);
         /* a conversation is the unordered pair */
-        bool swap = strcmp(a, b) > 0;
-        snprintf(key, sizeof key, "%s <-> %s", swap ? b : a, swap ? a : b);
-        topk_add(&s->top[PC_STATS_CONVERSATIONS], key, h->len);
+        bool swap = memcmp(ips.a, ips.b, 16) > 0;
+        memcpy(k.a, swap ? ips.b : ips.a, 16);
+        memcpy(k.b, swap ? ips.a : ips.b, 16);
+        topk_add(&s->top[PC_STATS_CONVERSATIONS], &k, h->len);
     }
-    if (p->flow) {
-        snprintf(key, sizeof key, "%s/%u", p->flow->proto == 6 ? "tcp" : "udp", p->flow->sport);
-        topk_add(&s->top[PC_STATS_PORTS], key, h->len);
+    int ip, l4 = p->fragment ? -1 : pc_flow_transport(p->d, &ip);
+    if (l4 >= 0) {
+        /* the flow's addresses are its innermost IP layer's */
+        struct tkey fk = { 0 };
+        const uint8_t *ih = pc_layer_hdr(p->d, ip);
+        fk.family = p->d->l[ip].proto == PC_P_IPV4 ? 4 : 6;
+        memcpy(fk.a, fk.family == 4 ? pc_ipv4_src(ih) : pc_ipv6_src(ih), fk.family == 4 ? 4 : 16);
+        memcpy(fk.b, fk.family == 4 ? pc_ipv4_dst(ih) : pc_ipv6_dst(ih), fk.family == 4 ? 4 : 16);
+        uint8_t proto = p->d->l[l4].proto == PC_P_TCP ? 6 : 17;
+        struct tkey k = { .proto = proto, .port = server_port(s, p->d, l4, &fk, proto) };
+        topk_add(&s->top[PC_STATS_PORTS], &k, h->len);
     }
     return 0;
 }
@@ -331,16 +442,54 @@ const struct pc_stats_proto *pc_stats_protos(const struct pc_stats *s, size_t *n
     return s->paths;
 }
 
+/* A slot and its key's text, for ordering the list's head. */
+struct ranked {
+    const struct slot *s;
+    char key[100];
+};
+
+static int by_weight_desc(const void *x, const void *y)
+{
+    const struct slot *a = *(const struct slot *const *)x, *b = *(const struct slot *const *)y;
+    return a->weight != b->weight ? (a->weight > b->weight ? -1 : 1) : 0;
+}
+
+static int by_weight_then_key(const void *x, const void *y)
+{
+    const struct ranked *a = x, *b = y;
+    if (a->s->weight != b->s->weight) return a->s->weight > b->s->weight ? -1 : 1;
+    return strcmp(a->key, b->key); /* ties: a fixed order */
+}
+
 size_t pc_stats_top(const struct pc_stats *s, int list, size_t n, struct pc_stats_top *out, bool *approx)
 {
     const struct topk *t = &s->top[list];
     if (approx) *approx = t->approx;
-    const struct slot **all = malloc((t->n ? t->n : 1) * sizeof(const struct slot *));
+    size_t k = n < t->n ? n : t->n;
+    if (!k) return 0;
+    const struct slot **all = malloc(t->n * sizeof(const struct slot *));
     if (!all) return 0;
     for (uint32_t i = 0; i < t->n; i++) all[i] = &t->s[i];
     qsort(all, t->n, sizeof(const struct slot *), by_weight_desc);
-    size_t k = n < t->n ? n : t->n;
-    for (size_t i = 0; i < k; i++) out[i] = all[i]->t;
+    /* only the keys as heavy as the k-th can be listed: those get their
+     * text, and ties among them go in the order of the text */
+    size_t m = k;
+    while (m < t->n && all[m]->weight == all[k - 1]->weight) m++;
+    struct ranked *r = malloc(m * sizeof *r);
+    if (!r) {
+        free(all);
+        return 0;
+    }
+    for (size_t i = 0; i < m; i++) {
+        r[i].s = all[i];
+        key_text(list, &all[i]->key, r[i].key);
+    }
+    qsort(r, m, sizeof *r, by_weight_then_key);
+    for (size_t i = 0; i < k; i++) {
+        out[i] = (struct pc_stats_top){ .packets = r[i].s->packets, .bytes = r[i].s->bytes, .error = r[i].s->error };
+        memcpy(out[i].key, r[i].key, sizeof out[i].key);
+    }
+    free(r);
     free(all);
     return k;
 }

@@ -95,7 +95,9 @@ static bool reserve(struct dir *D, size_t n)
         D->bstart = 0;
     }
     if (used + n <= D->bcap) return true;
-    size_t cap = D->bcap ? D->bcap : 4096;
+    /* start small: most flows hold one segment or a few (held until
+     * acknowledged), and a table of many flows pays this per direction */
+    size_t cap = D->bcap ? D->bcap : 256;
     while (cap < used + n) cap *= 2;
     uint8_t *b = realloc(D->buf, cap);
     if (!b) return false;
@@ -426,6 +428,14 @@ const struct pc_stream_stats *pc_stream_stats(const struct pc_stream *s, int dir
 uint64_t pc_stream_held(const struct pc_stream *s) { return s->d[0].held + s->d[1].held; }
 
 bool pc_stream_closed(const struct pc_stream *s) { return s->d[0].ended && s->d[1].ended; }
+
+bool pc_stream_seqs(const struct pc_stream *s, int dir, uint32_t *isn, uint32_t *next)
+{
+    const struct dir *D = &s->d[dir];
+    *isn = D->isn;
+    *next = D->isn + 1u + (uint32_t)D->next;
+    return D->started;
+}
 
 void pc_stream_free(struct pc_stream *s)
 {

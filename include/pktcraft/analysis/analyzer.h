@@ -54,6 +54,7 @@ struct pc_analyzer_opts {
     int overlap;                 /* enum pc_overlap_policy, for fragments and streams */
     bool no_defrag;              /* fragments stay fragments */
     bool no_streams;             /* flows and their counters only: no TCP bytes reassembled */
+    bool no_flows;               /* decode and defragment only: no flow table (pc_apkt.flow is NULL) */
     int64_t tcp_idle_ns;         /* 0: 300 s */
     int64_t udp_idle_ns;         /* 0: 60 s */
     int64_t linger_ns;           /* after a close or reset; 0: 10 s */
@@ -117,6 +118,10 @@ const struct pc_analyzer_stats *pc_analyzer_stats(const struct pc_analyzer *a);
  * or "out of memory". */
 int pc_analyze_file(const char *path, const struct pc_analyzer_opts *o, const struct pc_analyzer_cbs *cbs, void *ctx,
                     struct pc_err *err);
+/* The layer a packet's flow is keyed on: the innermost TCP/UDP layer not
+ * inside an ICMP error, whose header is captured and sound and is not a
+ * fragment's; its IP layer in *ip.  -1 when the packet has no flow. */
+int pc_flow_transport(const struct pc_decoded *d, int *ip);
 /* The consumer pointer flow_start returned for f. */
 void *pc_flow_user(const struct pc_flow *f);
 

@@ -7,7 +7,13 @@
  * (core/limits.h); past that they keep the stats-keys heaviest with the
  * Space-Saving algorithm (Metwally et al., 2005): every count is then an
  * upper bound whose error is given, and any key heavier than the error
- * bound is guaranteed to be listed.  pc_stats_top() says which. */
+ * bound is guaranteed to be listed.  pc_stats_top() says which.
+ *
+ * Server ports are decided as flows decide them (flow.h: a SYN's
+ * destination, a SYN-ACK's source, else the lower port) from the packet
+ * itself and a fixed table of connections whose SYN named the higher port,
+ * so pc_apkt.flow is not needed (pc_analyzer_opts.no_flows) and memory does
+ * not grow with the number of flows. */
 #ifndef PKTCRAFT_STATS_H
 #define PKTCRAFT_STATS_H
 

@@ -97,5 +97,10 @@ const struct pc_stream_stats *pc_stream_stats(const struct pc_stream *s, int dir
 uint64_t pc_stream_held(const struct pc_stream *s);
 /* Both directions ended (FIN both ways or RST). */
 bool pc_stream_closed(const struct pc_stream *s);
+/* Where direction dir stands: the sequence number of its byte -1 (the
+ * SYN's) and of its next expected byte; false when it has not started
+ * (then both are 0).  What a closed stream's late segments are judged by
+ * (a retransmission, or a keep-alive: one byte or none just before next). */
+bool pc_stream_seqs(const struct pc_stream *s, int dir, uint32_t *isn, uint32_t *next);
 
 #endif
