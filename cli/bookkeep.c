@@ -451,6 +451,7 @@ void craft_bk_finish(struct craft *c)
     }
     if (!c->seed_given) c->seed = args_seed(c);
     pc_rng_seed(&c->vary.rng, c->seed ^ UINT64_C(0x76617279)); /* "vary": apart from the packets' own draws */
+    c->varying = vary_active(&c->vary); /* read for every packet: the options no longer change */
     if (c->reply) {
         craft_reply_load(c);
     } else if (vary_active(&c->vary) && !c->count_given) {
@@ -480,7 +481,7 @@ void craft_bk_packet(struct craft *c)
         }
         return;
     }
-    if (!vary_active(&c->vary)) return;
+    if (!c->varying) return;
     vary_pick(&c->vary, c->cur_pkt ? c->cur_pkt - 1 : 0);
     if (vary_varies(&c->vary.f[VF_SRC])) memcpy(c->src, c->vary.cur[VF_SRC], 16);
     if (vary_varies(&c->vary.f[VF_DST])) memcpy(c->dst, c->vary.cur[VF_DST], 16);

@@ -533,6 +533,7 @@ void craft_apply(struct craft *c, const char *layer, void *spec)
 
 void craft_check_layers(struct craft *c)
 {
+    if (!c->nsets) return;
     for (int k = 0; k < c->nsets; k++) {
         const struct craft_set *s = &c->sets[k];
         int kind = kind_of(field_layer(s->f));
@@ -655,7 +656,7 @@ void craft_begin(struct craft *c, struct pc_pkt *pk, uint8_t *buf, size_t cap, b
     uint16_t r_id = (uint16_t)pc_rng_next(&c->rng);
     if (!c->numbered) c->cur_pkt++;
     craft_bk_packet(c); /* this packet's values of the sets and of --reply-to */
-    count_layers(c, ip);
+    if (c->nsets) count_layers(c, ip); /* only indexed sets read the counts */
     pc_pkt_init(pk, buf, cap);
     struct pc_eth eth = { .pad = c->pad };
     memcpy(eth.dst, c->dmac, 6);

@@ -97,6 +97,7 @@ struct craft {
     /* per packet and bookkeeping (cli/bookkeep.c) */
     struct vary vary;   /* --src/--dst/--sport/--dport/--smac/--dmac sets, --step */
     bool count_given, seed_given, start_given, gap_given, finished;
+    bool varying;  /* a value set varies per packet (vary_active, kept once the options are final) */
     uint64_t rate;      /* --rate PPS; 0: --gap */
     const char **comments; /* every --comment, or the lines of --comment-file */
     size_t ncomments;
