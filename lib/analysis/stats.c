@@ -32,7 +32,8 @@ struct tkey {
     uint8_t a[16], b[16];
 };
 
-/* A hash of n bytes (a multiple of 4 at most 48), a word at a time. */
+/* A hash of n bytes (at most 48; the rest of the last word is zero), a word
+ * at a time. */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
     uint64_t w[6] = { 0 }, h = 0x9e3779b97f4a7c15ull;
@@ -326,23 +327,26 @@ static int interval(struct pc_stats *s, pc_time_ns ts, uint64_t bytes)
     return 0;
 }
 
+/* IP layer i's family and addresses into k->family, k->a and k->b. */
+static void ip_key(const struct pc_decoded *d, int i, struct tkey *k)
+{
+    const uint8_t *h = pc_layer_hdr(d, i);
+    bool v4 = d->l[i].proto == PC_P_IPV4;
+    k->family = v4 ? 4 : 6;
+    memcpy(k->a, v4 ? pc_ipv4_src(h) : pc_ipv6_src(h), v4 ? 4 : 16);
+    memcpy(k->b, v4 ? pc_ipv4_dst(h) : pc_ipv6_dst(h), v4 ? 4 : 16);
+}
+
 /* The first IP layer's addresses (the outer ones of a tunnel, as the
- * packet travelled), into k->a and k->b. */
+ * packet travelled), into k. */
 static bool addresses(const struct pc_decoded *d, struct tkey *k)
 {
     for (int i = 0; i < d->n; i++) {
         const struct pc_layer *l = &d->l[i];
         if (l->flags & PC_LF_QUOTED) continue;
-        if (l->proto == PC_P_IPV4 && pc_layer_caphdr(d, i) >= PC_IPV4_HLEN) {
-            k->family = 4;
-            memcpy(k->a, pc_ipv4_src(pc_layer_hdr(d, i)), 4);
-            memcpy(k->b, pc_ipv4_dst(pc_layer_hdr(d, i)), 4);
-            return true;
-        }
-        if (l->proto == PC_P_IPV6 && pc_layer_caphdr(d, i) >= PC_IPV6_HLEN) {
-            k->family = 6;
-            memcpy(k->a, pc_ipv6_src(pc_layer_hdr(d, i)), 16);
-            memcpy(k->b, pc_ipv6_dst(pc_layer_hdr(d, i)), 16);
+        if ((l->proto == PC_P_IPV4 && pc_layer_caphdr(d, i) >= PC_IPV4_HLEN) ||
+            (l->proto == PC_P_IPV6 && pc_layer_caphdr(d, i) >= PC_IPV6_HLEN)) {
+            ip_key(d, i, k);
             return true;
         }
     }
@@ -423,10 +427,7 @@ int pc_stats_packet(struct pc_stats *s, const struct pc_apkt *p)
     if (l4 >= 0) {
         /* the flow's addresses are its innermost IP layer's */
         struct tkey fk = { 0 };
-        const uint8_t *ih = pc_layer_hdr(p->d, ip);
-        fk.family = p->d->l[ip].proto == PC_P_IPV4 ? 4 : 6;
-        memcpy(fk.a, fk.family == 4 ? pc_ipv4_src(ih) : pc_ipv6_src(ih), fk.family == 4 ? 4 : 16);
-        memcpy(fk.b, fk.family == 4 ? pc_ipv4_dst(ih) : pc_ipv6_dst(ih), fk.family == 4 ? 4 : 16);
+        ip_key(p->d, ip, &fk);
         uint8_t proto = p->d->l[l4].proto == PC_P_TCP ? 6 : 17;
         struct tkey k = { .proto = proto, .port = server_port(s, p->d, l4, &fk, proto) };
         topk_add(&s->top[PC_STATS_PORTS], &k, h->len);
