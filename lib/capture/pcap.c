@@ -17,6 +17,7 @@
 #include "pktcraft/capture/pcap.h"
 #include "pktcraft/core/limits.h"
 #include "outfile.h"
+#include "pcapng_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1494,7 +1495,7 @@ static int pcapng_next(struct pc_reader *r, struct pc_pkthdr *h, const uint8_t *
         }
         int rc;
         if (r->offset < r->la_end) rc = pc_ng_deliver(r->ng, p, (size_t)len, r->offset, &r->err);
-        else rc = pc_ng_block(r->ng, p, (size_t)len, r->offset, false, h, data, &r->err);
+        else rc = pc_ng_block_whole(r->ng, p, (size_t)len, r->offset, false, h, data, &r->err);
         if (rc < 0) return rc;
         r->start += (size_t)len;
         r->offset += (uint64_t)len;

@@ -20,6 +20,7 @@
  * block length and then made directly; nothing is copied, nothing is
  * allocated per packet: allocations happen only for sections and
  * interfaces (bounded by PC_NG_MAX_SECTIONS / PC_NG_MAX_INTERFACES). */
+#include "pcapng_int.h"
 #include "pktcraft/capture/pcapng.h"
 #include "pktcraft/core/limits.h"
 
@@ -805,6 +806,12 @@ int pc_ng_block(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offset, b
         if ((uint64_t)blen > n) return pc_ng_truncated(ng, p, n, (size_t)blen, offset, err);
         return ng_err(ng, err, PC_EINVAL, offset, "block of %lld bytes handed over as %zu", (long long)blen, n);
     }
+    return pc_ng_block_whole(ng, p, n, offset, defer_cb, h, data, err);
+}
+
+int pc_ng_block_whole(struct pc_ng *ng, const uint8_t *p, size_t n, uint64_t offset, bool defer_cb,
+                      struct pc_pkthdr *h, const uint8_t **data, struct pc_err *err)
+{
     bool big = block_order(ng, p) == 1;
     uint32_t type = g32(p, big);
     uint32_t trail = g32(p + n - 4, big);

@@ -118,6 +118,45 @@ static size_t label_text_len(const uint8_t *p, size_t n)
     return len;
 }
 
+/* A label's text.  Names are the text the decoder makes most, so when even
+ * the worst case (every byte as \DDD) fits, the bytes go straight into the
+ * buffer with no per-byte room check; else byte by byte through the sink. */
+static void put_label(struct sink *s, const uint8_t *p, size_t n)
+{
+    if (!s->p) {
+        s->len += label_text_len(p, n);
+        return;
+    }
+    if (s->len >= s->cap || s->cap - s->len <= 4 * n) {
+        for (size_t k = 0; k < n; k++) put_label_byte(s, p[k]);
+        return;
+    }
+    char *o = s->p + s->len;
+    for (size_t k = 0; k < n; k++) {
+        uint8_t c = p[k];
+        if (c <= 0x20 || c >= 0x7F) {
+            *o++ = '\\';
+            *o++ = (char)('0' + c / 100);
+            *o++ = (char)('0' + c / 10 % 10);
+            *o++ = (char)('0' + c % 10);
+            continue;
+        }
+        if (label_special(c)) *o++ = '\\';
+        *o++ = (char)c;
+    }
+    s->len = (size_t)(o - s->p);
+    s->p[s->len] = 0;
+}
+
+/* Length of an IPv4 address as dotted-quad text, without making it: the
+ * validating walk counts every A record's text. */
+static size_t ip4_text_len(const uint8_t *a)
+{
+    size_t n = 3; /* the dots */
+    for (int k = 0; k < 4; k++) n += a[k] >= 100 ? 3 : a[k] >= 10 ? 2 : 1;
+    return n;
+}
+
 /* One byte of a quoted character-string (TXT, CAA value). */
 static void put_string_byte(struct sink *s, uint8_t c)
 {
@@ -181,8 +220,7 @@ int pc_dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t ou
         if (wire > PC_DNS_MAXNAME) { rc = PC_EMALFORMED; w = "dns: name longer than 255 bytes"; break; }
         if (len - pos - 1 < b) { rc = PC_ETRUNC; w = "dns: name runs past the message"; break; }
         if (labels > 1) sk_putc(&s, '.');
-        if (s.p) for (size_t k = 1; k <= b; k++) put_label_byte(&s, msg[pos + k]);
-        else s.len += label_text_len(msg + pos + 1, b);
+        put_label(&s, msg + pos + 1, b);
         pos += 1u + b;
     }
     if (rc) {
@@ -760,6 +798,10 @@ static int rd_typed(const uint8_t *msg, const struct pc_dns_rr *rr, struct sink 
     switch (rr->type) {
     case PC_DNS_T_A:
         if (n != 4) { *why = "dns: A rdata is not 4 bytes"; return PC_EMALFORMED; }
+        if (!s->p) {
+            s->len += ip4_text_len(p);
+            return 0;
+        }
         pc_fmt_ip4(p, ip);
         sk_puts(s, ip);
         return 0;

@@ -255,7 +255,8 @@ static void decode_body(struct pc_walk *w, const uint8_t *h, uint32_t hl, uint32
     if (fo) { pc_dec_payload(w, off); return; }
     w->ipver = 4;
     w->ip_src = pc_ipv4_src(h);
-    w->ip_dst = pc_ipv4_final_dst(h, hl); /* a source route's last hop */
+    /* a source route's last hop; most headers have no options to walk */
+    w->ip_dst = hl > PC_IPV4_HLEN ? pc_ipv4_final_dst(h, hl) : pc_ipv4_dst(h);
     pc_dec_ipproto(w, pc_ipv4_proto(h), off);
 }
 
@@ -281,7 +282,7 @@ void pc_ipv4_decode(struct pc_walk *w, uint32_t off)
     if (avail < hl) { pc_dec_fail(w, i, PC_LF_TRUNC, "ipv4 options cut by the capture"); return; }
     d->l[i].csum = pc_csum_verify(h, hl, 0) ? PC_CSUM_GOOD : PC_CSUM_BAD;
     /* A bad option list is reported but does not hide what it carries. */
-    if (pc_ipv4_opts_walk(pc_ipv4_opts(h), hl - PC_IPV4_HLEN, NULL, NULL) < 0)
+    if (hl > PC_IPV4_HLEN && pc_ipv4_opts_walk(pc_ipv4_opts(h), hl - PC_IPV4_HLEN, NULL, NULL) < 0)
         pc_dec_fail(w, i, PC_LF_MALFORMED, "ipv4 option length invalid");
     decode_body(w, h, hl, off + hl, off + tl);
 }
