@@ -16,7 +16,7 @@
 TestSuite(bench, .timeout = 1800);
 
 static const char *const rows[] = {
-    "cat", "walk_read", "walk_libpcap", "decode", "tcpdump", "read_jsonl", "read_text", "stats", "flows",
+    "cat", "walk_read", "walk_libpcap", "decode", "reader", "decode_nocsum", "tcpdump", "read_jsonl", "read_text", "stats", "flows",
     "ng_cat", "ng_walk_libpcap", "ng_decode", "ng_read_jsonl", "ng_stats", "ng_flows",
     "pre_tcpdump", "pre_read_jsonl", "pre_read_text", "pre_tshark",
     "py_dpkt_parse", "py_dpkt_stats", "py_dpkt_http", "py_dpkt_dns", "py_scapy",
