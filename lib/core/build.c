@@ -81,17 +81,30 @@ uint32_t pc_l4_pseudo(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4
 {
     for (int k = i - 1; k >= 0; k--) {
         if (pk->l[k].proto == PC_P_IPV4) {
-            /* A source route still under way ends at its last hop. */
+            /* A source route still under way ends at its last hop; a
+             * header without options (nearly all) has none to walk. */
             const uint8_t *h = pk->buf + pk->l[k].off;
-            return pc_csum_pseudo4(pc_ipv4_src(h), pc_ipv4_final_dst(h, pk->l[k].hlen), proto, l4len);
+            uint32_t hl = pk->l[k].hlen;
+            const uint8_t *dst = hl == PC_IPV4_HLEN ? pc_ipv4_dst(h) : pc_ipv4_final_dst(h, hl);
+            return pc_csum_pseudo4(pc_ipv4_src(h), dst, proto, l4len);
         }
         if (pk->l[k].proto == PC_P_IPV6) return pc_ipv6_pseudo(pk, k, i, proto, l4len);
     }
     return 0;
 }
 
+/* The layers of nearly every packet are called directly, so the compiler
+ * can inline them; the registry's function pointers serve the rest. */
 static int fill_layer(struct pc_pkt *pk, int i)
 {
+    switch (pk->l[i].proto) {
+    case PC_P_ETH: return pc_eth_fill(pk, i);
+    case PC_P_IPV4: return pc_ipv4_fill(pk, i);
+    case PC_P_TCP: return pc_tcp_fill(pk, i);
+    case PC_P_UDP: return pc_udp_fill(pk, i);
+    case PC_P_PAYLOAD: return 0;
+    default: break;
+    }
     int (*fill)(struct pc_pkt *, int) = pc_protos[pk->l[i].proto].fill;
     return fill ? fill(pk, i) : 0;
 }
