@@ -77,16 +77,13 @@ int pc_next_ipproto(const struct pc_pkt *pk, int i)
 
 /* The pseudo-header of the nearest enclosing IP layer: IPv4's addresses,
  * or IPv6's source and final destination (after any Routing header). */
-uint32_t pc_l4_pseudo(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4len)
+uint32_t pc_l4_pseudo_walk(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4len)
 {
     for (int k = i - 1; k >= 0; k--) {
         if (pk->l[k].proto == PC_P_IPV4) {
-            /* A source route still under way ends at its last hop; a
-             * header without options (nearly all) has none to walk. */
+            /* A source route still under way ends at its last hop. */
             const uint8_t *h = pk->buf + pk->l[k].off;
-            uint32_t hl = pk->l[k].hlen;
-            const uint8_t *dst = hl == PC_IPV4_HLEN ? pc_ipv4_dst(h) : pc_ipv4_final_dst(h, hl);
-            return pc_csum_pseudo4(pc_ipv4_src(h), dst, proto, l4len);
+            return pc_csum_pseudo4(pc_ipv4_src(h), pc_ipv4_final_dst(h, pk->l[k].hlen), proto, l4len);
         }
         if (pk->l[k].proto == PC_P_IPV6) return pc_ipv6_pseudo(pk, k, i, proto, l4len);
     }
