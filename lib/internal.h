@@ -3,6 +3,7 @@
 #define PKTCRAFT_INTERNAL_H
 
 #include "pktcraft/core/build.h"
+#include "pktcraft/core/checksum.h"
 #include "pktcraft/core/decode.h"
 
 /* The protocol registry: one row per enum pc_proto, indexed by it. */
@@ -45,8 +46,19 @@ uint32_t pc_ipv6_dec_pseudo(const struct pc_decoded *d, int ip6, int l4, uint8_t
  * field, or -1 when the next layer has none (the caller must then pin). */
 int pc_next_ethertype(const struct pc_pkt *pk, int i);
 int pc_next_ipproto(const struct pc_pkt *pk, int i);
-/* Partial sum of the pseudo-header the L4 layer i sits under (0 if none). */
-uint32_t pc_l4_pseudo(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4len);
+/* Partial sum of the pseudo-header the L4 layer i sits under (0 if none),
+ * found by walking out to the nearest IP layer. */
+uint32_t pc_l4_pseudo_walk(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4len);
+/* The same, with the case of nearly every segment inline: an IPv4 header
+ * without options (so no source route) right before layer i. */
+static inline uint32_t pc_l4_pseudo(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4len)
+{
+    if (i > 0 && pk->l[i - 1].proto == PC_P_IPV4 && pk->l[i - 1].hlen == PC_IPV4_HLEN) {
+        const uint8_t *h = pk->buf + pk->l[i - 1].off;
+        return pc_csum_pseudo4(pc_ipv4_src(h), pc_ipv4_dst(h), proto, l4len);
+    }
+    return pc_l4_pseudo_walk(pk, i, proto, l4len);
+}
 
 /* Decoder walk state: the frame, and where the current layer's bytes end
  * according to the headers around it ("wire" end, may pass the capture). */

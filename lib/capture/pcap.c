@@ -705,24 +705,26 @@ static int implicit_iface(struct pc_writer *w)
     return rc;
 }
 
-/* The lengths a record is written with: as given when verbatim (a
- * caplen over the maximum refused: no reader would take it back), else
+/* The lengths a record is written with: as given when verbatim, else
  * the wire length raised to the captured one and the captured length cut
- * to the snaplen (0: none) and to the maximum. */
-static int cut_lengths(struct pc_writer *w, const struct pc_wpacket *p, uint32_t snaplen, uint32_t *caplen,
-                       uint32_t *len)
+ * to the snaplen (0: none) and to the maximum.  False for a verbatim
+ * caplen over the maximum, which the caller refuses (no reader would take
+ * it back); kept apart from the refusal so this inlines into every write. */
+static inline bool cut_lengths(const struct pc_writer *w, const struct pc_wpacket *p, uint32_t snaplen,
+                               uint32_t *caplen, uint32_t *len)
 {
     *caplen = p->caplen;
     *len = p->len;
-    if (w->verbatim) {
-        if (*caplen > PC_PCAP_MAX_CAPLEN)
-            return refuse(w, PC_ELIMIT, "caplen %u exceeds the maximum %u", (unsigned)*caplen, PC_PCAP_MAX_CAPLEN);
-        return 0;
-    }
+    if (w->verbatim) return *caplen <= PC_PCAP_MAX_CAPLEN;
     if (*len < *caplen) *len = *caplen; /* the wire held at least what we have */
     if (snaplen && *caplen > snaplen) *caplen = snaplen;
     if (*caplen > PC_PCAP_MAX_CAPLEN) *caplen = PC_PCAP_MAX_CAPLEN;
-    return 0;
+    return true;
+}
+
+static int refuse_caplen(struct pc_writer *w, uint32_t caplen)
+{
+    return refuse(w, PC_ELIMIT, "caplen %u exceeds the maximum %u", (unsigned)caplen, PC_PCAP_MAX_CAPLEN);
 }
 
 /* Split a timestamp into pcap's unsigned 32-bit seconds and fraction. */
@@ -754,18 +756,18 @@ static int write_pcap_rec(struct pc_writer *w, const struct pc_wpacket *p)
     if (split_ts(p->ts, w->tsprec, &sec, &frac) != 0)
         return refuse(w, PC_EINVAL, "timestamp %lld ns is outside what pcap holds (1970 to 2106)", (long long)p->ts);
     uint32_t caplen, len;
-    int rc = cut_lengths(w, p, w->snaplen, &caplen, &len);
-    if (rc) return rc;
+    if (!cut_lengths(w, p, w->snaplen, &caplen, &len)) return refuse_caplen(w, caplen);
 
     /* The buffer holds any whole record (see WBUF_SIZE): header and data
      * go straight into it, one bounds check per packet. */
-    rc = wroom(w, PCAP_REC_HDR + caplen);
+    int rc = wroom(w, PCAP_REC_HDR + caplen);
     if (rc) return rc;
     uint8_t *h = w->buf + w->used;
-    put32(h, sec, w->big);
-    put32(h + 4, frac, w->big);
-    put32(h + 8, caplen, w->big);
-    put32(h + 12, len, w->big);
+    const bool big = w->big; /* read once: the stores below may alias *w */
+    put32(h, sec, big);
+    put32(h + 4, frac, big);
+    put32(h + 8, caplen, big);
+    put32(h + 12, len, big);
     if (caplen) memcpy(h + PCAP_REC_HDR, p->data, caplen);
     w->used += PCAP_REC_HDR + caplen;
     return 0;
@@ -792,15 +794,14 @@ static int write_epb(struct pc_writer *w, const struct pc_wpacket *p)
                       (long long)p->ts, f->tsresol, (long long)f->tsoffset);
     }
     uint32_t caplen, len;
-    int rc = cut_lengths(w, p, f->snaplen, &caplen, &len);
-    if (rc) return rc;
+    if (!cut_lengths(w, p, f->snaplen, &caplen, &len)) return refuse_caplen(w, caplen);
     size_t size = pc_ng_epb_size(p, caplen);
     if (!size) return refuse(w, PC_EINVAL, "a packet comment is longer than 65535 bytes");
     if (size > WBUF_SIZE)
         return refuse(w, PC_EINVAL, "packet comments make the block %zu bytes, over the writer's limit of %u", size,
                       WBUF_SIZE);
     /* The block is encoded in place; it always fits after a flush. */
-    rc = wroom(w, size);
+    int rc = wroom(w, size);
     if (rc) return rc;
     pc_ng_put_epb(w->buf + w->used, w->big, (uint32_t)idx, units, p, caplen, len);
     w->used += size;

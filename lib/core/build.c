@@ -77,7 +77,7 @@ int pc_next_ipproto(const struct pc_pkt *pk, int i)
 
 /* The pseudo-header of the nearest enclosing IP layer: IPv4's addresses,
  * or IPv6's source and final destination (after any Routing header). */
-uint32_t pc_l4_pseudo(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4len)
+uint32_t pc_l4_pseudo_walk(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4len)
 {
     for (int k = i - 1; k >= 0; k--) {
         if (pk->l[k].proto == PC_P_IPV4) {
@@ -90,8 +90,18 @@ uint32_t pc_l4_pseudo(const struct pc_pkt *pk, int i, uint8_t proto, uint32_t l4
     return 0;
 }
 
+/* The layers of nearly every packet are called directly, so the compiler
+ * can inline them; the registry's function pointers serve the rest. */
 static int fill_layer(struct pc_pkt *pk, int i)
 {
+    switch (pk->l[i].proto) {
+    case PC_P_ETH: return pc_eth_fill(pk, i);
+    case PC_P_IPV4: return pc_ipv4_fill(pk, i);
+    case PC_P_TCP: return pc_tcp_fill(pk, i);
+    case PC_P_UDP: return pc_udp_fill(pk, i);
+    case PC_P_PAYLOAD: return 0;
+    default: break;
+    }
     int (*fill)(struct pc_pkt *, int) = pc_protos[pk->l[i].proto].fill;
     return fill ? fill(pk, i) : 0;
 }

@@ -8,7 +8,7 @@ int pc_push_eth(struct pc_pkt *pk, const struct pc_eth *s)
 {
     uint8_t *h = pc_pkt_reserve(pk, PC_ETH_HLEN, PC_P_ETH);
     if (!h) return pk->err;
-    pk->l[pk->n - 1].s.eth = *s;
+    pk->l[pk->n - 1].s.eth = (struct pc_eth_fix){ .type = s->type, .pad = s->pad };
     memcpy(h, s->dst, 6);
     memcpy(h + 6, s->src, 6);
     pc_put16(h + 12, (uint16_t)s->type.v);
@@ -17,11 +17,11 @@ int pc_push_eth(struct pc_pkt *pk, const struct pc_eth *s)
 
 int pc_eth_fill(struct pc_pkt *pk, int i)
 {
-    const struct pc_eth *s = &pk->l[i].s.eth;
+    const pc_field type = pk->l[i].s.eth.type;
     uint8_t *h = pk->buf + pk->l[i].off;
     int next = pc_next_ethertype(pk, i);
-    if (s->type.mode != PC_FPIN && next < 0) return PC_EINVAL; /* nothing to infer from: pin eth.type */
-    pc_put16(h + 12, (uint16_t)pc_field_value(s->type, (uint32_t)next, 0xFFFF));
+    if (type.mode != PC_FPIN && next < 0) return PC_EINVAL; /* nothing to infer from: pin eth.type */
+    pc_put16(h + 12, (uint16_t)pc_field_value(type, (uint32_t)next, 0xFFFF));
     return 0;
 }
 

@@ -208,7 +208,7 @@ int pc_push_ipv4(struct pc_pkt *pk, const struct pc_ipv4 *s)
     size_t optpad = (s->optlen + 3) & ~(size_t)3;
     uint8_t *h = pc_pkt_reserve(pk, PC_IPV4_HLEN + optpad, PC_P_IPV4);
     if (!h) return pk->err;
-    pk->l[pk->n - 1].s.ip4 = *s;
+    pk->l[pk->n - 1].s.ip4 = (struct pc_ipv4_fix){ .ihl = s->ihl, .tot_len = s->tot_len, .proto = s->proto, .csum = s->csum };
     uint8_t ver = s->version ? s->version : 4;
     h[IP4_VHL] = (uint8_t)(ver << 4);
     h[IP4_TOS] = s->tos;
@@ -220,25 +220,28 @@ int pc_push_ipv4(struct pc_pkt *pk, const struct pc_ipv4 *s)
     pc_put16(h + IP4_CSUM, 0);
     memcpy(h + IP4_SRC, s->src, 4);
     memcpy(h + IP4_DST, s->dst, 4);
-    if (s->optlen) memcpy(h + PC_IPV4_HLEN, s->opts, s->optlen);
-    memset(h + PC_IPV4_HLEN + s->optlen, PC_IPOPT_EOL, optpad - s->optlen);
+    if (optpad) { /* most headers have no options */
+        memcpy(h + PC_IPV4_HLEN, s->opts, s->optlen);
+        memset(h + PC_IPV4_HLEN + s->optlen, PC_IPOPT_EOL, optpad - s->optlen);
+    }
     return 0;
 }
 
 int pc_ipv4_fill(struct pc_pkt *pk, int i)
 {
     const struct pc_blayer *l = &pk->l[i];
-    const struct pc_ipv4 *s = &l->s.ip4;
+    const struct pc_ipv4_fix f = l->s.ip4; /* a copy: byte stores may alias it, forcing reloads */
+    const uint32_t hlen = l->hlen;
     uint8_t *h = pk->buf + l->off;
     size_t total = pk->len - l->off;
-    if (total > 0xFFFF && s->tot_len.mode != PC_FPIN) return PC_ELIMIT;
+    if (total > 0xFFFF && f.tot_len.mode != PC_FPIN) return PC_ELIMIT;
     int next = pc_next_ipproto(pk, i);
-    if (next < 0 && s->proto.mode != PC_FPIN) return PC_EINVAL; /* pin ip.proto */
-    h[IP4_VHL] = (uint8_t)((h[IP4_VHL] & 0xF0) | pc_field_value(s->ihl, l->hlen / 4, 0xF));
-    pc_put16(h + IP4_LEN, (uint16_t)pc_field_value(s->tot_len, (uint32_t)total, 0xFFFF));
-    h[IP4_PROTO] = (uint8_t)pc_field_value(s->proto, (uint32_t)next, 0xFF);
+    if (next < 0 && f.proto.mode != PC_FPIN) return PC_EINVAL; /* pin ip.proto */
+    h[IP4_VHL] = (uint8_t)((h[IP4_VHL] & 0xF0) | pc_field_value(f.ihl, hlen / 4, 0xF));
+    pc_put16(h + IP4_LEN, (uint16_t)pc_field_value(f.tot_len, (uint32_t)total, 0xFFFF));
+    h[IP4_PROTO] = (uint8_t)pc_field_value(f.proto, (uint32_t)next, 0xFF);
     pc_put16(h + IP4_CSUM, 0);
-    pc_put16(h + IP4_CSUM, pc_field_csum(s->csum, pc_csum(h, l->hlen)));
+    pc_put16(h + IP4_CSUM, pc_field_csum(f.csum, pc_csum(h, hlen)));
     return 0;
 }
 

@@ -64,11 +64,14 @@ int pc_tcp_opts_encode(const struct pc_tcpopt *opts, size_t n, uint8_t *out, siz
 int pc_push_tcp(struct pc_pkt *pk, const struct pc_tcp *s)
 {
     uint8_t opt[PC_TCP_MAXOPT];
-    int olen = pc_tcp_opts_encode(s->opts, s->opts ? s->nopts : 0, opt, sizeof opt);
-    if (olen < 0) { if (!pk->err) pk->err = olen; return pk->err; }
+    int olen = 0;
+    if (s->opts && s->nopts) { /* most segments have none: skip the encoder */
+        olen = pc_tcp_opts_encode(s->opts, s->nopts, opt, sizeof opt);
+        if (olen < 0) { if (!pk->err) pk->err = olen; return pk->err; }
+    }
     uint8_t *h = pc_pkt_reserve(pk, PC_TCP_HLEN + (size_t)olen, PC_P_TCP);
     if (!h) return pk->err;
-    pk->l[pk->n - 1].s.tcp = *s;
+    pk->l[pk->n - 1].s.tcp = (struct pc_tcp_fix){ .doff = s->doff, .csum = s->csum };
     pc_put16(h, s->sport);
     pc_put16(h + 2, s->dport);
     pc_put32(h + 4, s->seq);
@@ -78,20 +81,22 @@ int pc_push_tcp(struct pc_pkt *pk, const struct pc_tcp *s)
     pc_put16(h + 14, s->win);
     pc_put16(h + 16, 0);
     pc_put16(h + 18, s->urp);
-    memcpy(h + PC_TCP_HLEN, opt, (size_t)olen);
+    if (olen) memcpy(h + PC_TCP_HLEN, opt, (size_t)olen);
     return 0;
 }
 
 int pc_tcp_fill(struct pc_pkt *pk, int i)
 {
     const struct pc_blayer *l = &pk->l[i];
+    const struct pc_tcp_fix f = l->s.tcp; /* a copy: byte stores may alias it, forcing reloads */
+    const uint32_t hlen = l->hlen;
     uint8_t *h = pk->buf + l->off;
     uint32_t seglen = (uint32_t)(pk->len - l->off);
-    h[12] = (uint8_t)((h[12] & 0x0F) | (pc_field_value(l->s.tcp.doff, l->hlen / 4, 0xF) << 4));
-    pc_put16(h + 16, 0);
     uint32_t sum = pc_l4_pseudo(pk, i, PC_IPPROTO_TCP, seglen);
+    h[12] = (uint8_t)((h[12] & 0x0F) | (pc_field_value(f.doff, hlen / 4, 0xF) << 4));
+    pc_put16(h + 16, 0);
     uint16_t c = pc_csum_fold(pc_csum_partial(h, seglen, sum));
-    pc_put16(h + 16, pc_field_csum(l->s.tcp.csum, c));
+    pc_put16(h + 16, pc_field_csum(f.csum, c));
     return 0;
 }
 

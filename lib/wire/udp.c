@@ -7,7 +7,7 @@ int pc_push_udp(struct pc_pkt *pk, const struct pc_udp *s)
 {
     uint8_t *h = pc_pkt_reserve(pk, PC_UDP_HLEN, PC_P_UDP);
     if (!h) return pk->err;
-    pk->l[pk->n - 1].s.udp = *s;
+    pk->l[pk->n - 1].s.udp = (struct pc_udp_fix){ .len = s->len, .csum = s->csum };
     pc_put16(h, s->sport);
     pc_put16(h + 2, s->dport);
     pc_put32(h + 4, 0);
@@ -17,17 +17,18 @@ int pc_push_udp(struct pc_pkt *pk, const struct pc_udp *s)
 int pc_udp_fill(struct pc_pkt *pk, int i)
 {
     const struct pc_blayer *l = &pk->l[i];
+    const struct pc_udp_fix f = l->s.udp; /* a copy: byte stores may alias it, forcing reloads */
     uint8_t *h = pk->buf + l->off;
     uint32_t len = (uint32_t)(pk->len - l->off);
-    if (len > 0xFFFF && l->s.udp.len.mode != PC_FPIN) return PC_ELIMIT;
-    pc_put16(h + 4, (uint16_t)pc_field_value(l->s.udp.len, len, 0xFFFF));
+    if (len > 0xFFFF && f.len.mode != PC_FPIN) return PC_ELIMIT;
+    pc_put16(h + 4, (uint16_t)pc_field_value(f.len, len, 0xFFFF));
     pc_put16(h + 6, 0);
     /* The pseudo-header and the sum use the bytes really sent, so a pinned
      * or corrupted length field does not also break the checksum. */
     uint32_t sum = pc_l4_pseudo(pk, i, PC_IPPROTO_UDP, len);
     uint16_t c = pc_csum_fold(pc_csum_partial(h, len, sum));
     if (c == 0) c = 0xFFFF; /* RFC 768: 0 means "no checksum" */
-    pc_put16(h + 6, pc_field_csum(l->s.udp.csum, c));
+    pc_put16(h + 6, pc_field_csum(f.csum, c));
     return 0;
 }
 

@@ -43,20 +43,28 @@ const char *pc_proto_name(int proto);
 /* The IP protocol number of a layer protocol (PC_P_TCP -> 6), or -1. */
 int pc_proto_ipproto(int proto);
 
-/* One pushed layer: where its header sits and a private copy of its spec
- * (the caller's struct is never written and need not outlive the push;
- * pointers inside it are only followed during the push). */
+/* What the fill of the common layers reads back at finalize: the computed
+ * fields (and Ethernet's padding flag).  Everything else in their specs is
+ * written into the header at push time, so only these few bytes are kept. */
+struct pc_eth_fix { pc_field type; uint8_t pad; };
+struct pc_ipv4_fix { pc_field ihl, tot_len, proto, csum; };
+struct pc_tcp_fix { pc_field doff, csum; };
+struct pc_udp_fix { pc_field len, csum; };
+
+/* One pushed layer: where its header sits and a private copy of what its
+ * fill needs from the spec (the caller's struct is never written and need
+ * not outlive the push; pointers inside it are only followed during the
+ * push). */
 struct pc_blayer {
     uint8_t proto;
     uint32_t off;   /* header offset in the packet */
     uint32_t hlen;  /* header bytes written at push time */
     union {
-        struct pc_eth eth;
-        struct pc_ipv4 ip4;
-        struct pc_tcp tcp;
-        struct pc_udp udp;
-        struct pc_icmp icmp;
-        /* Modules added later keep their spec here with memcpy (see
+        struct pc_eth_fix eth;
+        struct pc_ipv4_fix ip4;
+        struct pc_tcp_fix tcp;
+        struct pc_udp_fix udp;
+        /* Other modules keep their whole spec here with memcpy (see
          * pc_pkt_save_spec); each checks its size against PC_SPEC_MAX. */
         struct { _Alignas(8) unsigned char b[PC_SPEC_MAX]; } any;
     } s;

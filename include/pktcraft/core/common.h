@@ -51,6 +51,7 @@ typedef struct pc_field {
  * field's width (mask), so a length is off by one and a type is the next. */
 static inline uint32_t pc_field_value(pc_field f, uint32_t correct, uint32_t mask)
 {
+    if (f.mode == PC_FAUTO) return correct & mask; /* nearly always: tested first */
     if (f.mode == PC_FPIN) return f.v & mask;
     if (f.mode == PC_FCORRUPT) return (correct + 1u) & mask;
     return correct & mask;
