@@ -601,23 +601,25 @@ static void json_csums(struct pc_fmt *o, const struct fields *f)
     else pc_fmt_knull(o, "l4_csum");
 }
 
-static void json_str(struct pc_fmt *o, const char *key, const void *p, size_t n, bool have)
-{
-    if (have) pc_fmt_kbytes_str(o, key, p, n);
-    else pc_fmt_knull(o, key);
-}
+/* A string member, or null when absent.  A macro, so that each key stays
+ * a literal where the writer's inline functions see it. */
+#define JSON_STR_OR_NULL(o, key, p, n, have)                              \
+    do {                                                                  \
+        if (have) pc_fmt_kbytes_str(o, key, (const uint8_t *)(p), n);     \
+        else pc_fmt_knull(o, key);                                        \
+    } while (0)
 
 static void json_app(struct pc_fmt *o, const struct app *a)
 {
     const struct pc_http_peek *h = &a->hp;
     bool req = a->http == PC_HTTP_PEEK_REQUEST;
-    json_str(o, "http_method", h->method.p, h->method.n, req);
-    json_str(o, "http_uri", h->uri.p, h->uri.n, req);
-    json_str(o, "http_host", h->host.p, h->host.n, req && h->host.p);
+    JSON_STR_OR_NULL(o, "http_method", h->method.p, h->method.n, req);
+    JSON_STR_OR_NULL(o, "http_uri", h->uri.p, h->uri.n, req);
+    JSON_STR_OR_NULL(o, "http_host", h->host.p, h->host.n, req && h->host.p);
     if (a->http == PC_HTTP_PEEK_RESPONSE) pc_fmt_kuint(o, "http_status", (uint64_t)h->status);
     else pc_fmt_knull(o, "http_status");
     const struct pc_tls_hello *t = &a->th;
-    json_str(o, "tls_sni", t->sni_raw, t->sni_len, a->tls && t->has_sni);
+    JSON_STR_OR_NULL(o, "tls_sni", t->sni_raw, t->sni_len, a->tls && t->has_sni);
     if (a->tls && t->has_alpn) {
         const uint8_t *name;
         uint8_t len;
@@ -628,8 +630,8 @@ static void json_app(struct pc_fmt *o, const struct app *a)
     } else {
         pc_fmt_knull(o, "tls_alpn");
     }
-    json_str(o, "ja3", a->ja3_md5, 32, a->ja3);
-    json_str(o, "ja4", a->ja4_s, strlen(a->ja4_s), a->ja4);
+    JSON_STR_OR_NULL(o, "ja3", a->ja3_md5, 32, a->ja3);
+    JSON_STR_OR_NULL(o, "ja4", a->ja4_s, strlen(a->ja4_s), a->ja4);
 }
 
 static void json_defrag(struct pc_fmt *o, const struct rd_pkt *p)
@@ -651,12 +653,10 @@ static void json_defrag(struct pc_fmt *o, const struct rd_pkt *p)
 static void print_json(struct pc_fmt *o, uint64_t n, const struct pc_pkthdr *h, const struct fields *f,
                        const struct rd_pkt *p)
 {
-    char ts[32];
-    cli_fmt_ts(h->ts, ts);
     o->members = 0;
     pc_fmt_kobj_open(o, NULL);
     pc_fmt_kuint(o, "n", n);
-    pc_fmt_kstr(o, "ts", ts);
+    pc_fmt_kts(o, "ts", h->ts);
     pc_fmt_kuint(o, "caplen", h->caplen);
     pc_fmt_kuint(o, "len", h->len);
     pc_fmt_kint(o, "linktype", h->linktype);

@@ -302,14 +302,16 @@ void pc_fmt__member_slow(struct pc_fmt *f, const char *key, size_t klen)
     }
 }
 
+/* "00" to "99": numbers are written two digits at a time. */
+static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
 /* Decimal digits of v written backwards so that they end just before end;
  * returns where they start.  Two digits per division, and 32-bit
  * divisions (cheaper) once the value fits: numbers are most of a record. */
 static inline char *udec(char *end, uint64_t v)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                "8081828384858687888990919293949596979899";
     char *p = end;
     for (; v > UINT32_MAX; v /= 100) {
         p -= 2;
@@ -349,14 +351,37 @@ static inline size_t dec_text(uint64_t v, char *out)
 
 size_t pc_fmt_dec(uint64_t v, char out[21]) { return dec_text(v, out); }
 
-/* A number, formatted in place when the buffer has room. */
+/* A number, formatted in place when the buffer has room.  Out of line
+ * (noinline): the register saves it needs would otherwise be paid by the
+ * short numbers of pc_fmt__uint() too. */
+__attribute__((noinline)) static void uint_any(struct pc_fmt *f, uint64_t v)
+{
+    if (f->cap - f->len > UDEC_MAX) {
+        f->len += dec_text(v, f->buf + f->len);
+        return;
+    }
+    char t[UDEC_MAX + 1];
+    pc_fmt_put(f, t, dec_text(v, t));
+}
+
 void pc_fmt__uint(struct pc_fmt *f, uint64_t v)
 {
-    char t[UDEC_MAX + 1];
-    bool direct = f->cap - f->len > UDEC_MAX;
-    size_t n = dec_text(v, direct ? f->buf + f->len : t);
-    if (direct) f->len += n;
-    else pc_fmt_put(f, t, n);
+    /* One or two digits: two thirds of a record's numbers */
+    size_t len = f->len;
+    if (v < 100 && f->cap - len > 2) {
+        char *p = f->buf + len;
+        if (v < 10) {
+            p[0] = (char)('0' + v);
+            p[1] = 0;
+            f->len = len + 1;
+        } else {
+            memcpy(p, pairs + v * 2, 2);
+            p[2] = 0;
+            f->len = len + 2;
+        }
+        return;
+    }
+    uint_any(f, v);
 }
 
 void pc_fmt__int(struct pc_fmt *f, int64_t v)
@@ -396,8 +421,9 @@ static size_t mac_text(const uint8_t *m, char *out)
     for (int i = 0; i < 6; i++) {
         out[3 * i] = hexdig[m[i] >> 4];
         out[3 * i + 1] = hexdig[m[i] & 15];
-        out[3 * i + 2] = i < 5 ? ':' : 0;
+        out[3 * i + 2] = ':';
     }
+    out[17] = 0; /* over the last ':' */
     return 17;
 }
 
@@ -405,14 +431,13 @@ static size_t mac_text(const uint8_t *m, char *out)
 static size_t octet(char *p, uint8_t v)
 {
     if (v >= 100) {
-        p[0] = (char)('0' + v / 100);
-        p[1] = (char)('0' + v / 10 % 10);
-        p[2] = (char)('0' + v % 10);
+        unsigned hi = v / 100u;
+        p[0] = (char)('0' + hi);
+        memcpy(p + 1, pairs + (v - hi * 100u) * 2, 2);
         return 3;
     }
     if (v >= 10) {
-        p[0] = (char)('0' + v / 10);
-        p[1] = (char)('0' + v % 10);
+        memcpy(p, pairs + v * 2, 2);
         return 2;
     }
     p[0] = (char)('0' + v);
@@ -471,25 +496,42 @@ void pc_fmt_mac(const uint8_t *m, char out[18]) { mac_text(m, out); }
 void pc_fmt_ip4(const uint8_t *a, char out[16]) { ip4_text(a, out); }
 void pc_fmt_ip6(const uint8_t *a, char out[46]) { ip6_text(a, out); }
 
-/* An address as a quoted JSON string, formatted in place when the buffer
- * has room (an address needs no escaping): no copy, no scan. */
-#define ADDR_QUOTED_MAX 48 /* '"', 45 characters of IPv6 text, '"', NUL */
-static void quoted_addr(struct pc_fmt *f, size_t (*text)(const uint8_t *, char *), const uint8_t *a)
+/* A JSON string whose text needs no escaping (an address, a timestamp)
+ * is formatted in place when the buffer has room for max characters:
+ * quote_open() says where the text goes (tmp, max + 3 bytes, otherwise)
+ * and quote_close() ends the string n characters later. */
+static char *quote_open(struct pc_fmt *f, char *tmp, size_t max)
 {
-    char t[ADDR_QUOTED_MAX];
-    bool direct = f->cap - f->len > ADDR_QUOTED_MAX;
-    char *p = direct ? f->buf + f->len : t;
-    p[0] = '"';
-    size_t n = text(a, p + 1);
-    p[n + 1] = '"';
-    p[n + 2] = 0;
-    if (direct) f->len += n + 2;
-    else pc_fmt_put(f, t, n + 2);
+    char *p = f->cap - f->len > max + 2 ? f->buf + f->len : tmp;
+    *p = '"';
+    return p + 1;
 }
 
-void pc_fmt__mac(struct pc_fmt *f, const uint8_t *m) { quoted_addr(f, mac_text, m); }
-void pc_fmt__ip4(struct pc_fmt *f, const uint8_t *a) { quoted_addr(f, ip4_text, a); }
-void pc_fmt__ip6(struct pc_fmt *f, const uint8_t *a) { quoted_addr(f, ip6_text, a); }
+static void quote_close(struct pc_fmt *f, char *text, size_t n, const char *tmp)
+{
+    text[n] = '"';
+    text[n + 1] = 0;
+    if (text - 1 == tmp) pc_fmt_put(f, tmp, n + 2);
+    else f->len += n + 2;
+}
+
+void pc_fmt__mac(struct pc_fmt *f, const uint8_t *m)
+{
+    char t[17 + 3], *p = quote_open(f, t, 17);
+    quote_close(f, p, mac_text(m, p), t);
+}
+
+void pc_fmt__ip4(struct pc_fmt *f, const uint8_t *a)
+{
+    char t[15 + 3], *p = quote_open(f, t, 15);
+    quote_close(f, p, ip4_text(a, p), t);
+}
+
+void pc_fmt__ip6(struct pc_fmt *f, const uint8_t *a)
+{
+    char t[45 + 3], *p = quote_open(f, t, 45);
+    quote_close(f, p, ip6_text(a, p), t);
+}
 
 void pc_describe_layer(const struct pc_decoded *d, int i, struct pc_fmt *f)
 {
@@ -515,7 +557,8 @@ void pc_fmt_newline(struct pc_fmt *f)
     f->members = 0;
 }
 
-void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX])
+/* pc_fmt_ts(), returning the length. */
+static size_t ts_text(pc_time_ns ts, char *out)
 {
     /* floor division, so the fraction is never negative */
     int64_t sec = ts / PC_NS_PER_SEC, ns = ts % PC_NS_PER_SEC;
@@ -529,16 +572,18 @@ void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX])
     if (sec < 0) out[n++] = '-';
     n += dec_text(mag, out + n);
     out[n++] = '.';
-    for (int k = 8; k >= 0; k--) {
-        out[n + (size_t)k] = (char)('0' + ns % 10);
-        ns /= 10;
-    }
+    memset(out + n, '0', 9);
+    udec(out + n + 9, (uint64_t)ns); /* ns < 10^9: nine digits at most */
     out[n + 9] = 0;
+    return n + 9;
 }
+
+void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX]) { ts_text(ts, out); }
 
 void pc_fmt_kts(struct pc_fmt *f, const char *key, pc_time_ns ts)
 {
-    char t[PC_FMT_TS_MAX];
-    pc_fmt_ts(ts, t);
-    pc_fmt_kstr(f, key, t);
+    if (!f->json) return;
+    pc_fmt__member(f, key);
+    char t[PC_FMT_TS_MAX + 2], *p = quote_open(f, t, PC_FMT_TS_MAX - 1);
+    quote_close(f, p, ts_text(ts, p), t);
 }

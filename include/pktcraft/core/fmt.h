@@ -156,10 +156,16 @@ PC_FMT_INLINE void pc_fmt_putc(struct pc_fmt *f, char c) { pc_fmt_put(f, &c, 1);
 PC_FMT_INLINE void pc_fmt__member(struct pc_fmt *f, const char *key)
 {
     size_t klen = key ? strlen(key) : 0;
-    if (f->cap - f->len > klen + 4) { /* ',' '"' key '"' ':' and the NUL fit */
-        char *p = f->buf + f->len;
+    /* The fields are read before the first byte is stored: a char store
+     * may alias them, and would make the compiler read them again. */
+    char *buf = f->buf;
+    size_t len = f->len;
+    int members = f->members;
+    if (f->cap - len > klen + 4) { /* ',' '"' key '"' ':' and the NUL fit */
+        char *p = buf + len;
+        f->members = members + 1;
         *p = ',';
-        p += f->members++ != 0; /* the comma stays only after a member */
+        p += members != 0; /* the comma stays only after a member */
         if (key) {
             *p = '"';
             memcpy(p + 1, key, klen);
@@ -167,7 +173,7 @@ PC_FMT_INLINE void pc_fmt__member(struct pc_fmt *f, const char *key)
             p += klen + 3;
         }
         *p = 0;
-        f->len = (size_t)(p - f->buf);
+        f->len = (size_t)(p - buf);
         return;
     }
     pc_fmt__member_slow(f, key, klen);
