@@ -172,7 +172,8 @@ static void opt_add(struct optbuf *b, const char *txt, size_t len)
 }
 
 /* Append to a text at p; return its new end. */
-#define CAT_LIT(p, lit) (memcpy(p, lit, sizeof lit - 1), (p) + sizeof lit - 1)
+static char *cat(char *p, const char *s, size_t n) { return (char *)memcpy(p, s, n) + n; }
+#define CAT_LIT(p, lit) cat((p), (lit), sizeof(lit) - 1) /* a literal: its length is a constant */
 static char *cat_u(char *p, uint32_t v) { return p + pc_fmt_dec(v, p); }
 
 /* The length the SACK text had when it was written with snprintf into 96
