@@ -151,42 +151,83 @@ static uint8_t l4proto(const struct fields *f) { return f->l4 >= 0 ? f->u->l[f->
 static const uint8_t *hdr(const struct fields *f, int i) { return pc_layer_hdr(f->d, i); }
 static const uint8_t *l4hdr(const struct fields *f) { return pc_layer_hdr(f->u, f->l4); }
 
-/* ---- TCP options as text ("mss 1460", "sackOK", ...), tcpdump style ---- */
+/* ---- TCP options as text ("mss 1460", "sackOK", ...), tcpdump style ----
+ * Written by hand: snprintf was a sixth of `read --format jsonl`. */
 
 struct optbuf { char s[256]; size_t n; int count; };
 
-static void opt_add(struct optbuf *b, const char *txt)
+/* Appends one option's text, after a comma unless it is the first.  As the
+ * snprintf("%s%s") this replaces did: a text that does not fit is cut at
+ * the end of the buffer and left out of n, so the next one overwrites it. */
+static void opt_add(struct optbuf *b, const char *txt, size_t len)
 {
-    int w = snprintf(b->s + b->n, sizeof b->s - b->n, "%s%s", b->count ? "," : "", txt);
-    if (w > 0 && (size_t)w < sizeof b->s - b->n) b->n += (size_t)w;
+    char *p = b->s + b->n, *end = b->s + sizeof b->s - 1; /* the NUL's place */
+    size_t want = (b->count ? 1 : 0) + len;
+    if (b->count && p < end) *p++ = ',';
+    size_t k = len < (size_t)(end - p) ? len : (size_t)(end - p);
+    memcpy(p, txt, k);
+    p[k] = 0;
+    if (want < sizeof b->s - b->n) b->n += want;
     b->count++;
 }
 
+/* Append to a text at p; return its new end. */
+static char *cat(char *p, const char *s, size_t n) { return (char *)memcpy(p, s, n) + n; }
+#define CAT_LIT(p, lit) cat((p), (lit), sizeof(lit) - 1) /* a literal: its length is a constant */
+static char *cat_u(char *p, uint32_t v) { return p + pc_fmt_dec(v, p); }
+
+/* The length the SACK text had when it was written with snprintf into 96
+ * bytes: four blocks can take 102. */
+#define SACK_TEXT_MAX 95
+
 static void opt_cb(void *ctx, uint8_t kind, const uint8_t *p, uint8_t dl)
 {
-    char t[96];
+    char t[128], *e = t; /* at most SACK_TEXT_MAX + one SACK block */
     switch (kind) {
-    case PC_TCPOPT_EOL: snprintf(t, sizeof t, "eol"); break;
-    case PC_TCPOPT_NOP: snprintf(t, sizeof t, "nop"); break;
-    case PC_TCPOPT_MSS: if (dl == 2) { snprintf(t, sizeof t, "mss %u", pc_get16(p)); break; } goto other;
-    case PC_TCPOPT_WSCALE: if (dl == 1) { snprintf(t, sizeof t, "wscale %u", p[0]); break; } goto other;
-    case PC_TCPOPT_SACKOK: if (dl == 0) { snprintf(t, sizeof t, "sackOK"); break; } goto other;
+    case PC_TCPOPT_EOL: e = CAT_LIT(e, "eol"); break;
+    case PC_TCPOPT_NOP: e = CAT_LIT(e, "nop"); break;
+    case PC_TCPOPT_MSS:
+        if (dl != 2) goto other;
+        e = CAT_LIT(e, "mss ");
+        e = cat_u(e, pc_get16(p));
+        break;
+    case PC_TCPOPT_WSCALE:
+        if (dl != 1) goto other;
+        e = CAT_LIT(e, "wscale ");
+        e = cat_u(e, p[0]);
+        break;
+    case PC_TCPOPT_SACKOK:
+        if (dl != 0) goto other;
+        e = CAT_LIT(e, "sackOK");
+        break;
     case PC_TCPOPT_TS:
-        if (dl == 8) { snprintf(t, sizeof t, "TS val %u ecr %u", pc_get32(p), pc_get32(p + 4)); break; }
-        goto other;
+        if (dl != 8) goto other;
+        e = CAT_LIT(e, "TS val ");
+        e = cat_u(e, pc_get32(p));
+        e = CAT_LIT(e, " ecr ");
+        e = cat_u(e, pc_get32(p + 4));
+        break;
     case PC_TCPOPT_SACK:
-        if (dl % 8 == 0 && dl) {
-            int n = snprintf(t, sizeof t, "sack %u", (unsigned)(dl / 8));
-            for (int k = 0; k < dl / 8 && n > 0 && (size_t)n < sizeof t; k++)
-                n += snprintf(t + n, sizeof t - (size_t)n, " {%u:%u}", pc_get32(p + 8 * k), pc_get32(p + 8 * k + 4));
-            break;
+        if (dl % 8 != 0 || !dl) goto other;
+        e = CAT_LIT(e, "sack ");
+        e = cat_u(e, dl / 8u);
+        for (int k = 0; k < dl / 8 && e - t <= SACK_TEXT_MAX; k++) {
+            e = CAT_LIT(e, " {");
+            e = cat_u(e, pc_get32(p + 8 * k));
+            *e++ = ':';
+            e = cat_u(e, pc_get32(p + 8 * k + 4));
+            *e++ = '}';
         }
-        goto other;
+        if (e - t > SACK_TEXT_MAX) e = t + SACK_TEXT_MAX;
+        break;
     default:
     other:
-        snprintf(t, sizeof t, "opt-%u len %u", kind, dl + 2u);
+        e = CAT_LIT(e, "opt-");
+        e = cat_u(e, kind);
+        e = CAT_LIT(e, " len ");
+        e = cat_u(e, dl + 2u);
     }
-    opt_add(ctx, t);
+    opt_add(ctx, t, (size_t)(e - t));
 }
 
 /* ---- errors ---- */
@@ -432,18 +473,20 @@ static void json_err(void *ctx, const char *kind, const char *why)
 
 static void json_ip(struct pc_fmt *o, const struct fields *f)
 {
-    static const char *const keys[] = { "ip_src", "ip_dst", "ip_proto", "ip_id", "ip_len", "ip_flags", "ttl" };
-    char a[46], b[46];
     if (f->ip < 0) {
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) pc_fmt_knull(o, keys[k]);
+        pc_fmt_knull(o, "ip_src");
+        pc_fmt_knull(o, "ip_dst");
+        pc_fmt_knull(o, "ip_proto");
+        pc_fmt_knull(o, "ip_id");
+        pc_fmt_knull(o, "ip_len");
+        pc_fmt_knull(o, "ip_flags");
+        pc_fmt_knull(o, "ttl");
         return;
     }
     const uint8_t *h = hdr(f, f->ip);
     if (f->d->l[f->ip].proto == PC_P_IPV4) {
-        pc_fmt_ip4(pc_ipv4_src(h), a);
-        pc_fmt_ip4(pc_ipv4_dst(h), b);
-        pc_fmt_kstr(o, "ip_src", a);
-        pc_fmt_kstr(o, "ip_dst", b);
+        pc_fmt_kip4(o, "ip_src", pc_ipv4_src(h));
+        pc_fmt_kip4(o, "ip_dst", pc_ipv4_dst(h));
         pc_fmt_kuint(o, "ip_proto", pc_ipv4_proto(h));
         pc_fmt_kuint(o, "ip_id", pc_ipv4_id(h));
         pc_fmt_kuint(o, "ip_len", pc_ipv4_len(h));
@@ -451,8 +494,6 @@ static void json_ip(struct pc_fmt *o, const struct fields *f)
         pc_fmt_kuint(o, "ttl", pc_ipv4_ttl(h));
         return;
     }
-    pc_fmt_ip6(pc_ipv6_src(h), a);
-    pc_fmt_ip6(pc_ipv6_dst(h), b);
     /* ip_proto: the protocol after the extension headers, as for IPv4 */
     int proto = -1;
     for (int i = f->ip + 1; i < f->d->n && proto < 0; i++) {
@@ -460,8 +501,8 @@ static void json_ip(struct pc_fmt *o, const struct fields *f)
         if (p == PC_P_IP6_HOP || p == PC_P_IP6_DEST || p == PC_P_IP6_ROUTING || p == PC_P_IP6_FRAG) continue;
         proto = pc_proto_ipproto(p);
     }
-    pc_fmt_kstr(o, "ip_src", a);
-    pc_fmt_kstr(o, "ip_dst", b);
+    pc_fmt_kip6(o, "ip_src", pc_ipv6_src(h));
+    pc_fmt_kip6(o, "ip_dst", pc_ipv6_dst(h));
     if (proto >= 0) pc_fmt_kuint(o, "ip_proto", (uint64_t)proto);
     else pc_fmt_knull(o, "ip_proto");
     pc_fmt_knull(o, "ip_id");
@@ -482,9 +523,14 @@ static void json_tcp(struct pc_fmt *o, const struct fields *f, const uint8_t *t)
     pc_fmt_kuint(o, "ack", pc_tcp_ack(t));
     pc_fmt_kuint(o, "win", pc_tcp_win(t));
     pc_fmt_karr_open(o, "tcp_options");
-    char *save = NULL;
-    for (char *tok = ob.count ? strtok_r(ob.s, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
-        pc_fmt_kstr(o, NULL, tok);
+    /* the texts between the commas (none is empty, but a cut one may be) */
+    const char *tok = ob.s, *end = ob.s + (ob.count ? strlen(ob.s) : 0);
+    while (tok < end) {
+        const char *comma = memchr(tok, ',', (size_t)(end - tok));
+        const char *stop = comma ? comma : end;
+        if (stop > tok) pc_fmt_kbytes_str(o, NULL, (const uint8_t *)tok, (size_t)(stop - tok));
+        tok = stop + 1;
+    }
     pc_fmt_karr_close(o);
 }
 
@@ -502,8 +548,11 @@ static void json_l4(struct pc_fmt *o, const struct fields *f)
     if (proto == PC_P_TCP) {
         json_tcp(o, f, t);
     } else {
-        static const char *const keys[] = { "tcp_flags", "seq", "ack", "win", "tcp_options" };
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) pc_fmt_knull(o, keys[k]);
+        pc_fmt_knull(o, "tcp_flags");
+        pc_fmt_knull(o, "seq");
+        pc_fmt_knull(o, "ack");
+        pc_fmt_knull(o, "win");
+        pc_fmt_knull(o, "tcp_options");
     }
     if (proto == PC_P_ICMP || proto == PC_P_ICMP6) {
         pc_fmt_kuint(o, "icmp_type", t[0]);
@@ -538,12 +587,9 @@ static void json_eth(struct pc_fmt *o, const struct fields *f)
         pc_fmt_knull(o, "ethertype");
         return;
     }
-    char a[18], b[18];
     const uint8_t *e = hdr(f, f->eth);
-    pc_fmt_mac(pc_eth_src(e), a);
-    pc_fmt_mac(pc_eth_dst(e), b);
-    pc_fmt_kstr(o, "eth_src", a);
-    pc_fmt_kstr(o, "eth_dst", b);
+    pc_fmt_kmac(o, "eth_src", pc_eth_src(e));
+    pc_fmt_kmac(o, "eth_dst", pc_eth_dst(e));
     pc_fmt_kuint(o, "ethertype", pc_eth_type(e));
 }
 
@@ -556,23 +602,25 @@ static void json_csums(struct pc_fmt *o, const struct fields *f)
     else pc_fmt_knull(o, "l4_csum");
 }
 
-static void json_str(struct pc_fmt *o, const char *key, const void *p, size_t n, bool have)
-{
-    if (have) pc_fmt_kbytes_str(o, key, p, n);
-    else pc_fmt_knull(o, key);
-}
+/* A string member, or null when absent.  A macro, so that each key stays
+ * a literal where the writer's inline functions see it. */
+#define JSON_STR_OR_NULL(o, key, p, n, have)                              \
+    do {                                                                  \
+        if (have) pc_fmt_kbytes_str(o, key, (const uint8_t *)(p), n);     \
+        else pc_fmt_knull(o, key);                                        \
+    } while (0)
 
 static void json_app(struct pc_fmt *o, const struct app *a)
 {
     const struct pc_http_peek *h = &a->hp;
     bool req = a->http == PC_HTTP_PEEK_REQUEST;
-    json_str(o, "http_method", h->method.p, h->method.n, req);
-    json_str(o, "http_uri", h->uri.p, h->uri.n, req);
-    json_str(o, "http_host", h->host.p, h->host.n, req && h->host.p);
+    JSON_STR_OR_NULL(o, "http_method", h->method.p, h->method.n, req);
+    JSON_STR_OR_NULL(o, "http_uri", h->uri.p, h->uri.n, req);
+    JSON_STR_OR_NULL(o, "http_host", h->host.p, h->host.n, req && h->host.p);
     if (a->http == PC_HTTP_PEEK_RESPONSE) pc_fmt_kuint(o, "http_status", (uint64_t)h->status);
     else pc_fmt_knull(o, "http_status");
     const struct pc_tls_hello *t = &a->th;
-    json_str(o, "tls_sni", t->sni_raw, t->sni_len, a->tls && t->has_sni);
+    JSON_STR_OR_NULL(o, "tls_sni", t->sni_raw, t->sni_len, a->tls && t->has_sni);
     if (a->tls && t->has_alpn) {
         const uint8_t *name;
         uint8_t len;
@@ -583,8 +631,8 @@ static void json_app(struct pc_fmt *o, const struct app *a)
     } else {
         pc_fmt_knull(o, "tls_alpn");
     }
-    json_str(o, "ja3", a->ja3_md5, 32, a->ja3);
-    json_str(o, "ja4", a->ja4_s, strlen(a->ja4_s), a->ja4);
+    JSON_STR_OR_NULL(o, "ja3", a->ja3_md5, 32, a->ja3);
+    JSON_STR_OR_NULL(o, "ja4", a->ja4_s, strlen(a->ja4_s), a->ja4);
 }
 
 static void json_defrag(struct pc_fmt *o, const struct rd_pkt *p)
@@ -606,12 +654,10 @@ static void json_defrag(struct pc_fmt *o, const struct rd_pkt *p)
 static void print_json(struct pc_fmt *o, uint64_t n, const struct pc_pkthdr *h, const struct fields *f,
                        const struct rd_pkt *p)
 {
-    char ts[32];
-    cli_fmt_ts(h->ts, ts);
     o->members = 0;
     pc_fmt_kobj_open(o, NULL);
     pc_fmt_kuint(o, "n", n);
-    pc_fmt_kstr(o, "ts", ts);
+    pc_fmt_kts(o, "ts", h->ts);
     pc_fmt_kuint(o, "caplen", h->caplen);
     pc_fmt_kuint(o, "len", h->len);
     pc_fmt_kint(o, "linktype", h->linktype);

@@ -101,8 +101,9 @@ Test(fmt, integers_match_snprintf)
     }
 }
 
-/* Keys longer than the room the fast path checks, at every fill level of
- * a small sink buffer: the stream is the same as through a large one. */
+/* Long keys, and every member written in place by a fast path, at every
+ * fill level of a small sink buffer: the stream is the same as through a
+ * large one. */
 static char sunk[8192];
 static size_t nsunk;
 static int to_mem(void *ctx, const char *p, size_t n)
@@ -116,11 +117,26 @@ static int to_mem(void *ctx, const char *p, size_t n)
 
 static void members(struct pc_fmt *f, const char *longkey)
 {
+    static const uint8_t mac[6] = { 0x02, 0xab, 0, 0xff, 0x10, 0x01 };
+    static const uint8_t ip6[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }; /* the longest text */
     pc_fmt_kobj_open(f, NULL);
     pc_fmt_kuint(f, longkey, 1);
     pc_fmt_kstr(f, "s", "plain then \"quoted\" and \x01 and caf\xc3\xa9");
     pc_fmt_kstr(f, longkey + 50, "x");
     pc_fmt_knull(f, "n");
+    /* the members formatted in place when the buffer has room */
+    pc_fmt_kmac(f, "mac", mac);
+    pc_fmt_kip4(f, "ip4", (const uint8_t *)"\xff\xfe\x0a\x00");
+    pc_fmt_kip6(f, "ip6", ip6);
+    pc_fmt_kts(f, "ts", INT64_MIN);
+    pc_fmt_karr_open(f, "numbers");
+    pc_fmt_kuint(f, NULL, 7);
+    pc_fmt_kuint(f, NULL, 42);
+    pc_fmt_kuint(f, NULL, 4294967295u);
+    pc_fmt_kuint(f, NULL, UINT64_MAX);
+    pc_fmt_kint(f, NULL, INT64_MIN);
+    pc_fmt_karr_close(f);
     pc_fmt_kobj_close(f);
     pc_fmt_newline(f);
 }
@@ -159,4 +175,47 @@ Test(fmt, long_keys_and_escapes_stream_the_same_at_any_fill)
         cr_assert_eq(f.cut, f.len < ref.len, "cap %zu", cap);
     }
     pc_fmt_free(&ref);
+}
+
+/* The members formatted in place (addresses, timestamps, numbers) are the
+ * string members of the texts the public formatters give. */
+Test(fmt, in_place_members_equal_their_text_forms)
+{
+    struct pc_rng r;
+    pc_rng_seed(&r, 17);
+    struct pc_fmt got, want;
+    pc_fmt_init_grow(&got, true);
+    pc_fmt_init_grow(&want, true);
+    for (int t = 0; t < 20000; t++) {
+        uint8_t a[16];
+        for (int i = 0; i < 8; i++) pc_put16(a + 2 * i, word(&r));
+        int64_t ts = (int64_t)pc_rng_next(&r) >> pc_rng_below(&r, 63);
+        uint64_t v = pc_rng_next(&r) >> pc_rng_below(&r, 64);
+        char text[64];
+        pc_fmt_reset(&got);
+        pc_fmt_reset(&want);
+        pc_fmt_kmac(&got, "m", a);
+        pc_fmt_mac(a, text);
+        pc_fmt_kstr(&want, "m", text);
+        pc_fmt_kip4(&got, "a", a + 2);
+        pc_fmt_ip4(a + 2, text);
+        pc_fmt_kstr(&want, "a", text);
+        pc_fmt_kip6(&got, "b", a);
+        pc_fmt_ip6(a, text);
+        pc_fmt_kstr(&want, "b", text);
+        pc_fmt_kts(&got, "t", ts);
+        pc_fmt_ts(ts, text);
+        pc_fmt_kstr(&want, "t", text);
+        pc_fmt_kuint(&got, "u", v);
+        cr_assert_eq(pc_fmt_dec(v, text), strlen(text));
+        pc_fmt_kraw(&want, "u", text);
+        snprintf(text, sizeof text, "%" PRIu64, v);
+        pc_fmt_kraw(&want, "v", text);
+        pc_fmt_kuint(&got, "v", v);
+        cr_assert_not(got.err);
+        cr_assert_not(want.err);
+        cr_assert_str_eq(got.buf, want.buf, "case %d", t);
+    }
+    pc_fmt_free(&got);
+    pc_fmt_free(&want);
 }

@@ -98,3 +98,43 @@ Test(readx, text_json_and_usage)
     cr_assert_eq(th_sh("%s read --overlap last '%s/r.pcap' >/dev/null 2>&1", cli, dir), 2);
     cr_assert_eq(th_sh("%s read --defrag --overlap middle '%s/r.pcap' >/dev/null 2>&1", cli, dir), 2);
 }
+
+/* The TCP option texts of a segment (text line and tcp_options) hold at
+ * most 255 characters, as they always have: twenty unknown options of 2
+ * bytes would take 279, and the text that goes past is cut there; a SACK
+ * text is cut at 95 characters.  The JSON list is the text's pieces. */
+Test(readx, tcp_option_texts_are_cut_at_their_limits)
+{
+    const char *cli = th_cli();
+    char opts[81] = "";
+    for (int k = 0; k < 20; k++) strcat(opts, "c802");
+    cr_assert_eq(th_sh("%s syn --src 10.1.1.1 --dst 10.1.1.2 --tcp-opt %s --seed 1 --start 1 -o '%s/o.pcap'", cli, opts,
+                       dir), 0);
+    cr_assert_eq(th_sh("%s syn --src 10.1.1.1 --dst 10.1.1.2 --nop --nop --sack 4000000000-4000000001,4000000002-"
+                       "4000000003,4000000004-4000000005,4000000006-4000000007 --seed 1 --start 1 -o '%s/s.pcap'",
+                       cli, dir), 0);
+    cr_assert_eq(th_sh("%s read '%s/o.pcap' > '%s/o.txt' && %s read --format jsonl '%s/o.pcap' > '%s/o.jsonl' && "
+                       "%s read '%s/s.pcap' > '%s/s.txt' && %s read --format jsonl '%s/s.pcap' > '%s/s.jsonl'",
+                       cli, dir, dir, cli, dir, dir, cli, dir, dir, cli, dir, dir), 0);
+    char want[512] = "options [", path[128];
+    for (int k = 0; k < 18; k++) strcat(want, "opt-200 len 2,");
+    strcat(want, "opt], length 0\n"); /* 18 whole texts, then 3 characters of the 19th, the 20th lost */
+    snprintf(path, sizeof path, "%s/o.txt", dir);
+    char *t = th_slurp_text(path);
+    cr_assert_not_null(t);
+    cr_assert_not_null(strstr(t, want), "%s", t);
+    free(t);
+    const char *sack = "sack 4 {4000000000:4000000001} {4000000002:4000000003} {4000000004:4000000005} {4000000006:4000";
+    snprintf(path, sizeof path, "%s/s.txt", dir);
+    t = th_slurp_text(path);
+    cr_assert_not_null(t);
+    char swant[160];
+    snprintf(swant, sizeof swant, "options [nop,nop,%s], length 0\n", sack);
+    cr_assert_not_null(strstr(t, swant), "%s", t);
+    free(t);
+    cr_assert_eq(th_sh("/usr/bin/python3 -c 'import json,sys; o = json.load(open(sys.argv[1]))[\"tcp_options\"]; "
+                       "s = json.load(open(sys.argv[2]))[\"tcp_options\"]; "
+                       "assert o == [\"opt-200 len 2\"] * 18 + [\"opt\"], o; "
+                       "assert s == [\"nop\", \"nop\", sys.argv[3]], s' '%s/o.jsonl' '%s/s.jsonl' '%s'",
+                       dir, dir, sack), 0);
+}

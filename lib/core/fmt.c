@@ -101,8 +101,8 @@ static bool room_slow(struct pc_fmt *f, size_t n)
 }
 
 
-/* put() when the bytes do not fit the buffer as it is. */
-static void put_slow(struct pc_fmt *f, const char *s, size_t n)
+/* pc_fmt_put() when the bytes do not fit the buffer as it is. */
+void pc_fmt__put_slow(struct pc_fmt *f, const char *s, size_t n)
 {
     if (room_slow(f, n)) {
         memcpy(f->buf + f->len, s, n);
@@ -126,22 +126,6 @@ static void put_slow(struct pc_fmt *f, const char *s, size_t n)
     }
 }
 
-/* Append n bytes.  Inline: a JSON record is a few hundred short pieces,
- * and a call per piece was most of the writer's time. */
-static inline void put(struct pc_fmt *f, const char *s, size_t n)
-{
-    if (f->len + n < f->cap) {
-        memcpy(f->buf + f->len, s, n);
-        f->len += n;
-        f->buf[f->len] = 0;
-        return;
-    }
-    put_slow(f, s, n);
-}
-
-void pc_fmt_put(struct pc_fmt *f, const char *s, size_t n) { put(f, s, n); }
-void pc_fmt_putc(struct pc_fmt *f, char c) { put(f, &c, 1); }
-
 static void vput(struct pc_fmt *f, const char *fmt, va_list ap)
 {
     va_list again;
@@ -158,7 +142,7 @@ static void vput(struct pc_fmt *f, const char *fmt, va_list ap)
         else {
             vsnprintf(tmp, (size_t)n + 1, fmt, again);
             if (f->cap > f->len) f->buf[f->len] = 0; /* undo the partial write */
-            put(f, tmp, (size_t)n);
+            pc_fmt_put(f, tmp, (size_t)n);
             if (tmp != small) free(tmp);
         }
     }
@@ -241,15 +225,15 @@ void pc_fmt_json_escape(struct pc_fmt *f, const uint8_t *s, size_t n)
         size_t run = i;
         while (run < n && plain(s[run])) run++;
         if (run > i) {
-            put(f, (const char *)s + i, run - i);
+            pc_fmt_put(f, (const char *)s + i, run - i);
             i = run;
             if (i == n) break;
         }
         uint8_t c = s[i];
         if (c >= 0x80) {
             size_t k = utf8_len(s + i, n - i);
-            if (k) put(f, (const char *)s + i, k);
-            else put(f, "\\ufffd", 6);
+            if (k) pc_fmt_put(f, (const char *)s + i, k);
+            else pc_fmt_put(f, "\\ufffd", 6);
             i += k ? k : 1;
             continue;
         }
@@ -270,12 +254,13 @@ void pc_fmt_json_escape(struct pc_fmt *f, const uint8_t *s, size_t n)
             esc[5] = hex[c & 15];
             en = 6;
         }
-        put(f, esc, en);
+        pc_fmt_put(f, esc, en);
         i++;
     }
 }
 
-static void jstr(struct pc_fmt *f, const uint8_t *s, size_t n)
+/* A JSON string value, quoted and escaped. */
+void pc_fmt__str(struct pc_fmt *f, const uint8_t *s, size_t n)
 {
     if (f->len + n + 2 < f->cap) {
         /* The usual case, a short string with nothing to escape: copied
@@ -297,191 +282,169 @@ static void jstr(struct pc_fmt *f, const uint8_t *s, size_t n)
         f->len += 1 + i;
         f->buf[f->len] = 0;
         pc_fmt_json_escape(f, s + i, n - i);
-        put(f, "\"", 1);
+        pc_fmt_put(f, "\"", 1);
         return;
     }
-    put(f, "\"", 1);
+    pc_fmt_put(f, "\"", 1);
     pc_fmt_json_escape(f, s, n);
-    put(f, "\"", 1);
+    pc_fmt_put(f, "\"", 1);
 }
 
-/* Comma and "key": before a member (key NULL inside arrays).  Keys are the
- * library's own ASCII names: written as they are. */
-#define MEMBER_ROOM 64
-static void member(struct pc_fmt *f, const char *key)
+/* pc_fmt__member() when ,"key": may not fit the buffer as it is: piece
+ * by piece through pc_fmt_put(). */
+void pc_fmt__member_slow(struct pc_fmt *f, const char *key, size_t klen)
 {
-    if (f->cap - f->len > MEMBER_ROOM) {
-        /* The usual case: the key is copied while it is scanned (measured
-         * faster than strlen and memcpy calls for these short keys: a
-         * record has ninety members).  A key longer than the room checked
-         * goes on through put(). */
-        char *p = f->buf + f->len, *end = p + MEMBER_ROOM - 4;
-        if (f->members++) *p++ = ',';
-        if (key) {
-            *p++ = '"';
-            while (*key && p < end) *p++ = *key++;
-            if (*key) {
-                f->len = (size_t)(p - f->buf);
-                put(f, key, strlen(key));
-                put(f, "\":", 2);
-                return;
-            }
-            *p++ = '"';
-            *p++ = ':';
-        }
-        *p = 0;
-        f->len = (size_t)(p - f->buf);
+    if (f->members++) pc_fmt_put(f, ",", 1);
+    if (key) {
+        pc_fmt_put(f, "\"", 1);
+        pc_fmt_put(f, key, klen);
+        pc_fmt_put(f, "\":", 2);
+    }
+}
+
+/* "00" to "99": numbers are written two digits at a time. */
+static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
+/* Decimal digits of v written backwards so that they end just before end;
+ * returns where they start.  Two digits per division, and 32-bit
+ * divisions (cheaper) once the value fits: numbers are most of a record. */
+static inline char *udec(char *end, uint64_t v)
+{
+    char *p = end;
+    for (; v > UINT32_MAX; v /= 100) {
+        p -= 2;
+        memcpy(p, pairs + v % 100 * 2, 2);
+    }
+    uint32_t w = (uint32_t)v;
+    for (; w >= 100; w /= 100) {
+        p -= 2;
+        memcpy(p, pairs + w % 100 * 2, 2);
+    }
+    if (w >= 10) {
+        p -= 2;
+        memcpy(p, pairs + w * 2, 2);
+    } else {
+        *--p = (char)('0' + w);
+    }
+    return p;
+}
+
+#define UDEC_MAX 20 /* digits of UINT64_MAX */
+
+/* Comparisons more than divisions: most numbers of a record are short. */
+static inline size_t ndigits(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 10000; v /= 10000) n += 4;
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+static inline size_t dec_text(uint64_t v, char *out)
+{
+    size_t n = ndigits(v);
+    udec(out + n, v);
+    out[n] = 0;
+    return n;
+}
+
+size_t pc_fmt_dec(uint64_t v, char out[21]) { return dec_text(v, out); }
+
+/* A number, formatted in place when the buffer has room.  Out of line
+ * (noinline): the register saves it needs would otherwise be paid by the
+ * short numbers of pc_fmt__uint() too. */
+__attribute__((noinline)) static void uint_any(struct pc_fmt *f, uint64_t v)
+{
+    if (f->cap - f->len > UDEC_MAX) {
+        f->len += dec_text(v, f->buf + f->len);
         return;
     }
-    if (f->members++) put(f, ",", 1);
-    if (key) {
-        put(f, "\"", 1);
-        put(f, key, strlen(key));
-        put(f, "\":", 2);
+    char t[UDEC_MAX + 1];
+    pc_fmt_put(f, t, dec_text(v, t));
+}
+
+void pc_fmt__uint(struct pc_fmt *f, uint64_t v)
+{
+    /* One or two digits: two thirds of a record's numbers */
+    size_t len = f->len;
+    if (v < 100 && f->cap - len > 2) {
+        char *p = f->buf + len;
+        if (v < 10) {
+            p[0] = (char)('0' + v);
+            p[1] = 0;
+            f->len = len + 1;
+        } else {
+            memcpy(p, pairs + v * 2, 2);
+            p[2] = 0;
+            f->len = len + 2;
+        }
+        return;
     }
+    uint_any(f, v);
 }
 
-void pc_fmt_kstr(struct pc_fmt *f, const char *key, const char *val)
+void pc_fmt__int(struct pc_fmt *f, int64_t v)
 {
-    if (!f->json) return;
-    member(f, key);
-    jstr(f, (const uint8_t *)val, strlen(val));
+    if (v < 0) pc_fmt_put(f, "-", 1);
+    pc_fmt__uint(f, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 }
 
-void pc_fmt_kbytes_str(struct pc_fmt *f, const char *key, const uint8_t *p, size_t n)
-{
-    if (!f->json) return;
-    member(f, key);
-    jstr(f, p, n);
-}
-
-/* Decimal digits of v, right-aligned in b[24]; returns where they start. */
-static size_t udec(char b[24], uint64_t v)
-{
-    /* two digits per division: numbers are most of a record */
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                "8081828384858687888990919293949596979899";
-    size_t i = 24;
-    while (v >= 100) {
-        unsigned k = (unsigned)(v % 100) * 2;
-        v /= 100;
-        b[--i] = pairs[k + 1];
-        b[--i] = pairs[k];
-    }
-    if (v >= 10) {
-        b[--i] = pairs[v * 2 + 1];
-        b[--i] = pairs[v * 2];
-    } else {
-        b[--i] = (char)('0' + v);
-    }
-    return i;
-}
-
-void pc_fmt_kuint(struct pc_fmt *f, const char *key, uint64_t v)
-{
-    if (!f->json) return;
-    member(f, key);
-    char b[24];
-    size_t i = udec(b, v);
-    put(f, b + i, 24 - i);
-}
-
-void pc_fmt_kint(struct pc_fmt *f, const char *key, int64_t v)
-{
-    if (!f->json) return;
-    member(f, key);
-    char b[24];
-    size_t i = udec(b, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-    if (v < 0) put(f, "-", 1);
-    put(f, b + i, 24 - i);
-}
-
-void pc_fmt_kbool(struct pc_fmt *f, const char *key, bool v)
-{
-    if (!f->json) return;
-    member(f, key);
-    put(f, v ? "true" : "false", v ? 4 : 5);
-}
-
-void pc_fmt_knull(struct pc_fmt *f, const char *key)
-{
-    if (!f->json) return;
-    member(f, key);
-    put(f, "null", 4);
-}
-
-void pc_fmt_raw(struct pc_fmt *f, const char *s) { pc_fmt_kraw(f, NULL, s); }
-
-void pc_fmt_kraw(struct pc_fmt *f, const char *key, const char *s)
-{
-    if (!f->json) return;
-    member(f, key);
-    put(f, s, strlen(s));
-}
-
-void pc_fmt_kobj_open(struct pc_fmt *f, const char *key)
-{
-    if (!f->json) return;
-    member(f, key);
-    put(f, "{", 1);
-    f->members = 0;
-}
-
-void pc_fmt_kobj_close(struct pc_fmt *f)
-{
-    if (!f->json) return;
-    put(f, "}", 1);
-    f->members = 1;
-}
-
-void pc_fmt_karr_open(struct pc_fmt *f, const char *key)
-{
-    if (!f->json) return;
-    member(f, key);
-    put(f, "[", 1);
-    f->members = 0;
-}
-
-void pc_fmt_karr_close(struct pc_fmt *f)
-{
-    if (!f->json) return;
-    put(f, "]", 1);
-    f->members = 1;
-}
+/* The external definitions of the inline functions of the header. */
+extern inline void pc_fmt_put(struct pc_fmt *f, const char *s, size_t n);
+extern inline void pc_fmt_putc(struct pc_fmt *f, char c);
+extern inline void pc_fmt__member(struct pc_fmt *f, const char *key);
+extern inline void pc_fmt_kstr(struct pc_fmt *f, const char *key, const char *val);
+extern inline void pc_fmt_kbytes_str(struct pc_fmt *f, const char *key, const uint8_t *p, size_t n);
+extern inline void pc_fmt_kuint(struct pc_fmt *f, const char *key, uint64_t v);
+extern inline void pc_fmt_kint(struct pc_fmt *f, const char *key, int64_t v);
+extern inline void pc_fmt_kbool(struct pc_fmt *f, const char *key, bool v);
+extern inline void pc_fmt_knull(struct pc_fmt *f, const char *key);
+extern inline void pc_fmt_kraw(struct pc_fmt *f, const char *key, const char *s);
+extern inline void pc_fmt_raw(struct pc_fmt *f, const char *s);
+extern inline void pc_fmt_kobj_open(struct pc_fmt *f, const char *key);
+extern inline void pc_fmt_kobj_close(struct pc_fmt *f);
+extern inline void pc_fmt_karr_open(struct pc_fmt *f, const char *key);
+extern inline void pc_fmt_karr_close(struct pc_fmt *f);
+extern inline void pc_fmt_kmac(struct pc_fmt *f, const char *key, const uint8_t *m);
+extern inline void pc_fmt_kip4(struct pc_fmt *f, const char *key, const uint8_t *a);
+extern inline void pc_fmt_kip6(struct pc_fmt *f, const char *key, const uint8_t *a);
 
 /* Addresses and timestamps are formatted by hand: snprintf was the largest
  * cost of JSON output (each record has a handful of each). */
 static const char hexdig[] = "0123456789abcdef";
 
-void pc_fmt_mac(const uint8_t *m, char out[18])
+/* The address texts below write a NUL after the text and return its
+ * length. */
+static size_t mac_text(const uint8_t *m, char *out)
 {
     for (int i = 0; i < 6; i++) {
         out[3 * i] = hexdig[m[i] >> 4];
         out[3 * i + 1] = hexdig[m[i] & 15];
-        out[3 * i + 2] = i < 5 ? ':' : 0;
+        out[3 * i + 2] = ':';
     }
+    out[17] = 0; /* over the last ':' */
+    return 17;
 }
 
 /* Decimal text of an octet at p, no leading zeros; returns its length. */
 static size_t octet(char *p, uint8_t v)
 {
     if (v >= 100) {
-        p[0] = (char)('0' + v / 100);
-        p[1] = (char)('0' + v / 10 % 10);
-        p[2] = (char)('0' + v % 10);
+        unsigned hi = v / 100u;
+        p[0] = (char)('0' + hi);
+        memcpy(p + 1, pairs + (v - hi * 100u) * 2, 2);
         return 3;
     }
     if (v >= 10) {
-        p[0] = (char)('0' + v / 10);
-        p[1] = (char)('0' + v % 10);
+        memcpy(p, pairs + v * 2, 2);
         return 2;
     }
     p[0] = (char)('0' + v);
     return 1;
 }
 
-void pc_fmt_ip4(const uint8_t *a, char out[16])
+static size_t ip4_text(const uint8_t *a, char *out)
 {
     size_t n = 0;
     for (int i = 0; i < 4; i++) {
@@ -489,13 +452,14 @@ void pc_fmt_ip4(const uint8_t *a, char out[16])
         n += octet(out + n, a[i]);
     }
     out[n] = 0;
+    return n;
 }
 
 /* RFC 5952 text exactly as glibc's inet_ntop writes it (an IPv4-compatible
  * or -mapped address ends in a dotted quad); by hand, because inet_ntop
  * formats each word with sprintf and was a third of `read --format jsonl`
  * on IPv6 traffic. */
-void pc_fmt_ip6(const uint8_t *a, char out[46])
+static size_t ip6_text(const uint8_t *a, char *out)
 {
     unsigned w[8];
     for (int i = 0; i < 8; i++) w[i] = pc_get16(a + 2 * i);
@@ -518,15 +482,55 @@ void pc_fmt_ip6(const uint8_t *a, char out[46])
             continue;
         }
         if (i) out[n++] = ':';
-        if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff))) {
-            pc_fmt_ip4(a + 12, out + n);
-            return;
-        }
+        if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff)))
+            return n + ip4_text(a + 12, out + n);
         int shift = w[i] >= 0x1000 ? 12 : w[i] >= 0x100 ? 8 : w[i] >= 0x10 ? 4 : 0;
         for (; shift >= 0; shift -= 4) out[n++] = hexdig[w[i] >> shift & 15];
     }
     if (best >= 0 && best + blen == 8) out[n++] = ':';
     out[n] = 0;
+    return n;
+}
+
+void pc_fmt_mac(const uint8_t *m, char out[18]) { mac_text(m, out); }
+void pc_fmt_ip4(const uint8_t *a, char out[16]) { ip4_text(a, out); }
+void pc_fmt_ip6(const uint8_t *a, char out[46]) { ip6_text(a, out); }
+
+/* A JSON string whose text needs no escaping (an address, a timestamp)
+ * is formatted in place when the buffer has room for max characters:
+ * quote_open() says where the text goes (tmp, max + 3 bytes, otherwise)
+ * and quote_close() ends the string n characters later. */
+static char *quote_open(struct pc_fmt *f, char *tmp, size_t max)
+{
+    char *p = f->cap - f->len > max + 2 ? f->buf + f->len : tmp;
+    *p = '"';
+    return p + 1;
+}
+
+static void quote_close(struct pc_fmt *f, char *text, size_t n, const char *tmp)
+{
+    text[n] = '"';
+    text[n + 1] = 0;
+    if (text - 1 == tmp) pc_fmt_put(f, tmp, n + 2);
+    else f->len += n + 2;
+}
+
+void pc_fmt__mac(struct pc_fmt *f, const uint8_t *m)
+{
+    char t[17 + 3], *p = quote_open(f, t, 17);
+    quote_close(f, p, mac_text(m, p), t);
+}
+
+void pc_fmt__ip4(struct pc_fmt *f, const uint8_t *a)
+{
+    char t[15 + 3], *p = quote_open(f, t, 15);
+    quote_close(f, p, ip4_text(a, p), t);
+}
+
+void pc_fmt__ip6(struct pc_fmt *f, const uint8_t *a)
+{
+    char t[45 + 3], *p = quote_open(f, t, 45);
+    quote_close(f, p, ip6_text(a, p), t);
 }
 
 void pc_describe_layer(const struct pc_decoded *d, int i, struct pc_fmt *f)
@@ -549,11 +553,12 @@ void pc_describe_layer(const struct pc_decoded *d, int i, struct pc_fmt *f)
 
 void pc_fmt_newline(struct pc_fmt *f)
 {
-    put(f, "\n", 1);
+    pc_fmt_put(f, "\n", 1);
     f->members = 0;
 }
 
-void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX])
+/* pc_fmt_ts(), returning the length. */
+static size_t ts_text(pc_time_ns ts, char *out)
 {
     /* floor division, so the fraction is never negative */
     int64_t sec = ts / PC_NS_PER_SEC, ns = ts % PC_NS_PER_SEC;
@@ -562,22 +567,23 @@ void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX])
         sec--;
     }
     /* "%lld.%09lld" by hand (it runs once per packet of every command) */
-    char b[24];
-    size_t i = udec(b, sec < 0 ? 0 - (uint64_t)sec : (uint64_t)sec), n = 0;
+    uint64_t mag = sec < 0 ? 0 - (uint64_t)sec : (uint64_t)sec;
+    size_t n = 0;
     if (sec < 0) out[n++] = '-';
-    memcpy(out + n, b + i, 24 - i);
-    n += 24 - i;
+    n += dec_text(mag, out + n);
     out[n++] = '.';
-    for (int k = 8; k >= 0; k--) {
-        out[n + (size_t)k] = (char)('0' + ns % 10);
-        ns /= 10;
-    }
+    memset(out + n, '0', 9);
+    udec(out + n + 9, (uint64_t)ns); /* ns < 10^9: nine digits at most */
     out[n + 9] = 0;
+    return n + 9;
 }
+
+void pc_fmt_ts(pc_time_ns ts, char out[PC_FMT_TS_MAX]) { ts_text(ts, out); }
 
 void pc_fmt_kts(struct pc_fmt *f, const char *key, pc_time_ns ts)
 {
-    char t[PC_FMT_TS_MAX];
-    pc_fmt_ts(ts, t);
-    pc_fmt_kstr(f, key, t);
+    if (!f->json) return;
+    pc_fmt__member(f, key);
+    char t[PC_FMT_TS_MAX + 2], *p = quote_open(f, t, PC_FMT_TS_MAX - 1);
+    quote_close(f, p, ts_text(ts, p), t);
 }

@@ -42,11 +42,14 @@ void pc_eth_describe(const struct pc_decoded *d, int i, struct pc_fmt *f)
 {
     if (pc_layer_caphdr(d, i) < PC_ETH_HLEN) return;
     const uint8_t *h = pc_layer_hdr(d, i);
-    char a[18], b[18];
-    pc_fmt_mac(pc_eth_src(h), a);
-    pc_fmt_mac(pc_eth_dst(h), b);
-    pc_fmt_text(f, "%s > %s, ethertype 0x%04x", a, b, pc_eth_type(h));
-    pc_fmt_kstr(f, "src", a);
-    pc_fmt_kstr(f, "dst", b);
+    if (!f->json) {
+        char a[18], b[18];
+        pc_fmt_mac(pc_eth_src(h), a);
+        pc_fmt_mac(pc_eth_dst(h), b);
+        pc_fmt_text(f, "%s > %s, ethertype 0x%04x", a, b, pc_eth_type(h));
+        return;
+    }
+    pc_fmt_kmac(f, "src", pc_eth_src(h));
+    pc_fmt_kmac(f, "dst", pc_eth_dst(h));
     pc_fmt_kuint(f, "ethertype", pc_eth_type(h));
 }

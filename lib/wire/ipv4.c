@@ -344,24 +344,25 @@ void pc_ipv4_describe(const struct pc_decoded *d, int i, struct pc_fmt *f)
     uint32_t cap = pc_layer_caphdr(d, i);
     const uint8_t *h = pc_layer_hdr(d, i);
     if (cap < PC_IPV4_HLEN) { pc_fmt_text(f, "IP [|ip]"); return; }
-    char s[16], t[16];
-    pc_fmt_ip4(pc_ipv4_src(h), s);
-    pc_fmt_ip4(pc_ipv4_dst(h), t);
     uint8_t fl = pc_ipv4_flags(h);
     uint32_t fo = pc_ipv4_fragoff(h) * 8u, hl = pc_ipv4_ihl(h) * 4u;
     /* Options only when the header is sane and all captured. */
     int opts = hl > PC_IPV4_HLEN && hl <= cap;
-    pc_fmt_text(f, "IP %s > %s", s, t);
-    if (fo || (fl & PC_IP_MF))
-        pc_fmt_text(f, ", frag (id 0x%04x) offset %u%s", pc_ipv4_id(h), fo, (fl & PC_IP_MF) ? "+" : "");
-    if (opts && !f->json) describe_opts(h, hl, f);
-    pc_fmt_kstr(f, "src", s);
-    pc_fmt_kstr(f, "dst", t);
+    if (!f->json) {
+        char s[16], t[16];
+        pc_fmt_ip4(pc_ipv4_src(h), s);
+        pc_fmt_ip4(pc_ipv4_dst(h), t);
+        pc_fmt_text(f, "IP %s > %s", s, t);
+        if (fo || (fl & PC_IP_MF))
+            pc_fmt_text(f, ", frag (id 0x%04x) offset %u%s", pc_ipv4_id(h), fo, (fl & PC_IP_MF) ? "+" : "");
+        if (opts) describe_opts(h, hl, f);
+        return;
+    }
+    pc_fmt_kip4(f, "src", pc_ipv4_src(h));
+    pc_fmt_kip4(f, "dst", pc_ipv4_dst(h));
     /* Where a source route still under way ends (what tshark shows as
      * ip.dst, and what the L4 pseudo-header uses). */
-    char fd[16];
-    pc_fmt_ip4(opts ? pc_ipv4_final_dst(h, hl) : pc_ipv4_dst(h), fd);
-    pc_fmt_kstr(f, "final_dst", fd);
+    pc_fmt_kip4(f, "final_dst", opts ? pc_ipv4_final_dst(h, hl) : pc_ipv4_dst(h));
     pc_fmt_kuint(f, "tos", pc_ipv4_tos(h));
     pc_fmt_kuint(f, "dscp", pc_ipv4_dscp(h));
     pc_fmt_kuint(f, "ecn", pc_ipv4_ecn(h));
@@ -377,12 +378,10 @@ void pc_ipv4_describe(const struct pc_decoded *d, int i, struct pc_fmt *f)
     pc_fmt_kuint(f, "ttl", pc_ipv4_ttl(h));
     pc_fmt_kuint(f, "protocol", pc_ipv4_proto(h));
     pc_fmt_kstr(f, "csum", pc_csum_status_name(d->l[i].csum));
-    if (f->json) {
-        if (opts) {
-            describe_opts(h, hl, f);
-        } else {
-            pc_fmt_karr_open(f, "options");
-            pc_fmt_karr_close(f);
-        }
+    if (opts) {
+        describe_opts(h, hl, f);
+    } else {
+        pc_fmt_karr_open(f, "options");
+        pc_fmt_karr_close(f);
     }
 }

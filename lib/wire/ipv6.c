@@ -435,12 +435,15 @@ void pc_ipv6_describe(const struct pc_decoded *d, int i, struct pc_fmt *f)
 {
     if (pc_layer_caphdr(d, i) < PC_IPV6_HLEN) return;
     const uint8_t *h = pc_layer_hdr(d, i);
-    char a[46], b[46];
-    pc_fmt_ip6(pc_ipv6_src(h), a);
-    pc_fmt_ip6(pc_ipv6_dst(h), b);
-    pc_fmt_text(f, "IP6 %s > %s", a, b);
-    pc_fmt_kstr(f, "src", a);
-    pc_fmt_kstr(f, "dst", b);
+    if (!f->json) {
+        char a[46], b[46];
+        pc_fmt_ip6(pc_ipv6_src(h), a);
+        pc_fmt_ip6(pc_ipv6_dst(h), b);
+        pc_fmt_text(f, "IP6 %s > %s", a, b);
+        return;
+    }
+    pc_fmt_kip6(f, "src", pc_ipv6_src(h));
+    pc_fmt_kip6(f, "dst", pc_ipv6_dst(h));
     pc_fmt_kuint(f, "version", pc_ipv6_version(h));
     pc_fmt_kuint(f, "tclass", pc_ipv6_tclass(h));
     pc_fmt_kuint(f, "flowlabel", pc_ipv6_flowlabel(h));
