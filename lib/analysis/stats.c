@@ -314,6 +314,10 @@ struct syn_server {
 };
 
 
+struct path_end {
+    uint64_t packets, bytes;
+};
+
 /* The hierarchy is a trie of layer protocols: node 0 is the root, each
  * node knows its child for every protocol, so a packet's path costs one
  * array step a layer. */
@@ -321,16 +325,21 @@ struct pc_stats {
     struct pc_stats_opts o;
     struct pc_limits lim;
     struct pc_stats_totals tot;
-    struct pc_stats_proto *paths;     /* [i - 1] is node i's */
+    struct pc_stats_proto *paths;     /* [i - 1] is node i's (counts: when read) */
+    struct path_end *ends;            /* [i - 1]: the packets whose path ends at node i */
+    uint16_t *parent;                 /* [i - 1]: node i's parent (0: the root) */
     char (*names)[PATH_MAX_LEN];
     uint16_t (*child)[PC_P__COUNT];   /* node -> protocol -> node (0: none yet) */
     size_t npaths;
     struct topk top[3];
     struct syn_server *servers;       /* SERVERS entries */
+    uint32_t nservers;                /* of them in use */
     struct pc_stats_bucket *iv;
     size_t niv, capiv;
     pc_time_ns base;        /* start of interval 0 */
     pc_time_ns prev_ts;
+    size_t cur;             /* the interval of the packet before, which most packets share */
+    pc_time_ns cur_start;
 };
 
 struct pc_stats *pc_stats_new(const struct pc_stats_opts *o)
@@ -345,9 +354,11 @@ struct pc_stats *pc_stats_new(const struct pc_stats_opts *o)
     uint32_t k = (uint32_t)s->lim.stats_keys;
     s->paths = calloc(MAX_PATHS, sizeof *s->paths);
     s->names = calloc(MAX_PATHS, sizeof *s->names);
+    s->ends = calloc(MAX_PATHS, sizeof *s->ends);
+    s->parent = calloc(MAX_PATHS, sizeof *s->parent);
     s->child = calloc(MAX_PATHS + 1, sizeof *s->child);
     s->servers = calloc(SERVERS, sizeof *s->servers);
-    bool ok = s->paths && s->names && s->child && s->servers;
+    bool ok = s->paths && s->names && s->ends && s->parent && s->child && s->servers;
     for (int i = 0; i < 3; i++) ok = topk_init(&s->top[i], k, i == PC_STATS_PORTS) && ok;
     if (!ok) {
         pc_stats_free(s);
@@ -362,6 +373,8 @@ void pc_stats_free(struct pc_stats *s)
     for (int i = 0; i < 3; i++) topk_free(&s->top[i]);
     free(s->paths);
     free(s->names);
+    free(s->ends);
+    free(s->parent);
     free(s->child);
     free(s->iv);
     free(s->servers);
@@ -380,20 +393,25 @@ static uint16_t node(struct pc_stats *s, uint16_t parent, uint8_t proto)
     snprintf(s->names[n - 1], PATH_MAX_LEN, "%s%s%s", pre, parent ? ":" : "", pc_proto_name(proto));
     s->paths[n - 1] = (struct pc_stats_proto){ .path = s->names[n - 1],
                                                .depth = parent ? s->paths[parent - 1].depth + 1 : 1 };
+    s->parent[n - 1] = parent;
     return n;
 }
 
-/* Count the packet under every prefix of its path of layers. */
+/* Count the packet under every prefix of its path of layers: at the node
+ * where the path ends, to which pc_stats_protos() adds the counts of the
+ * nodes below (one counter a packet rather than one a layer). */
 static void hierarchy(struct pc_stats *s, const struct pc_decoded *d, uint64_t bytes)
 {
     uint16_t at = 0;
     for (int i = 0; i < d->n; i++) {
         if (d->l[i].flags & PC_LF_QUOTED || d->l[i].proto >= PC_P__COUNT) continue;
         uint16_t n = node(s, at, d->l[i].proto);
-        if (!n) return;
-        s->paths[n - 1].packets++;
-        s->paths[n - 1].bytes += bytes;
+        if (!n) break;
         at = n;
+    }
+    if (at) {
+        s->ends[at - 1].packets++;
+        s->ends[at - 1].bytes += bytes;
     }
 }
 
@@ -402,6 +420,11 @@ static void hierarchy(struct pc_stats *s, const struct pc_decoded *d, uint64_t b
 static int interval(struct pc_stats *s, pc_time_ns ts, uint64_t bytes)
 {
     int64_t iv = s->o.interval_ns;
+    if (s->niv && ts >= s->cur_start && (uint64_t)ts - (uint64_t)s->cur_start < (uint64_t)iv) {
+        s->iv[s->cur].packets++;
+        s->iv[s->cur].bytes += bytes;
+        return 0;
+    }
     if (!s->niv) {
         /* intervals start on a multiple of the interval (as tshark's io,stat
          * starts at the first packet; a round start reads better) */
@@ -439,6 +462,8 @@ static int interval(struct pc_stats *s, pc_time_ns ts, uint64_t bytes)
     }
     s->iv[at].packets++;
     s->iv[at].bytes += bytes;
+    s->cur = at;
+    s->cur_start = s->iv[at].start;
     return 0;
 }
 
@@ -547,17 +572,26 @@ static uint16_t server_port(struct pc_stats *s, const struct pc_decoded *d, int 
     uint16_t sport = pc_get16(th), dport = pc_get16(th + 2);
     uint16_t lower = sport < dport ? sport : dport;
     if (d->l[l4].proto != PC_P_TCP) return lower;
+    uint8_t fl = pc_tcp_flags(th);
+    if (!s->nservers) { /* none remembered: no need to hash the connection to know */
+        if (!(fl & PC_TCP_SYN)) return lower;
+        if ((fl & PC_TCP_ACK ? sport : dport) == lower) return lower;
+    }
     /* the flow's addresses are its innermost IP layer's */
     struct tkey fk;
     ip_key(d, ip, &fk);
-    uint8_t fl = pc_tcp_flags(th);
     uint64_t tag = tuple_hash(&fk, 6, sport, dport);
     struct syn_server *e = &s->servers[(tag >> 1) & (SERVERS - 1)];
     if ((fl & PC_TCP_SYN) && (!(fl & PC_TCP_ACK) || e->tag != tag)) {
         /* a SYN starts the connection (and a SYN-ACK one whose SYN was missed) */
         uint16_t server = fl & PC_TCP_ACK ? sport : dport;
-        if (server != lower) *e = (struct syn_server){ .tag = tag, .port = server };
-        else if (e->tag == tag) e->tag = 0;
+        if (server != lower) {
+            s->nservers += !e->tag;
+            *e = (struct syn_server){ .tag = tag, .port = server };
+        } else if (e->tag == tag) {
+            e->tag = 0;
+            s->nservers--;
+        }
         return server;
     }
     return e->tag == tag ? e->port : lower;
@@ -598,6 +632,19 @@ const struct pc_stats_totals *pc_stats_totals(const struct pc_stats *s) { return
 
 const struct pc_stats_proto *pc_stats_protos(const struct pc_stats *s, size_t *n)
 {
+    /* a node counts the packets that end at it and below it; a node is
+     * made after its parent, so from the last one back every node's sum
+     * is complete before it goes to its parent */
+    for (size_t i = 0; i < s->npaths; i++) {
+        s->paths[i].packets = s->ends[i].packets;
+        s->paths[i].bytes = s->ends[i].bytes;
+    }
+    for (size_t i = s->npaths; i > 0; i--) {
+        uint16_t p = s->parent[i - 1];
+        if (!p) continue;
+        s->paths[p - 1].packets += s->paths[i - 1].packets;
+        s->paths[p - 1].bytes += s->paths[i - 1].bytes;
+    }
     *n = s->npaths;
     return s->paths;
 }
