@@ -158,3 +158,60 @@ Test(stats, top_lists_past_stats_keys_keep_the_heavy_hitters)
                  0);
     th_rmdir(dir);
 }
+
+/* The top lists' table grows with the keys (from 64 buckets) and, past
+ * --limit stats-keys, keys come and go (each going one shifts the keys
+ * after it back in the table): below the bound every count stays exact,
+ * and past it no key is ever listed twice (a key the table lost would be
+ * counted again in a second slot) and the heavy conversation stays first.
+ * 4000 conversations 10.6.x.y <-> 10.5.x.y, conversation i with i % 5 + 1
+ * packets (of 10 bytes of payload: 52 bytes a frame), both ways, with a
+ * heavy one (10.9.0.1 <-> 10.9.0.2) every 20th. */
+Test(stats, top_lists_grow_exact_and_churn_without_duplicates)
+{
+    char dir[64], path[128];
+    th_tmpdir(dir);
+    snprintf(path, sizeof path, "%s/churn.pcap", dir);
+    struct th_pcapw w;
+    th_pcapw_open(&w, path, PC_LINK_ETHERNET, PC_TSPREC_US);
+    const uint8_t h1[4] = { 10, 9, 0, 1 }, h2[4] = { 10, 9, 0, 2 };
+    unsigned long long heavy = 0;
+    for (int i = 0; i < 4000; i++) {
+        uint8_t a[4] = { 10, 6, (uint8_t)(i >> 8), (uint8_t)i }, b[4] = { 10, 5, (uint8_t)(i >> 8), (uint8_t)i };
+        for (int j = 0; j <= i % 5; j++) {
+            if (j % 2) st_udp(&w, b, a, 53, (uint16_t)(20000 + i), 10);
+            else st_udp(&w, a, b, (uint16_t)(20000 + i), 53, 10);
+        }
+        if (i % 20 == 0) {
+            st_udp(&w, h1, h2, 40000, 5353, 200);
+            heavy++;
+        }
+    }
+    th_pcapw_close(&w);
+    char out[160];
+    snprintf(out, sizeof out, "%s/s.json", dir);
+    /* exact: every conversation listed once with its own count */
+    cr_assert_eq(th_sh("'%s' stats --format json --top 10000 '%s' > '%s'", th_cli(), path, out), 0);
+    cr_assert_eq(th_sh("python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d[\"top_conversations\"];"
+                       " assert not any(d[\"top_approximate\"].values());"
+                       " assert len(c) == 4001 and len({x[\"key\"] for x in c}) == 4001, len(c);"
+                       " n={int(x[\"key\"].split(\" \")[0].split(\".\")[2])*256+int(x[\"key\"].split(\" \")[0].split(\".\")[3]):x"
+                       " for x in c if x[\"key\"].startswith(\"10.5.\")};"
+                       " assert all(n[i][\"packets\"] == i%%5+1 and n[i][\"bytes\"] == 52*(i%%5+1) and n[i][\"error\"] == 0"
+                       " for i in range(4000)), \"counts\";"
+                       " assert len(d[\"top_hosts\"]) == 8002' '%s'",
+                       out),
+                 0);
+    /* past the bound: no key twice, the heavy one first and bounded */
+    cr_assert_eq(th_sh("'%s' stats --format json --top 64 --limit stats-keys=64 '%s' > '%s'", th_cli(), path, out), 0);
+    cr_assert_eq(th_sh("python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));"
+                       " a=d[\"top_approximate\"]; assert a[\"hosts\"] and a[\"conversations\"] and not a[\"ports\"];"
+                       " assert all(len(d[l]) == 64 and len({x[\"key\"] for x in d[l]}) == 64"
+                       " for l in (\"top_hosts\", \"top_conversations\")), \"duplicates\";"
+                       " c=d[\"top_conversations\"][0];"
+                       " assert c[\"key\"] == \"10.9.0.1 <-> 10.9.0.2\" and c[\"packets\"] >= %llu"
+                       " and c[\"packets\"] - c[\"error\"] <= %llu, c' '%s'",
+                       heavy, heavy, out),
+                 0);
+    th_rmdir(dir);
+}
