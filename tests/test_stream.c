@@ -588,3 +588,28 @@ Test(stream, idle_flows_end_on_the_first_packet_past_their_timeout)
     pc_analyzer_free(a);
 #undef CLOCK
 }
+
+/* Flows are expired oldest-active first, each class looking at its least
+ * recently active flow; one stamped in the past (the capture's clock
+ * stepped back) ends once it is that flow and its time is past, as soon
+ * as the flow before it leaves the list. */
+Test(stream, a_flow_stamped_in_the_past_expires_once_it_is_the_oldest)
+{
+    uint8_t buf[2048];
+    static struct an_ends e;
+    memset(&e, 0, sizeof e);
+    struct pc_analyzer_cbs cbs = { .flow_end = an_record_end };
+    struct pc_analyzer *a = pc_analyzer_new(NULL, &cbs, &e);
+    cr_assert_not_null(a);
+    const pc_time_ns s = PC_NS_PER_SEC, t = INT64_C(1340954905) * s;
+    an_send(a, buf, an_udp(buf, sizeof buf, 1, 2, 5000, 53), t);   /* 1 */
+    an_send(a, buf, an_udp(buf, sizeof buf, 3, 4, 5000, 53), 0);   /* 2, from 1970 */
+    an_send(a, buf, an_udp(buf, sizeof buf, 1, 2, 5000, 53), t + 1);
+    cr_assert_eq(e.n, 0, "flow 2 was not the oldest yet");
+    an_send(a, buf, an_udp(buf, sizeof buf, 1, 2, 5000, 53), t + 2);
+    cr_assert_eq(e.n, 1, "flow 2 became the oldest and is long idle");
+    cr_assert(e.ids[0] == 2 && e.why[0] == PC_FLOW_END_IDLE);
+    pc_analyzer_finish(a);
+    cr_assert_eq(e.n, 2);
+    pc_analyzer_free(a);
+}

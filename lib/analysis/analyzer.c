@@ -200,6 +200,10 @@ static void hash_insert(struct aflow **bucket, struct aflow *f)
 
 static void list_unlink(struct pc_analyzer *a, struct aflow *f)
 {
+    /* the list's oldest flow leaves: the next one's deadline is not known
+     * here (with a capture whose clock steps back it can be earlier), so
+     * expire looks again at the next packet */
+    if (!f->older) a->next_expiry = INT64_MIN;
     if (f->newer) f->newer->older = f->older;
     else a->newest[f->cls] = f->older;
     if (f->older) f->older->newer = f->newer;
@@ -430,15 +434,14 @@ static void prefetch_record(const struct aflow *f)
     for (size_t off = 0; off < sizeof *f; off += 64) __builtin_prefetch((const char *)f + off);
 }
 
-/* Per packet, so it first compares now with next_expiry, the earliest
- * deadline any class's oldest flow had when it was last computed (here,
- * or in list_push when a list gets a first flow).  It stays a lower bound:
- * a list's oldest flow changes only when it is touched or ends (the new
- * oldest was active later) or when an empty list gets one. */
+/* Per packet, so it first compares now with next_expiry: no more than
+ * the earliest deadline of the classes' oldest flows (computed here; a
+ * list that gets a first flow lowers it, one whose oldest flow leaves
+ * makes it unknown, and the oldest flow's own last_ts only grows). */
 static void expire(struct pc_analyzer *a, pc_time_ns now)
 {
     if (now <= a->next_expiry) return;
-    a->next_expiry = INT64_MAX;
+    pc_time_ns next_expiry = INT64_MAX;
     /* oldest first; the next one is taken before f is freed */
     for (int c = 0; c < NCLS; c++) {
         struct aflow *f = a->oldest[c], *next;
@@ -447,8 +450,9 @@ static void expire(struct pc_analyzer *a, pc_time_ns now)
             if (next) prefetch_record(next);
             finish_flow(a, f, c == CLS_CLOSED ? PC_FLOW_END_CLOSED : PC_FLOW_END_IDLE);
         }
-        if (f && deadline(a, f, c) < a->next_expiry) a->next_expiry = deadline(a, f, c);
+        if (f && deadline(a, f, c) < next_expiry) next_expiry = deadline(a, f, c);
     }
+    a->next_expiry = next_expiry;
 }
 
 /* The least recently active flow of all, to make room. */
