@@ -374,6 +374,56 @@ Test(stream, rst_ends_both_directions_and_keepalives_are_not_retransmissions)
     pc_stream_free(s);
 }
 
+/* A pool with spare_max keeps freed streams and the small buffers of ended
+ * directions for the next streams, at most spare_max of each, never a
+ * buffer larger than PC_STREAM_SPARE_BUF, and a recycled stream behaves
+ * exactly as a new one. */
+Test(stream, a_pool_recycles_up_to_spare_max_streams_and_small_buffers)
+{
+    struct pc_stream_pool pool = { .spare_max = 2 };
+    struct pc_stream *s[4];
+    static const uint8_t pay[100] = { 1 };
+    for (int k = 0; k < 4; k++) {
+        s[k] = pc_stream_new(PC_OVERLAP_FIRST, 64 << 20, &pool, NULL, NULL);
+        cr_assert_not_null(s[k]);
+        pc_stream_segment(s[k], 0, 1000, 0, PC_TCP_SYN, 0, NULL, 0, 1);
+        pc_stream_segment(s[k], 0, 1001, 0, PC_TCP_ACK, 0, pay, sizeof pay, 2); /* held: not acknowledged */
+    }
+    /* the last one grows its buffer past what a pool keeps */
+    for (uint32_t off = 100; off < 2 * PC_STREAM_SPARE_BUF; off += 100)
+        pc_stream_segment(s[3], 0, 1001 + off, 0, PC_TCP_ACK, 0, pay, sizeof pay, 3);
+    pc_stream_finish(s[3], 4); /* its buffer goes when its direction ends */
+    cr_assert_eq(pool.nspare_bufs, 0, "a buffer over PC_STREAM_SPARE_BUF is freed");
+    for (int k = 0; k < 4; k++) {
+        pc_stream_finish(s[k], 4);
+        pc_stream_free(s[k]);
+    }
+    cr_assert_eq(pool.nspare_streams, 2);
+    cr_assert_eq(pool.nspare_bufs, 2);
+    cr_assert_eq(pool.held, 0);
+
+    /* recycled streams (and buffers) give what new ones give */
+    fill(5, 30000);
+    cut(30000, 20000, 77, 0xFFFFF000u, 700, 5, true);
+    shuffle(order, nsegs, 9, 5);
+    reack(order, 77, 0xFFFFF000u, true);
+    for (int k = 0; k < 3; k++) {
+        memset(&G, 0, sizeof G);
+        struct pc_stream *r = pc_stream_new(PC_OVERLAP_FIRST, 64 << 20, &pool, &SINK, &G);
+        cr_assert_eq(pool.nspare_streams, 1, "one of the two taken (the last one's given back)");
+        run(r, order);
+        expect_stream(&G, 0, 30000);
+        expect_stream(&G, 1, 20000);
+        cr_assert(pc_stream_closed(r));
+        pc_stream_free(r);
+    }
+    cr_assert_leq(pool.nspare_streams, 2);
+    cr_assert_leq(pool.nspare_bufs, 2);
+    pc_stream_pool_release(&pool); /* ASan's leak check: nothing left behind */
+    cr_assert_eq(pool.nspare_streams + pool.nspare_bufs, 0);
+    cr_assert_null(pool.spare_streams);
+}
+
 /* ------------------------------------------------ through the analyzer */
 
 /* An Ethernet/IPv4/TCP frame of 10.0.0.1:40000 <-> 10.0.0.2:80 (dir 1:
@@ -441,5 +491,125 @@ Test(stream, an_earlier_timestamp_does_not_expire_the_flow)
     cr_assert_eq(g.end, PC_FLOW_END_CAPTURE);
     cr_assert_eq(g.bytes[0], 100);
     cr_assert_eq(g.bytes[1], 100);
+    pc_analyzer_free(a);
+}
+
+/* A UDP datagram a:sport -> b:dport (addresses 10.0.0.a, 10.0.0.b). */
+static size_t an_udp(uint8_t *buf, size_t cap, uint8_t a, uint8_t b, uint16_t sport, uint16_t dport)
+{
+    struct pc_pkt pk;
+    pc_pkt_init(&pk, buf, cap);
+    pc_push_eth(&pk, &(struct pc_eth){ .dst = { 2, 0, 0, 0, 0, 2 }, .src = { 2, 0, 0, 0, 0, 1 } });
+    struct pc_ipv4 ip = { .ttl = 64, .src = { 10, 0, 0, a }, .dst = { 10, 0, 0, b } };
+    pc_push_ipv4(&pk, &ip);
+    pc_push_udp(&pk, &(struct pc_udp){ .sport = sport, .dport = dport });
+    pc_push_payload(&pk, (const uint8_t *)"x", 1);
+    int len = pc_pkt_finalize(&pk);
+    cr_assert_gt(len, 0, "%s", pc_strerror(len));
+    return (size_t)len;
+}
+
+struct an_ends {
+    uint64_t n, ids[4096];
+    int why[4096];
+};
+
+static void an_record_end(void *ctx, const struct pc_flow *f)
+{
+    struct an_ends *e = ctx;
+    if (e->n < 4096) {
+        e->ids[e->n] = f->id;
+        e->why[e->n] = f->end;
+    }
+    e->n++;
+}
+
+static void an_send(struct pc_analyzer *a, const uint8_t *buf, size_t n, pc_time_ns ts)
+{
+    struct pc_pkthdr h = { .ts = ts, .caplen = (uint32_t)n, .len = (uint32_t)n, .linktype = PC_LINK_ETHERNET };
+    cr_assert_eq(pc_analyzer_packet(a, &h, buf), 0);
+}
+
+/* Idle flows end on the first packet past their timeout, whichever class
+ * they are in and however the classes empty and fill again (the analyzer
+ * skips the look at its lists until the earliest deadline), and thousands
+ * of flows that come and go (their records recycled) keep their ids and
+ * counters apart. */
+Test(stream, idle_flows_end_on_the_first_packet_past_their_timeout)
+{
+    uint8_t buf[2048];
+    static struct an_ends e;
+    memset(&e, 0, sizeof e);
+    struct pc_analyzer_cbs cbs = { .flow_end = an_record_end };
+    struct pc_analyzer *a = pc_analyzer_new(NULL, &cbs, &e);
+    cr_assert_not_null(a);
+    const pc_time_ns s = PC_NS_PER_SEC, t0 = 1000 * s;
+    /* a clock: flow 3, a datagram at least every 60 s so it never idles */
+#define CLOCK(t) an_send(a, buf, an_udp(buf, sizeof buf, 3, 4, 6000, 53), t0 + (t))
+    an_send(a, buf, an_udp(buf, sizeof buf, 1, 2, 5000, 53), t0);                           /* 1: UDP, 60 s */
+    an_send(a, buf, an_frame(buf, sizeof buf, 0, 1000, 0, PC_TCP_SYN, NULL, 0), t0 + s); /* 2: TCP, 300 s */
+    CLOCK(60 * s);
+    cr_assert_eq(e.n, 0, "60 s is not past 60 s");
+    CLOCK(60 * s + 1);
+    cr_assert_eq(e.n, 1);
+    cr_assert(e.ids[0] == 1 && e.why[0] == PC_FLOW_END_IDLE);
+    for (int k = 2; k <= 5; k++) CLOCK(k * 60 * s);
+    CLOCK(301 * s);
+    cr_assert_eq(e.n, 1, "300 s is not past 300 s");
+    CLOCK(301 * s + 1);
+    cr_assert(e.n == 2 && e.ids[1] == 2 && e.why[1] == PC_FLOW_END_IDLE);
+    /* the TCP list empty, then a flow again: its deadline counts */
+    an_send(a, buf, an_frame(buf, sizeof buf, 0, 1000, 0, PC_TCP_SYN, NULL, 0), t0 + 310 * s); /* 4 */
+    for (int k = 0; k < 5; k++) CLOCK(360 * s + k * 60 * s);
+    cr_assert_eq(e.n, 2);
+    CLOCK(610 * s + 1);
+    cr_assert(e.n == 3 && e.ids[2] == 4);
+    /* the closed list: a reset connection lingers 10 s */
+    an_send(a, buf, an_frame(buf, sizeof buf, 0, 1000, 0, PC_TCP_SYN, NULL, 0), t0 + 620 * s); /* 5 */
+    an_send(a, buf, an_frame(buf, sizeof buf, 1, 5000, 1001, PC_TCP_RST | PC_TCP_ACK, NULL, 0), t0 + 620 * s + 1);
+    CLOCK(630 * s + 1);
+    cr_assert_eq(e.n, 3);
+    CLOCK(630 * s + 2);
+    cr_assert(e.n == 4 && e.ids[3] == 5 && e.why[3] == PC_FLOW_END_CLOSED);
+
+    /* churn: 3000 flows of one datagram each, 2 s apart (their records
+     * recycled): each ends 62 s after it began, in order, on its own */
+    memset(&e, 0, sizeof e);
+    for (int k = 0; k < 3000; k++) {
+        pc_time_ns t = 680 * s + 2 * k * s;
+        an_send(a, buf, an_udp(buf, sizeof buf, (uint8_t)(10 + k % 200), 250, (uint16_t)(10000 + k), 53), t0 + t);
+        CLOCK(t);
+    }
+    cr_assert_eq(e.n, 3000 - 31, "all but the last 31 idle");
+    for (uint64_t k = 0; k < e.n; k++) cr_assert(e.ids[k] == 6 + k && e.why[k] == PC_FLOW_END_IDLE);
+    pc_analyzer_finish(a);
+    cr_assert_eq(e.n, 3000 + 1, "the rest and the clock at the end");
+    cr_assert_eq(pc_analyzer_stats(a)->flows, 3005);
+    pc_analyzer_free(a);
+#undef CLOCK
+}
+
+/* Flows are expired oldest-active first, each class looking at its least
+ * recently active flow; one stamped in the past (the capture's clock
+ * stepped back) ends once it is that flow and its time is past, as soon
+ * as the flow before it leaves the list. */
+Test(stream, a_flow_stamped_in_the_past_expires_once_it_is_the_oldest)
+{
+    uint8_t buf[2048];
+    static struct an_ends e;
+    memset(&e, 0, sizeof e);
+    struct pc_analyzer_cbs cbs = { .flow_end = an_record_end };
+    struct pc_analyzer *a = pc_analyzer_new(NULL, &cbs, &e);
+    cr_assert_not_null(a);
+    const pc_time_ns s = PC_NS_PER_SEC, t = INT64_C(1340954905) * s;
+    an_send(a, buf, an_udp(buf, sizeof buf, 1, 2, 5000, 53), t);   /* 1 */
+    an_send(a, buf, an_udp(buf, sizeof buf, 3, 4, 5000, 53), 0);   /* 2, from 1970 */
+    an_send(a, buf, an_udp(buf, sizeof buf, 1, 2, 5000, 53), t + 1);
+    cr_assert_eq(e.n, 0, "flow 2 was not the oldest yet");
+    an_send(a, buf, an_udp(buf, sizeof buf, 1, 2, 5000, 53), t + 2);
+    cr_assert_eq(e.n, 1, "flow 2 became the oldest and is long idle");
+    cr_assert(e.ids[0] == 2 && e.why[0] == PC_FLOW_END_IDLE);
+    pc_analyzer_finish(a);
+    cr_assert_eq(e.n, 2);
     pc_analyzer_free(a);
 }

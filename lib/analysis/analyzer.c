@@ -5,7 +5,9 @@
  * fixed order (so both directions find the same entry), and on one of
  * three activity lists (UDP, open TCP, closed TCP), most recent first: the
  * idle timeouts look only at the tails, eviction takes the oldest tail, so
- * each packet costs O(1) beyond its decode. */
+ * each packet costs O(1) beyond its decode.  A record keeps its hash and
+ * the link that points at it, so it leaves its bucket without a walk, and
+ * ended records are kept on a short spare list for the next flows. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +30,11 @@ struct aflow {
     struct pc_flow pub;          /* first: pc_flow_user finds the rest from it */
     void *user;
     struct pc_analyzer *a;
-    struct aflow *hnext;
+    uint64_t hash;               /* key_hash of its key */
+    struct aflow *hnext, **hprev; /* bucket chain; *hprev == this */
     struct aflow *newer, *older; /* activity list of its class */
     int cls;
-    uint8_t ep[2][16];           /* endpoints in key order */
+    uint8_t ep[2][16];           /* endpoints in key order (IPv4: 4 bytes, then zeros) */
     uint16_t port[2];
     bool ep0_client;
     bool fin[2];
@@ -62,7 +65,17 @@ struct pc_analyzer {
     int64_t timeout[NCLS];
     struct pc_decoded d, d2;
     struct pc_analyzer_stats st;
+    /* No class list can have a flow to expire before this capture time
+     * (a lower bound: see expire) */
+    pc_time_ns next_expiry;
+    /* ended records for reuse, linked by hnext (at most SPARE_MAX):
+     * flows end and begin all the time, and malloc and free of a record
+     * per flow showed in the profile */
+    struct aflow *spare;
+    unsigned nspare;
 };
+
+enum { SPARE_MAX = 256 };
 
 const char *pc_flow_state_name(int state)
 {
@@ -106,7 +119,9 @@ struct pc_analyzer *pc_analyzer_new(const struct pc_analyzer_opts *o, const stru
     a->timeout[CLS_TCP] = a->o.tcp_idle_ns ? a->o.tcp_idle_ns : 300 * PC_NS_PER_SEC;
     a->timeout[CLS_CLOSED] = a->o.linger_ns ? a->o.linger_ns : 10 * PC_NS_PER_SEC;
     a->pool.limit = a->lim.reasm_total;
+    a->pool.spare_max = SPARE_MAX;
     a->nbuckets = 4096;
+    a->next_expiry = INT64_MAX;
     a->bucket = calloc(a->nbuckets, sizeof(struct aflow *));
     struct pc_defrag_opts dfo = { .policy = a->o.overlap, .mem = a->lim.defrag_mem,
                                   .datagrams = (uint32_t)a->lim.defrag_datagrams };
@@ -122,52 +137,73 @@ const struct pc_analyzer_stats *pc_analyzer_stats(const struct pc_analyzer *a) {
 
 /* ------------------------------------------------------------ the key */
 
+/* Addresses are 16 bytes, an IPv4 one followed by zeros, so keys and
+ * records compare and hash in whole words whatever the family. */
 struct key {
     uint8_t family, proto;
     uint8_t src[16], dst[16];
     uint16_t sport, dport;
+    uint64_t hash;               /* key_hash */
 };
 
-static bool ep_less(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+static uint64_t load64(const uint8_t *p)
 {
-    int c = memcmp(a, b, 16);
-    return c < 0 || (c == 0 && pa < pb);
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
 }
 
+static bool addr_eq(const uint8_t *a, const uint8_t *b)
+{
+    return load64(a) == load64(b) && load64(a + 8) == load64(b + 8);
+}
+
+/* One endpoint, mixed (multiply and xor-shift) so that the sum of two
+ * cannot cancel out. */
+static uint64_t ep_hash(const uint8_t *addr, uint16_t port)
+{
+    uint64_t h = load64(addr) ^ load64(addr + 8) * 0x9e3779b97f4a7c15ull ^ (uint64_t)port << 32;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ h >> 31;
+}
+
+/* Symmetric (both directions hash alike): the endpoints' hashes are added,
+ * which does not depend on their order. */
 static uint64_t key_hash(const struct key *k)
 {
-    /* symmetric: both directions hash alike */
-    bool swap = ep_less(k->dst, k->dport, k->src, k->sport);
-    const uint8_t *a = swap ? k->dst : k->src, *b = swap ? k->src : k->dst;
-    uint16_t pa = swap ? k->dport : k->sport, pb = swap ? k->sport : k->dport;
-    uint64_t h = 1469598103934665603ull;
-    size_t n = k->family == 4 ? 4 : 16;
-    for (size_t i = 0; i < n; i++) h = (h ^ a[i]) * 1099511628211ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
-    h = (h ^ ((uint64_t)pa << 16 | pb)) * 1099511628211ull;
-    h = (h ^ k->proto) * 1099511628211ull;
-    return h ^ (h >> 29);
+    uint64_t h = (ep_hash(k->src, k->sport) + ep_hash(k->dst, k->dport)) ^ k->proto;
+    h *= 0x94d049bb133111ebull;
+    return h ^ h >> 29;
 }
 
 /* Which of f's endpoints sent a packet of key k: 0 or 1, or -1 when k is
  * not f's. */
 static int match(const struct aflow *f, const struct key *k)
 {
-    if (f->pub.family != k->family || f->pub.proto != k->proto) return -1;
-    size_t n = k->family == 4 ? 4 : 16;
-    if (f->port[0] == k->sport && f->port[1] == k->dport && !memcmp(f->ep[0], k->src, n) &&
-        !memcmp(f->ep[1], k->dst, n))
+    if (f->hash != k->hash || f->pub.family != k->family || f->pub.proto != k->proto) return -1;
+    if (f->port[0] == k->sport && f->port[1] == k->dport && addr_eq(f->ep[0], k->src) && addr_eq(f->ep[1], k->dst))
         return 0;
-    if (f->port[1] == k->sport && f->port[0] == k->dport && !memcmp(f->ep[1], k->src, n) &&
-        !memcmp(f->ep[0], k->dst, n))
+    if (f->port[1] == k->sport && f->port[0] == k->dport && addr_eq(f->ep[1], k->src) && addr_eq(f->ep[0], k->dst))
         return 1;
     return -1;
+}
+
+static void hash_insert(struct aflow **bucket, struct aflow *f)
+{
+    f->hnext = *bucket;
+    if (f->hnext) f->hnext->hprev = &f->hnext;
+    f->hprev = bucket;
+    *bucket = f;
 }
 
 /* ------------------------------------------------------------ lists */
 
 static void list_unlink(struct pc_analyzer *a, struct aflow *f)
 {
+    /* the list's oldest flow leaves: the next one's deadline is not known
+     * here (with a capture whose clock steps back it can be earlier), so
+     * expire looks again at the next packet */
+    if (!f->older) a->next_expiry = INT64_MIN;
     if (f->newer) f->newer->older = f->older;
     else a->newest[f->cls] = f->older;
     if (f->older) f->older->newer = f->newer;
@@ -175,13 +211,30 @@ static void list_unlink(struct pc_analyzer *a, struct aflow *f)
     f->newer = f->older = NULL;
 }
 
+/* last_ts + timeout, saturated on absurd timestamps; with a negative
+ * timeout (a library caller's choice) the earliest time, so that expire
+ * always looks */
+static pc_time_ns deadline(const struct pc_analyzer *a, const struct aflow *f, int cls)
+{
+    int64_t t = a->timeout[cls];
+    if (t < 0) return INT64_MIN;
+    return f->pub.last_ts > INT64_MAX - t ? INT64_MAX : f->pub.last_ts + t;
+}
+
 static void list_push(struct pc_analyzer *a, struct aflow *f, int cls)
 {
     f->cls = cls;
     f->older = a->newest[cls];
     f->newer = NULL;
-    if (a->newest[cls]) a->newest[cls]->newer = f;
-    else a->oldest[cls] = f;
+    if (a->newest[cls]) {
+        a->newest[cls]->newer = f;
+    } else {
+        /* the list's new oldest flow: the only way a class's deadline
+         * comes earlier (see expire) */
+        a->oldest[cls] = f;
+        pc_time_ns t = deadline(a, f, cls);
+        if (t < a->next_expiry) a->next_expiry = t;
+    }
     a->newest[cls] = f;
 }
 
@@ -351,33 +404,55 @@ static void end_flow(struct pc_analyzer *a, struct aflow *f, int why)
     list_unlink(a, f);
     pc_stream_free(f->st);
     a->nflows--;
-    free(f);
+    if (a->nspare < SPARE_MAX) {
+        f->hnext = a->spare;
+        a->spare = f;
+        a->nspare++;
+    } else {
+        free(f);
+    }
 }
 
-static void unhash(struct pc_analyzer *a, struct aflow *f)
+static void unhash(struct aflow *f)
 {
-    struct key k = { .family = f->pub.family, .proto = f->pub.proto, .sport = f->port[0], .dport = f->port[1] };
-    memcpy(k.src, f->ep[0], 16);
-    memcpy(k.dst, f->ep[1], 16);
-    struct aflow **pp = &a->bucket[key_hash(&k) & (a->nbuckets - 1)];
-    while (*pp != f) pp = &(*pp)->hnext;
-    *pp = f->hnext;
+    *f->hprev = f->hnext;
+    if (f->hnext) f->hnext->hprev = f->hprev;
 }
 
 static void finish_flow(struct pc_analyzer *a, struct aflow *f, int why)
 {
-    unhash(a, f);
+    unhash(f);
     end_flow(a, f, why);
 }
 
+/* The next flow to expire was idle for a while, so its record has left
+ * the caches: fetching all of it while the one before it ends saves
+ * waiting for each line in turn (the expiry check, the report, the
+ * unlinking). */
+static void prefetch_record(const struct aflow *f)
+{
+    for (size_t off = 0; off < sizeof *f; off += 64) __builtin_prefetch((const char *)f + off);
+}
+
+/* Per packet, so it first compares now with next_expiry: no more than
+ * the earliest deadline of the classes' oldest flows (computed here; a
+ * list that gets a first flow lowers it, one whose oldest flow leaves
+ * makes it unknown, and the oldest flow's own last_ts only grows). */
 static void expire(struct pc_analyzer *a, pc_time_ns now)
 {
+    if (now <= a->next_expiry) return;
+    pc_time_ns next_expiry = INT64_MAX;
     /* oldest first; the next one is taken before f is freed */
-    for (int c = 0; c < NCLS; c++)
-        for (struct aflow *f = a->oldest[c], *next; f && now - f->pub.last_ts > a->timeout[c]; f = next) {
+    for (int c = 0; c < NCLS; c++) {
+        struct aflow *f = a->oldest[c], *next;
+        for (; f && now - f->pub.last_ts > a->timeout[c]; f = next) {
             next = f->newer;
+            if (next) prefetch_record(next);
             finish_flow(a, f, c == CLS_CLOSED ? PC_FLOW_END_CLOSED : PC_FLOW_END_IDLE);
         }
+        if (f && deadline(a, f, c) < next_expiry) next_expiry = deadline(a, f, c);
+    }
+    a->next_expiry = next_expiry;
 }
 
 /* The least recently active flow of all, to make room. */
@@ -397,12 +472,7 @@ static void grow(struct pc_analyzer *a)
     for (uint64_t i = 0; i < a->nbuckets; i++) {
         for (struct aflow *f = a->bucket[i], *next; f; f = next) {
             next = f->hnext;
-            struct key k = { .family = f->pub.family, .proto = f->pub.proto, .sport = f->port[0], .dport = f->port[1] };
-            memcpy(k.src, f->ep[0], 16);
-            memcpy(k.dst, f->ep[1], 16);
-            uint64_t b = key_hash(&k) & (n - 1);
-            f->hnext = nb[b];
-            nb[b] = f;
+            hash_insert(&nb[f->hash & (n - 1)], f);
         }
     }
     free(a->bucket);
@@ -427,12 +497,19 @@ static struct aflow *create(struct pc_analyzer *a, const struct key *k, uint8_t 
 {
     if (a->nflows >= a->lim.flows) evict(a);
     if (a->nflows >= a->nbuckets && a->nbuckets < (1ull << 26)) grow(a);
-    struct aflow *f = calloc(1, sizeof *f);
-    if (!f) return NULL;
+    struct aflow *f = a->spare;
+    if (f) {
+        a->spare = f->hnext;
+        a->nspare--;
+        memset(f, 0, sizeof *f);
+    } else if (!(f = calloc(1, sizeof *f))) {
+        return NULL;
+    }
     f->a = a;
+    f->hash = k->hash;
     size_t n = k->family == 4 ? 4 : 16;
-    memcpy(f->ep[0], k->src, n);
-    memcpy(f->ep[1], k->dst, n);
+    memcpy(f->ep[0], k->src, 16);
+    memcpy(f->ep[1], k->dst, 16);
     f->port[0] = k->sport;
     f->port[1] = k->dport;
     bool by_syn;
@@ -457,9 +534,7 @@ static struct aflow *create(struct pc_analyzer *a, const struct key *k, uint8_t 
             return NULL;
         }
     }
-    uint64_t b = key_hash(k) & (a->nbuckets - 1);
-    f->hnext = a->bucket[b];
-    a->bucket[b] = f;
+    hash_insert(&a->bucket[k->hash & (a->nbuckets - 1)], f);
     list_push(a, f, k->proto == PC_IPPROTO_TCP ? CLS_TCP : CLS_UDP);
     a->nflows++;
     a->st.flows++;
@@ -470,7 +545,7 @@ static struct aflow *create(struct pc_analyzer *a, const struct key *k, uint8_t 
 
 static struct aflow *lookup(struct pc_analyzer *a, const struct key *k, int *side)
 {
-    for (struct aflow *f = a->bucket[key_hash(k) & (a->nbuckets - 1)]; f; f = f->hnext)
+    for (struct aflow *f = a->bucket[k->hash & (a->nbuckets - 1)]; f; f = f->hnext)
         if ((*side = match(f, k)) >= 0) return f;
     return NULL;
 }
@@ -547,6 +622,7 @@ static void flow_packet(struct pc_analyzer *a, struct pc_apkt *pk)
     }
     k.sport = pc_get16(th);
     k.dport = pc_get16(th + 2);
+    k.hash = key_hash(&k);
     uint8_t fl = k.proto == PC_IPPROTO_TCP ? pc_tcp_flags(th) : 0;
     uint32_t hl = d->l[l4].hlen;
     /* the payload the headers claim, as far as it was captured */
@@ -670,6 +746,11 @@ void pc_analyzer_free(struct pc_analyzer *a)
             pc_stream_free(f->st);
             free(f);
         }
+    for (struct aflow *f = a->spare, *next; f; f = next) {
+        next = f->hnext;
+        free(f);
+    }
+    pc_stream_pool_release(&a->pool);
     pc_defrag_free(a->df);
     free(a->bucket);
     free(a);

@@ -41,6 +41,7 @@ struct dir {
 };
 
 struct pc_stream {
+    struct pc_stream *next_spare; /* on the pool's spare list */
     int policy;
     uint64_t flow_limit;
     struct pc_stream_pool *pool;
@@ -59,11 +60,66 @@ const char *pc_gap_why_name(int why)
     }
 }
 
+/* ------------------------------------------------------------ recycling */
+
+/* A spare buffer starts with its link and capacity. */
+struct pc_spare_buf {
+    struct pc_spare_buf *next;
+    size_t cap;
+};
+
+/* An ended direction's buffer: kept for the next stream when it is small
+ * and the pool has room, else freed. */
+static void buf_give(struct pc_stream_pool *pool, uint8_t *buf, size_t cap)
+{
+    if (!buf) return;
+    if (!pool || pool->nspare_bufs >= pool->spare_max || cap > PC_STREAM_SPARE_BUF) {
+        free(buf);
+        return;
+    }
+    struct pc_spare_buf *b = (struct pc_spare_buf *)(void *)buf; /* from malloc: aligned for any type */
+    b->next = pool->spare_bufs;
+    b->cap = cap;
+    pool->spare_bufs = b;
+    pool->nspare_bufs++;
+}
+
+static uint8_t *buf_take(struct pc_stream_pool *pool, size_t *cap)
+{
+    struct pc_spare_buf *b = pool ? pool->spare_bufs : NULL;
+    if (!b) return NULL;
+    pool->spare_bufs = b->next;
+    pool->nspare_bufs--;
+    *cap = b->cap;
+    return (uint8_t *)(void *)b;
+}
+
+void pc_stream_pool_release(struct pc_stream_pool *pool)
+{
+    for (struct pc_stream *s = pool->spare_streams, *n; s; s = n) {
+        n = s->next_spare;
+        free(s);
+    }
+    for (struct pc_spare_buf *b = pool->spare_bufs, *n; b; b = n) {
+        n = b->next;
+        free(b);
+    }
+    pool->spare_streams = NULL;
+    pool->spare_bufs = NULL;
+    pool->nspare_streams = pool->nspare_bufs = 0;
+}
+
 struct pc_stream *pc_stream_new(int policy, uint64_t flow_limit, struct pc_stream_pool *pool,
                                 const struct pc_stream_sink *sink, void *ctx)
 {
-    struct pc_stream *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    struct pc_stream *s = pool ? pool->spare_streams : NULL;
+    if (s) {
+        pool->spare_streams = s->next_spare;
+        pool->nspare_streams--;
+        memset(s, 0, sizeof *s);
+    } else if (!(s = calloc(1, sizeof *s))) {
+        return NULL;
+    }
     s->policy = policy;
     s->flow_limit = flow_limit;
     s->pool = pool;
@@ -87,8 +143,9 @@ static void account(struct pc_stream *s, struct dir *D)
 static uint8_t *at(struct dir *D, uint64_t off) { return D->buf + D->bstart + (off - D->hbase); }
 
 /* Room for n more bytes at the end of the buffer. */
-static bool reserve(struct dir *D, size_t n)
+static bool reserve(struct pc_stream *s, struct dir *D, size_t n)
 {
+    if (!D->buf) D->buf = buf_take(s->pool, &D->bcap);
     size_t used = (size_t)(D->next - D->hbase);
     if (D->bstart && D->bstart + used + n > D->bcap) {
         memmove(D->buf, D->buf + D->bstart, used);
@@ -165,7 +222,7 @@ static bool drain(struct pc_stream *s, struct dir *D)
         uint64_t end = q->off + q->len;
         if (end > D->next) {
             size_t k = (size_t)(end - D->next);
-            if (!reserve(D, k)) return false;
+            if (!reserve(s, D, k)) return false;
             memcpy(at(D, D->next), q->data + (D->next - q->off), k);
             D->next = end;
         }
@@ -297,7 +354,7 @@ static void payload(struct pc_stream *s, int dir, int64_t soff, const uint8_t *p
     uint32_t k = (uint32_t)(end - from);
     int over = 0;
     if (from == D->next && !D->queue) { /* in order: the common case */
-        if (!reserve(D, k)) return;
+        if (!reserve(s, D, k)) return;
         memcpy(at(D, D->next), q, k);
         D->next = end;
         account(s, D);
@@ -366,7 +423,7 @@ static void end_dir(struct pc_stream *s, int dir, int why)
     drop_before(s, D, D->next);
     /* an ended direction takes no more bytes: its buffer goes now, not
      * when the flow record leaves the table (closed flows linger) */
-    free(D->buf);
+    buf_give(s->pool, D->buf, D->bcap);
     D->buf = NULL;
     D->bcap = D->bstart = 0;
     if (s->sink.end) s->sink.end(s->ctx, dir, D->ts);
@@ -447,7 +504,14 @@ void pc_stream_free(struct pc_stream *s)
             free(q);
         }
         if (s->pool) s->pool->held -= D->held;
-        free(D->buf);
+        buf_give(s->pool, D->buf, D->bcap);
     }
-    free(s);
+    struct pc_stream_pool *pool = s->pool;
+    if (pool && pool->nspare_streams < pool->spare_max) {
+        s->next_spare = pool->spare_streams;
+        pool->spare_streams = s;
+        pool->nspare_streams++;
+    } else {
+        free(s);
+    }
 }

@@ -71,12 +71,25 @@ struct pc_stream_stats {
     bool syn, fin, rst, mid; /* mid: no SYN seen (picked up mid-stream) */
 };
 
-/* Shared accounting of several streams (the analyzer's whole table). */
+/* Shared accounting of several streams (the analyzer's whole table).
+ * With spare_max set it also recycles: up to spare_max freed stream
+ * records and up to spare_max buffers of at most PC_STREAM_SPARE_BUF bytes
+ * that ended directions gave back are kept for the next streams (a table
+ * of many short connections otherwise pays malloc and free for each), and
+ * pc_stream_pool_release frees them.  Zero (the default) keeps none. */
+#define PC_STREAM_SPARE_BUF 4096
 struct pc_stream_pool {
     uint64_t held;        /* bytes held by all its streams */
     uint64_t limit;       /* reasm_total */
     uint64_t peak;
+    unsigned spare_max;
+    unsigned nspare_streams, nspare_bufs;
+    struct pc_stream *spare_streams;
+    struct pc_spare_buf *spare_bufs;
 };
+/* Free what the pool keeps for reuse (its streams must be freed first or
+ * later: they do not depend on it). */
+void pc_stream_pool_release(struct pc_stream_pool *pool);
 
 struct pc_stream;
 /* flow_limit: reasm_flow (per direction); pool may be NULL. */
