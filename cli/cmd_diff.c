@@ -413,7 +413,7 @@ static void compare_fields(struct diff *df, int i, const struct ldef *ld, const 
     layer_prefix(pre, sizeof pre, p->kind, p->occ, p->nocc);
     for (int j = 0; j < ld->nf; j++) {
         const struct fdef *fd = &ld->f[j];
-        bool in_a = ca >= (uint32_t)fd->off + fd->width, in_b = cb >= (uint32_t)fd->off + fd->width;
+        bool in_a = ha && ca >= (uint32_t)fd->off + fd->width, in_b = hb && cb >= (uint32_t)fd->off + fd->width;
         if (!in_a && !in_b) continue;
         if (in_a) fmt_value(fd, ha, va, sizeof va);
         if (in_b) fmt_value(fd, hb, vb, sizeof vb);
